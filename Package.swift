@@ -1,0 +1,91 @@
+// swift-tools-version: 6.2
+// Tollgate: staged, statistically judged releases of GenAI models.
+import PackageDescription
+
+/// Settings every Tollgate target shares: Swift 6 language mode (strict concurrency)
+/// and the upcoming features that keep existentials and imports explicit.
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Tollgate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tollgate", targets: ["tollgate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // Domain types and file formats (pipeline, eval suite, drift suite), YAML loading and validation.
+        .target(
+            name: "TollgateCore",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
+        // Pure statistics: no I/O, no dependency of ours.
+        .target(
+            name: "TollgateStats",
+            swiftSettings: strictSettings
+        ),
+        // SQLite run history: migrations, journal, samples, verdicts, alerts.
+        .target(
+            name: "TollgateStore",
+            dependencies: ["TollgateCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        // Model API clients, SSE parsing, error classes, replay scheduler.
+        .target(
+            name: "TollgateTraffic",
+            dependencies: [
+                "TollgateCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // An OpenAI-compatible model server simulator with fault injection, for tests, the demo and rehearsals.
+        .target(
+            name: "TollgateSimulator",
+            dependencies: [
+                "TollgateCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The command-line tool: argument parsing and output formatting only.
+        .executableTarget(
+            name: "tollgate",
+            dependencies: [
+                "TollgateCore", "TollgateStats", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateCoreTests",
+            dependencies: ["TollgateCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateStatsTests",
+            dependencies: ["TollgateStats"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

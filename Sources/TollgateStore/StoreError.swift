@@ -1,0 +1,20 @@
+/// Why the run-history database could not be opened, read or written.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    /// The file was written by a newer Tollgate whose schema this version does not know.
+    case newerSchema(path: String, found: String, known: String)
+    /// A run id that is not in the database.
+    case runNotFound(String)
+    /// SQLite reported an error.
+    case database(String)
+
+    public var description: String {
+        switch self {
+        case .newerSchema(let path, let found, let known):
+            return "\(path) was written by a newer Tollgate (schema migration '\(found)' is unknown; this version knows up to '\(known)'). Upgrade Tollgate; the file was left untouched."
+        case .runNotFound(let id):
+            return "No run with id '\(id)' in the database. List runs with `tollgate history`."
+        case .database(let message):
+            return "Database error: \(message)"
+        }
+    }
+}
