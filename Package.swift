@@ -90,7 +90,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TollgateStoreTests",
-            dependencies: ["TollgateStore", "TollgateCore", "TollgateTestSupport", "tollgate-store-probe"],
+            dependencies: ["TollgateStore", "TollgateCore", "TollgateTestSupport", "tollgate-store-probe", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .testTarget(

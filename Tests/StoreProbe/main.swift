@@ -5,7 +5,11 @@ import Foundation
 import TollgateCore
 import TollgateStore
 
-setvbuf(stdout, nil, _IOLBF, 0)
+/// Writes a line to stdout unbuffered, so the parent sees it before a SIGKILL.
+func report(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 let args = CommandLine.arguments
 guard args.count >= 5, let batches = Int(args[3]), let batchSize = Int(args[4]) else {
     FileHandle.standardError.write(Data("usage: tollgate-store-probe DB NAME BATCHES BATCH_SIZE   (BATCHES 0 = forever)\n".utf8))
@@ -14,7 +18,7 @@ guard args.count >= 5, let batches = Int(args[3]), let batchSize = Int(args[4]) 
 do {
     let store = try RunStore(path: args[1])
     let run = try store.createRun(NewRun(kind: .replay, name: args[2]))
-    print("run \(run.id)")
+    report("run \(run.id)")
     var committed = 0
     var batch = 0
     while batches == 0 || batch < batches {
@@ -26,7 +30,7 @@ do {
         try store.insertSamples(samples, runID: run.id, stage: 0)
         committed += batchSize
         batch += 1
-        print("committed \(committed)")
+        report("committed \(committed)")
     }
 } catch {
     FileHandle.standardError.write(Data("\(error)\n".utf8))

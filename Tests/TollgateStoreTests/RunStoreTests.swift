@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import TollgateCore
 @testable import TollgateStore
@@ -97,7 +98,7 @@ import TollgateTestSupport
             try store.createRun(NewRun(kind: .replay, name: "old"))
             try store.write { tx in try tx.db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v99-from-the-future')") }
             // Fold the WAL into the main file so the file alone is the whole database.
-            try store.write { tx in try tx.db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
             try store.close()
         }
         let before = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -23,7 +23,7 @@ public enum DocumentLoader {
     /// Loads any Tollgate file, dispatching on its `kind`.
     public static func load(at path: String) throws(LoadError) -> Document {
         let context = LoadContext(file: path)
-        guard let root = readRoot(path: path, context: context) else { throw LoadError(diagnostics: context.diagnostics) }
+        guard let root = readRoot(path: path, context: context) else { throw LoadError(diagnostics: context.sortedDiagnostics) }
         let kind = header(root, context: context)
         let document: Document?
         switch kind {
@@ -32,7 +32,7 @@ public enum DocumentLoader {
         case .driftsuite: document = SuiteLoader.readDriftSuite(root, context: context).map(Document.driftSuite)
         case nil: document = nil
         }
-        guard let document, context.diagnostics.isEmpty else { throw LoadError(diagnostics: context.diagnostics) }
+        guard let document, context.sortedDiagnostics.isEmpty else { throw LoadError(diagnostics: context.sortedDiagnostics) }
         return document
     }
 
@@ -47,12 +47,12 @@ public enum DocumentLoader {
         let root: MappingReader?
         if let text { root = context.compose(text).flatMap { YAMLValue(node: $0, path: "", context: context).mapping() } }
         else { root = readRoot(path: path, context: context) }
-        guard let root else { throw LoadError(diagnostics: context.diagnostics) }
+        guard let root else { throw LoadError(diagnostics: context.sortedDiagnostics) }
         if let kind = header(root, context: context), kind != .pipeline {
             context.report(root.keyMark("kind"), "expected a file of kind 'pipeline', got '\(kind.rawValue)'")
         }
         let pipeline = PipelineLoader.read(root, context: context)
-        guard let pipeline, context.diagnostics.isEmpty else { throw LoadError(diagnostics: context.diagnostics) }
+        guard let pipeline, context.diagnostics.isEmpty else { throw LoadError(diagnostics: context.sortedDiagnostics) }
         return pipeline
     }
 
@@ -83,6 +83,10 @@ public enum DocumentLoader {
         }
         guard let node = context.compose(text) else {
             if context.diagnostics.isEmpty { context.report(nil, "the file is empty; expected a mapping with 'version' and 'kind'") }
+            return nil
+        }
+        guard case .mapping = node else {
+            context.report(node.mark, "the file must be a mapping with 'version', 'kind' and the keys of its kind, got \(YAMLValue(node: node, path: "", context: context).describe())")
             return nil
         }
         return YAMLValue(node: node, path: "", context: context).mapping()

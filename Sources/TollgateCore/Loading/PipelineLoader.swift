@@ -186,7 +186,7 @@ enum PipelineLoader {
         if let t = m.mapping("thresholds") {
             pass = t.double("pass", min: 0, max: 100) ?? pass
             marginal = t.double("marginal", min: 0, max: 100) ?? marginal
-            if marginal > pass { t.context.report(t.value.mark, "'analysis.thresholds.marginal' (\(marginal)) must not exceed 'pass' (\(pass))") }
+            if marginal > pass { t.context.report(t.value.mark, "'analysis.thresholds.marginal' (\(marginal.formatted())) must not exceed 'pass' (\(pass.formatted()))") }
             t.finish(what: "'analysis.thresholds'")
         }
         let seed = m.int("seed", in: 0...Int.max).map(UInt64.init) ?? 1
@@ -277,13 +277,14 @@ enum PipelineLoader {
                             if let v = labels.value(key)?.string() { matchers.append(AlertMatcher(label: key, op: .equal, value: v)) }
                         }
                     }
-                    for m in a.sequence("matchers") ?? [] {
+                    let written = a.sequence("matchers") ?? []
+                    for m in written {
                         if let matcher = CommonChecks.matcher(m) { matchers.append(matcher) }
                     }
                     a.finish(what: "'\(item.path).alert'")
-                    if matchers.isEmpty {
+                    if matchers.isEmpty, written.isEmpty, !a.has("match") {
                         item.context.report(item.mark, "an alert rollback rule needs 'match' (labels) or 'matchers' (Alertmanager matchers)")
-                    } else {
+                    } else if !matchers.isEmpty {
                         rules.append(.alert(matchers: matchers))
                     }
                 }

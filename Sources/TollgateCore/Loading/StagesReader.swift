@@ -13,14 +13,19 @@ enum StagesReader {
             return nil
         }
         var stages: [(Stage, YAMLValue)] = []
+        var explicit: Set<Int> = []
         for item in items {
-            if let stage = readStage(item) { stages.append((stage, item)) }
+            guard let (stage, named) = readStage(item) else { continue }
+            if named { explicit.insert(stages.count) }
+            stages.append((stage, item))
         }
-        checkOrder(stages, context: context)
+        uniquifyDerivedNames(&stages, explicit: explicit)
+        checkOrder(stages, explicit: explicit, context: context)
         return stages.count == items.count ? stages.map(\.0) : nil
     }
 
-    static func readStage(_ item: YAMLValue) -> Stage? {
+    /// The stage, and whether its name was written in the file (rather than derived from its kind).
+    static func readStage(_ item: YAMLValue) -> (Stage, Bool)? {
         guard let m = item.mapping() else { return nil }
         let kindKeys = m.keys.filter { kinds.contains($0) }
         guard kindKeys.count == 1, let kind = kindKeys.first else {
@@ -32,8 +37,8 @@ enum StagesReader {
             }
             return nil
         }
-        let explicitName = m.string("name")
         let body = m.value(kind)?.mapping() ?? MappingReader(empty: YAMLValue(node: .scalar(.init("")), path: "\(item.path).\(kind)", context: item.context))
+        let explicitName = body.value("name")?.nonEmptyString() ?? m.value("name")?.nonEmptyString()
         let what = "'\(item.path).\(kind)'"
         let stageKind: Stage.Kind?
         switch kind {
@@ -69,15 +74,28 @@ enum StagesReader {
         guard let stageKind else { return nil }
         var stage = Stage(name: explicitName ?? kind, kind: stageKind)
         if explicitName == nil, case .canary(let w, _, _, _, _) = stageKind { stage.name = "canary-\(w)" }
-        return stage
+        return (stage, explicitName != nil)
     }
 
-    static func checkOrder(_ stages: [(Stage, YAMLValue)], context: LoadContext) {
+    /// Gives derived names a suffix (`approval`, `approval-2`) so that only names the user
+    /// wrote twice are reported as duplicates.
+    static func uniquifyDerivedNames(_ stages: inout [(Stage, YAMLValue)], explicit: Set<Int>) {
+        var used = Set(explicit.map { stages[$0].0.name })
+        for index in stages.indices where !explicit.contains(index) {
+            let base = stages[index].0.name
+            var name = base, n = 2
+            while used.contains(name) { name = "\(base)-\(n)"; n += 1 }
+            stages[index].0.name = name
+            used.insert(name)
+        }
+    }
+
+    static func checkOrder(_ stages: [(Stage, YAMLValue)], explicit: Set<Int>, context: LoadContext) {
         var names: [String: Int] = [:]
         var lastWeight = 0
         var seenCanary = false
         for (index, (stage, item)) in stages.enumerated() {
-            if let previous = names[stage.name] {
+            if explicit.contains(index), let previous = names[stage.name] {
                 context.report(item.mark, "duplicate stage name '\(stage.name)' (also stage \(previous + 1)); give one a distinct 'name'")
             }
             names[stage.name] = index

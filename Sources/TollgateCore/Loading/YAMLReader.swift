@@ -13,8 +13,18 @@ final class LoadContext {
         baseDirectory = URL(fileURLWithPath: file).deletingLastPathComponent()
     }
 
+    /// The diagnostics in file order (line, then column), without repeats.
+    var sortedDiagnostics: [Diagnostic] {
+        var seen = Set<Diagnostic>()
+        return diagnostics.filter { seen.insert($0).inserted }.sorted { ($0.line, $0.column) < ($1.line, $1.column) }
+    }
+
     func report(_ mark: Mark?, _ message: String) {
-        diagnostics.append(Diagnostic(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
+        report(line: mark?.line ?? 1, column: mark?.column ?? 1, message)
+    }
+
+    func report(line: Int, column: Int, _ message: String) {
+        diagnostics.append(Diagnostic(file: file, line: line, column: column, message: message))
     }
 
     /// Resolves `path` relative to the file's folder (absolute paths stay as they are).
@@ -34,7 +44,13 @@ final class LoadContext {
                 let where_ = context.map { " (\($0.text))" } ?? ""
                 report(mark, "invalid YAML: \(problem)\(where_)")
             case .duplicatedKeysInMapping(let duplicates, let context):
-                report(context.mark, "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in a mapping")
+                // libyaml marks the first occurrence; point at the repeat when it is a block key.
+                let first = context.mark
+                let key = duplicates.first ?? ""
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                let indent = String(repeating: " ", count: max(0, first.column - 1))
+                let repeatLine = lines.indices.first { $0 >= first.line && lines[$0].hasPrefix(indent + key + ":") }
+                report(line: repeatLine.map { $0 + 1 } ?? first.line, column: first.column, "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) (first written at line \(first.line))")
             case .reader(let problem, _, _, _):
                 report(nil, "cannot read the file as YAML: \(problem)")
             default:
