@@ -94,6 +94,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "TollgateCLITests",
+            dependencies: ["TollgateCore", "TollgateStore", "TollgateTestSupport", "tollgate",
+                           .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "TollgateCoreTests",
             dependencies: ["TollgateCore"],
             resources: [.copy("Fixtures")],
