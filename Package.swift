@@ -65,6 +65,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The rollout state machine, routers, rollback rules.
+        .target(
+            name: "TollgateEngine",
+            dependencies: ["TollgateCore", "TollgateStats", "TollgateStore", "TollgateTraffic"],
+            swiftSettings: strictSettings
+        ),
         // The command-line tool: argument parsing and output formatting only.
         .executableTarget(
             name: "tollgate",
