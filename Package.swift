@@ -100,6 +100,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "TollgateEngineTests",
+            dependencies: ["TollgateEngine", "TollgateCore", "TollgateStore", "TollgateTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "TollgateCLITests",
             dependencies: ["TollgateCore", "TollgateStore", "TollgateTestSupport", "tollgate",
                            .product(name: "GRDB", package: "GRDB.swift")],

@@ -126,7 +126,7 @@ extension RolloutEngine {
         let now = deps.clock.now()
         try store.write { tx in
             let stored = try tx.insertVerdict(StoredVerdict(runId: runID, stage: index, at: now, decision: verdict.decision.rawValue,
-                                                            score: verdict.score, payload: verdict.detailJSON))
+                                                            score: verdict.score, payload: try jsonText(verdict)))
             try tx.appendEvent(runID: runID, kind: RunEventKind.check.rawValue, payload: RunEventPayload.Check(
                 stage: index, look: look, decision: verdict.decision.rawValue, score: verdict.score,
                 baselineSamples: baseline.count, candidateSamples: candidate.count, summary: verdict.summary,
