@@ -5,8 +5,7 @@ import Testing
 enum Fixture {
     static func document(_ name: String) throws -> [String: Any] {
         let url = try #require(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"))
-        let data = try Data(contentsOf: url)
-        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return try #require(try JSONValue.load(url) as? [String: Any])
     }
 
     static func cases(_ name: String) throws -> [[String: Any]] {
