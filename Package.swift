@@ -71,6 +71,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The rollout state machine, routers, rollback rules.
+        .target(
+            name: "TollgateEngine",
+            dependencies: ["TollgateCore", "TollgateStats", "TollgateStore", "TollgateTraffic"],
+            swiftSettings: strictSettings
+        ),
         // The command-line tool: argument parsing and output formatting only.
         .executableTarget(
             name: "tollgate",
@@ -79,6 +85,30 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // Shared helpers for tests: child processes, temporary folders, waiting with deadlines.
+        .target(
+            name: "TollgateTestSupport",
+            path: "Tests/TollgateTestSupport",
+            swiftSettings: strictSettings
+        ),
+        // A child process the store tests run twice at once, or SIGKILL mid-batch.
+        .executableTarget(
+            name: "tollgate-store-probe",
+            dependencies: ["TollgateStore", "TollgateCore"],
+            path: "Tests/StoreProbe",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateStoreTests",
+            dependencies: ["TollgateStore", "TollgateCore", "TollgateTestSupport", "tollgate-store-probe", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateCLITests",
+            dependencies: ["TollgateCore", "TollgateStore", "TollgateTestSupport", "tollgate",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .testTarget(
