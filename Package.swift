@@ -37,6 +37,12 @@ let package = Package(
             name: "TollgateStats",
             swiftSettings: strictSettings
         ),
+        // The judges (Tollgate's, sequential, Kayenta-compatible) and verdict types, built on TollgateStats.
+        .target(
+            name: "TollgateAnalysis",
+            dependencies: ["TollgateStats", "TollgateCore"],
+            swiftSettings: strictSettings
+        ),
         // SQLite run history: migrations, journal, samples, verdicts, alerts.
         .target(
             name: "TollgateStore",
@@ -75,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "tollgate",
             dependencies: [
-                "TollgateCore", "TollgateStats", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
+                "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -120,6 +126,12 @@ let package = Package(
         .testTarget(
             name: "TollgateStatsTests",
             dependencies: ["TollgateStats"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateAnalysisTests",
+            dependencies: ["TollgateAnalysis", "TollgateStats", "TollgateCore"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
