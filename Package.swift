@@ -74,7 +74,7 @@ let package = Package(
         // The rollout state machine, routers, rollback rules.
         .target(
             name: "TollgateEngine",
-            dependencies: ["TollgateCore", "TollgateStats", "TollgateStore", "TollgateTraffic"],
+            dependencies: ["TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic"],
             swiftSettings: strictSettings
         ),
         // The command-line tool: argument parsing and output formatting only.
