@@ -106,6 +106,24 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Shared helpers for tests: child processes, temporary folders, waiting with deadlines.
+        .target(
+            name: "TollgateTestSupport",
+            path: "Tests/TollgateTestSupport",
+            swiftSettings: strictSettings
+        ),
+        // A child process the store tests run twice at once, or SIGKILL mid-batch.
+        .executableTarget(
+            name: "tollgate-store-probe",
+            dependencies: ["TollgateStore", "TollgateCore"],
+            path: "Tests/StoreProbe",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateStoreTests",
+            dependencies: ["TollgateStore", "TollgateCore", "TollgateTestSupport", "tollgate-store-probe", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "TollgateCoreTests",
             dependencies: ["TollgateCore"],
