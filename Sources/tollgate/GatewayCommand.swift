@@ -101,8 +101,8 @@ struct GatewayCommand: AsyncParsableCommand {
         let gateway = try Gateway(configuration: configuration)
         let task = Task {
             try await gateway.run { port in
-                print("tollgate gateway listening on http://\(host):\(port) (candidate \(weight)%, mirror \(mirror)%)")
-                fflush(stdout)
+                // Unbuffered, so a script waiting for this line sees it at once.
+                FileHandle.standardOutput.write(Data("tollgate gateway listening on http://\(host):\(port) (candidate \(weight)%, mirror \(mirror)%)\n".utf8))
             }
         }
         let signals = Self.onTermination { task.cancel() }

@@ -50,9 +50,12 @@ struct ProcessRunner: Sendable {
             return first
         }
         guard let status else {
-            kill(pid, SIGTERM)
+            // A shell's children (`sleep` in `sh -c`) keep the output pipe open: stop the whole
+            // process group when the program leads one, else the program alone.
+            let target = getpgid(pid) == pid ? -pid : pid
+            kill(target, SIGTERM)
             try? await Task.sleep(for: .milliseconds(200))
-            kill(pid, SIGKILL)
+            kill(target, SIGKILL)
             _ = await reader.value
             throw RouterError.commandTimedOut(command: display, seconds: DurationText.seconds(timeout))
         }

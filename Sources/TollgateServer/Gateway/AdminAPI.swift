@@ -53,7 +53,7 @@ struct AdminAPI: Sendable {
         case (.put, "/admin/weights"), (.post, "/admin/weights"):
             var request = request
             guard let body = try? await request.collectBody(upTo: 1 << 16),
-                  let change = try? JSONDecoder().decode(WeightsDocument.self, from: Data(buffer: body))
+                  let change = try? JSONDecoder().decode(WeightsDocument.self, from: Data(body.readableBytesView))
             else {
                 return badRequest("The body must be JSON like {\"candidate\": 25} or {\"mirror\": 10}.")
             }

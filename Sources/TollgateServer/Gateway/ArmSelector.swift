@@ -42,8 +42,8 @@ enum ArmSelector {
     static func choose(candidatePercent: Int, stickyKey: String?) -> Arm {
         if candidatePercent <= 0 { return .baseline }
         if candidatePercent >= 100 { return .candidate }
-        let bucket = stickyKey.map { bucket(of: $0) } ?? UInt64.random(in: 0..<buckets)
-        return bucket < UInt64(candidatePercent) * (buckets / 100) ? .candidate : .baseline
+        let drawn = stickyKey.map { Self.bucket(of: $0) } ?? UInt64.random(in: 0..<buckets)
+        return drawn < UInt64(candidatePercent) * (buckets / 100) ? .candidate : .baseline
     }
 
     /// Whether to mirror a request: a plain random draw against the mirror share.

@@ -8,7 +8,7 @@ import NIOCore
 /// - `/echo`: answers with the request body, and the request's header names in `x-seen-headers`;
 /// - `/v1/chat/completions`: an OpenAI-style SSE stream of `?chunks=N` content chunks `?gap=MS` apart;
 /// - `/status?code=N`: answers with that status and a JSON error body;
-/// - anything else: `{"ok":true}` after the upstream's `delay`.
+/// - `/x`, `/slow`, `/v1/models`: `{"ok":true}` after the upstream's `delay`.
 final class TestUpstream: Sendable {
     let name: String
     let port: Int
@@ -61,8 +61,10 @@ final class TestUpstream: Sendable {
             headers[.contentType] = "application/json"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: "{\"ok\":true}")))
         }
-        router.get("/**", use: answer)
-        router.post("/**", use: answer)
+        for path in ["/x", "/slow", "/v1/models"] {
+            router.get(RouterPath(path), use: answer)
+            router.post(RouterPath(path), use: answer)
+        }
 
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
