@@ -10,6 +10,9 @@ struct Tollgate: AsyncParsableCommand {
         abstract: "Release new versions of GenAI models safely: shadow, canary, full, with statistical judgement and rollback.",
         version: "0.1.0",
         subcommands: [
+            ReplayCommand.self,
+            ShadowCommand.self,
+            SimCommand.self,
         ]
     )
 }
