@@ -16,6 +16,9 @@ struct Tollgate: AsyncParsableCommand {
             Show.self,
             GatewayCommand.self,
             RouterCommand.self,
+            ReplayCommand.self,
+            ShadowCommand.self,
+            SimCommand.self,
         ]
     )
 }
