@@ -164,7 +164,12 @@ let package = Package(
         ),
         .testTarget(
             name: "TollgateEngineTests",
-            dependencies: ["TollgateEngine", "TollgateCore"],
+            dependencies: [
+                "TollgateEngine", "TollgateCore", "TollgateSimulator", "TollgateTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             resources: [.copy("Routers/Fixtures")],
             swiftSettings: strictSettings
         ),

@@ -7,7 +7,8 @@ import TollgateTraffic
 /// response: first byte, every content-bearing SSE chunk (TTFT and inter-token gaps), tokens
 /// from `usage` or counted chunks, finish reason, and the error class. Ends in a ``Sample``.
 ///
-/// Streaming bodies go through ``SSEParser`` event by event. A non-streamed body is copied
+/// Streaming bodies go through ``SSEParser`` event by event; error answers are classified by
+/// ``ErrorClassifier`` (both from TollgateTraffic). A non-streamed body is copied
 /// aside up to ``sideCopyLimit`` bytes (after it has been forwarded) so `usage` and error
 /// messages can be read at the end.
 struct ResponseMeter {
@@ -73,7 +74,7 @@ struct ResponseMeter {
             sample.errorMessage = message
         } else if let status = sample.httpStatus, !(200..<300).contains(status) {
             let text = String(decoding: sideCopy.prefix(4096), as: UTF8.self)
-            sample.errorClass = Self.classify(status: status, body: text)
+            sample.errorClass = ErrorClassifier.classify(status: status, body: text)
             sample.errorMessage = text.isEmpty ? "HTTP \(status)" : String(text.prefix(500))
         } else if streaming, !sawFinish {
             sample.errorClass = .streamCut
@@ -107,7 +108,7 @@ struct ResponseMeter {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any] else { return }
         if object["error"] != nil {
             let text = String(data.prefix(500))
-            sample.errorClass = sample.errorClass ?? Self.classify(status: 500, body: text)
+            sample.errorClass = sample.errorClass ?? ErrorClassifier.classify(status: 500, body: text)
             sample.errorMessage = text
             return
         }
@@ -142,21 +143,6 @@ struct ResponseMeter {
         if let output = usage["completion_tokens"] as? Int {
             sample.outputTokens = output
             sample.tokensEstimated = false
-        }
-    }
-
-    /// The error class of an HTTP error answer, from its status and the start of its body.
-    static func classify(status: Int, body: String) -> ErrorClass {
-        let text = body.lowercased()
-        if text.contains("context_length") || text.contains("maximum context length") || text.contains("context window") {
-            return .contextLength
-        }
-        if text.contains("out of memory") || text.contains("outofmemory") || text.contains("\"oom\"") { return .oom }
-        if text.contains("model_not_found") || (text.contains("model") && text.contains("does not exist")) { return .modelNotFound }
-        switch status {
-        case 429: return .http429
-        case 400..<500: return .http4xx
-        default: return .http5xx
         }
     }
 }
