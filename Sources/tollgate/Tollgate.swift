@@ -14,6 +14,11 @@ struct Tollgate: AsyncParsableCommand {
             ChecklistCommand.self,
             History.self,
             Show.self,
+            GatewayCommand.self,
+            RouterCommand.self,
+            ReplayCommand.self,
+            ShadowCommand.self,
+            SimCommand.self,
         ]
     )
 }
