@@ -1,11 +1,12 @@
 import Foundation
 import TollgateCore
+import Logging
 import TollgateSimulator
 
 /// Two simulated model versions and a gateway in front of them, on free loopback ports: what
 /// `tollgate demo` and the end-to-end tests run a real rollout against.
 ///
-/// The baseline answers quickly and cleanly. The unhealthy candidate is slower at prefill (1.6x
+/// The baseline answers quickly and cleanly. The unhealthy candidate is slower at prefill (1.2x
 /// the baseline's median TTFT), fails 6% of requests with HTTP 500 and degrades 15% of its
 /// answers; the healthy one is a copy of the baseline with its own seed.
 public struct DemoEnvironment: Sendable {
@@ -26,7 +27,7 @@ public struct DemoEnvironment: Sendable {
         let base = SimulatorProfile(
             seed: seed, models: ["demo-chat"],
             prefill: .init(medianMs: 40, spread: 0.25, perInputTokenMs: 0.02),
-            decode: .init(medianMs: 4, spread: 0.2),
+            decode: .init(medianMs: 8, spread: 0.2),
             outputTokens: .init(median: 16, spread: 0.4, min: 4, max: 48))
         guard !healthy else {
             var twin = base
@@ -35,7 +36,7 @@ public struct DemoEnvironment: Sendable {
         }
         var slow = base
         slow.seed = seed &+ 1
-        slow.prefill.medianMs = 64
+        slow.prefill.medianMs = 48
         slow.faults.serverError = 0.06
         slow.degradedRate = 0.15
         return (base, slow)
@@ -44,15 +45,19 @@ public struct DemoEnvironment: Sendable {
     /// Starts both simulators and the gateway (candidate weight 0, admin API behind `adminToken`).
     public static func start(healthy: Bool, seed: UInt64 = 7, adminToken: String = UUID().uuidString) async throws -> DemoEnvironment {
         let (b, c) = profiles(healthy: healthy, seed: seed)
-        let baseline = try await Simulator.start(profile: b, host: "127.0.0.1", port: 0)
+        // The servers' own logs (started, stopped) would drown the rollout's progress.
+        var quiet = Logger(label: "tollgate.demo")
+        quiet.logLevel = .critical
+        let baseline = try await Simulator.start(profile: b, host: "127.0.0.1", port: 0, logger: quiet)
         let candidate: Simulator
-        do { candidate = try await Simulator.start(profile: c, host: "127.0.0.1", port: 0) } catch {
+        do { candidate = try await Simulator.start(profile: c, host: "127.0.0.1", port: 0, logger: quiet) } catch {
             await baseline.stop()
             throw error
         }
         do {
             let gateway = try Gateway(configuration: GatewayConfiguration(
-                baseline: try Upstream(url: baseline.baseURL), candidate: try Upstream(url: candidate.baseURL), adminToken: adminToken))
+                baseline: try Upstream(url: baseline.baseURL), candidate: try Upstream(url: candidate.baseURL), adminToken: adminToken),
+                logger: quiet)
             let running = try await gateway.start()
             return DemoEnvironment(baseline: baseline, candidate: candidate, gateway: gateway, running: running, adminToken: adminToken)
         } catch {
