@@ -14,6 +14,7 @@ struct Tollgate: AsyncParsableCommand {
             ChecklistCommand.self,
             History.self,
             Show.self,
+            StatsCommand.self, JudgeCommand.self,
         ]
     )
 }
