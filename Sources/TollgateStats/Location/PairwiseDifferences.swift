@@ -1,6 +1,11 @@
 /// Order statistics of the n₁·n₂ pairwise differences xᵢ − yⱼ of two sorted samples, without
-/// materialising them: bisection over the ordered bit patterns of doubles, counting the
-/// differences at or below a threshold with two pointers in O(n₁ + n₂) per step (at most 64 steps).
+/// materialising them (the selection problem of Hodges–Lehmann estimates; cf. Monahan 1984).
+///
+/// The k-th smallest is bracketed by thresholds lo < hi with count(≤ lo) < k ≤ count(≤ hi); each
+/// step counts the differences at or below a trial threshold with two pointers in O(n₁ + n₂).
+/// Trial thresholds interpolate the target rank between the bracket's counts (falling back to
+/// bisection of the doubles' ordered bit patterns when interpolation stalls); once the bracket holds
+/// few enough differences, they are listed and the answer is selected from them exactly.
 struct PairwiseDifferences {
     let x: [Double]
     let y: [Double]
@@ -26,19 +31,56 @@ struct PairwiseDifferences {
         return total
     }
 
+    /// The differences d with lo < d ≤ hi.
+    func differences(above lo: Double, atMost hi: Double) -> [Double] {
+        var out: [Double] = []
+        var jHi = 0, jLo = 0
+        let n = y.count
+        for i in 0..<x.count {
+            let xi = x[i]
+            while jHi < n && xi - y[jHi] > hi { jHi += 1 }
+            while jLo < n && xi - y[jLo] > lo { jLo += 1 }
+            // j in jHi..<jLo have lo < xi − y[j] ≤ hi.
+            for j in jHi..<jLo { out.append(xi - y[j]) }
+        }
+        return out
+    }
+
     /// The k-th smallest difference, k in 1...count.
     func kthSmallest(_ k: Int) -> Double {
         precondition(k >= 1 && k <= count)
-        var lo = Self.key(x[0] - y[y.count - 1])       // count(lo) ≥ 1
-        var hi = Self.key(x[x.count - 1] - y[0])       // count(hi) = all
-        if countAtMost(Self.value(lo)) >= k { return Self.value(lo) }
-        // Invariant: count(value(lo)) < k ≤ count(value(hi)).
-        // The span can exceed Int64 (negative to positive keys); measure it unsigned.
-        while UInt64(bitPattern: hi) &- UInt64(bitPattern: lo) > 1 {
-            let mid = lo &+ Int64(bitPattern: (UInt64(bitPattern: hi) &- UInt64(bitPattern: lo)) / 2)
-            if countAtMost(Self.value(mid)) >= k { hi = mid } else { lo = mid }
+        let minimum = x[0] - y[y.count - 1]
+        if k == 1 { return minimum }
+        let maximum = x[x.count - 1] - y[0]
+        if k == count { return maximum }
+        // Bracket: count(lo) < k ≤ count(hi). Start just below the minimum.
+        let atMinimum = countAtMost(minimum)
+        if atMinimum >= k { return minimum }
+        var lo = minimum, cLo = atMinimum
+        var hi = maximum, cHi = count
+        let listLimit = max(4 * (x.count + y.count), 4096)
+        var bisectNext = false
+        while cHi - cLo > listLimit {
+            var t: Double
+            if bisectNext {
+                t = Self.value(Self.midKey(Self.key(lo), Self.key(hi)))
+            } else {
+                let fraction = Double(k - cLo) / Double(cHi - cLo)
+                t = lo + fraction * (hi - lo)
+            }
+            if !(t > lo && t < hi) {
+                t = Self.value(Self.midKey(Self.key(lo), Self.key(hi)))
+                if !(t > lo && t < hi) { break } // adjacent doubles: nothing left to split
+            }
+            let c = countAtMost(t)
+            // Alternate interpolation with bisection when the bracket shrinks slowly.
+            let before = cHi - cLo
+            if c >= k { hi = t; cHi = c } else { lo = t; cLo = c }
+            bisectNext = !bisectNext && (cHi - cLo) * 2 > before
         }
-        return Self.value(hi)
+        var candidates = differences(above: lo, atMost: hi)
+        candidates.sort()
+        return candidates[k - cLo - 1]
     }
 
     /// Maps a double to an integer preserving order (−0 and +0 both map to 0).
@@ -49,5 +91,10 @@ struct PairwiseDifferences {
 
     static func value(_ k: Int64) -> Double {
         k >= 0 ? Double(bitPattern: UInt64(k)) : -Double(bitPattern: UInt64(-k))
+    }
+
+    /// The midpoint of two keys; the span can exceed Int64, so it is measured unsigned.
+    static func midKey(_ lo: Int64, _ hi: Int64) -> Int64 {
+        lo &+ Int64(bitPattern: (UInt64(bitPattern: hi) &- UInt64(bitPattern: lo)) / 2)
     }
 }
