@@ -58,7 +58,7 @@ struct PairwiseDifferences {
         if atMinimum >= k { return minimum }
         var lo = minimum, cLo = atMinimum
         var hi = maximum, cHi = count
-        let listLimit = max(4 * (x.count + y.count), 4096)
+        let listLimit = 50_000
         var bisectNext = false
         while cHi - cLo > listLimit {
             var t: Double
@@ -70,7 +70,8 @@ struct PairwiseDifferences {
             }
             if !(t > lo && t < hi) {
                 t = Self.value(Self.midKey(Self.key(lo), Self.key(hi)))
-                if !(t > lo && t < hi) { break } // adjacent doubles: nothing left to split
+                // Adjacent doubles: every difference in (lo, hi] equals hi (a heavily tied value).
+                if !(t > lo && t < hi) { return hi }
             }
             let c = countAtMost(t)
             // Alternate interpolation with bisection when the bracket shrinks slowly.
@@ -81,6 +82,30 @@ struct PairwiseDifferences {
         var candidates = differences(above: lo, atMost: hi)
         candidates.sort()
         return candidates[k - cLo - 1]
+    }
+
+    /// The smallest difference strictly greater than `t` (nil when none is).
+    func smallestAbove(_ t: Double) -> Double? {
+        var best: Double?
+        var j = 0
+        let n = y.count
+        for i in 0..<x.count {
+            let xi = x[i]
+            while j < n && xi - y[j] > t { j += 1 }
+            // y[j-1] is the largest y with xi − y > t: the smallest such difference for this i.
+            if j > 0 {
+                let d = xi - y[j - 1]
+                if best.map({ d < $0 }) ?? true { best = d }
+            }
+        }
+        return best
+    }
+
+    /// The k-th and (k+1)-th smallest differences, the second found in one extra pass.
+    func kthAndNext(_ k: Int) -> (Double, Double) {
+        let a = kthSmallest(k)
+        if countAtMost(a) >= k + 1 { return (a, a) }
+        return (a, smallestAbove(a) ?? a)
     }
 
     /// Maps a double to an integer preserving order (−0 and +0 both map to 0).
