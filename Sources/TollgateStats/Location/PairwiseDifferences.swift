@@ -3,9 +3,11 @@
 ///
 /// The k-th smallest is bracketed by thresholds lo < hi with count(≤ lo) < k ≤ count(≤ hi); each
 /// step counts the differences at or below a trial threshold with two pointers in O(n₁ + n₂).
-/// Trial thresholds interpolate the target rank between the bracket's counts (falling back to
-/// bisection of the doubles' ordered bit patterns when interpolation stalls); once the bracket holds
-/// few enough differences, they are listed and the answer is selected from them exactly.
+/// The first bracket comes from quantiles of a random sample of differences; trial thresholds then
+/// interpolate the target rank between the bracket's counts (alternating with bisection when
+/// interpolation stalls); once the bracket holds at most 50 000 differences they are listed and the
+/// answer is selected from them exactly. A bracket that cannot be split any more holds a single
+/// (heavily tied) value, which is then the answer.
 struct PairwiseDifferences {
     let x: [Double]
     let y: [Double]
@@ -59,15 +61,23 @@ struct PairwiseDifferences {
         var lo = minimum, cLo = atMinimum
         var hi = maximum, cHi = count
         let listLimit = 50_000
+        if cHi - cLo > listLimit {
+            // Narrow the bracket with quantiles of a random sample of differences around the target
+            // rank (±4 standard errors); the sample only affects speed, never the result.
+            let (sampleLo, sampleHi) = sampledBracket(k)
+            let c1 = countAtMost(sampleLo)
+            if c1 < k && sampleLo > lo { lo = sampleLo; cLo = c1 }
+            let c2 = countAtMost(sampleHi)
+            if c2 >= k && sampleHi < hi { hi = sampleHi; cHi = c2 }
+        }
         var bisectNext = false
         while cHi - cLo > listLimit {
-            var t: Double
-            if bisectNext {
-                t = Self.value(Self.midKey(Self.key(lo), Self.key(hi)))
-            } else {
+            var t = lo + (hi - lo) / 2
+            if !bisectNext {
                 let fraction = Double(k - cLo) / Double(cHi - cLo)
                 t = lo + fraction * (hi - lo)
             }
+            if !(t > lo && t < hi) { t = lo + (hi - lo) / 2 }
             if !(t > lo && t < hi) {
                 t = Self.value(Self.midKey(Self.key(lo), Self.key(hi)))
                 // Adjacent doubles: every difference in (lo, hi] equals hi (a heavily tied value).
@@ -82,6 +92,19 @@ struct PairwiseDifferences {
         var candidates = differences(above: lo, atMost: hi)
         candidates.sort()
         return candidates[k - cLo - 1]
+    }
+
+    /// Sample quantiles of random differences bracketing rank k with high probability.
+    func sampledBracket(_ k: Int) -> (Double, Double) {
+        var g = SeededGenerator(seed: 0x5EED)
+        let size = 20_000
+        var sample = (0..<size).map { _ in x[g.nextIndex(x.count)] - y[g.nextIndex(y.count)] }
+        sample.sort()
+        let p = (Double(k) - 0.5) / Double(count)
+        let margin = 4 * (p * (1 - p) / Double(size)).squareRoot() + 1 / Double(size)
+        let lowIndex = Int((max(0, p - margin) * Double(size - 1)).rounded(.down))
+        let highIndex = Int((min(1, p + margin) * Double(size - 1)).rounded(.up))
+        return (sample[lowIndex], sample[highIndex])
     }
 
     /// The smallest difference strictly greater than `t` (nil when none is).
