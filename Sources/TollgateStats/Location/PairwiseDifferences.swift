@@ -3,9 +3,9 @@
 ///
 /// The k-th smallest is bracketed by thresholds lo < hi with count(≤ lo) < k ≤ count(≤ hi); each
 /// step counts the differences at or below a trial threshold with two pointers in O(n₁ + n₂).
-/// The first bracket comes from quantiles of a random sample of differences; trial thresholds then
-/// interpolate the target rank between the bracket's counts (alternating with bisection when
-/// interpolation stalls); once the bracket holds at most 50 000 differences they are listed and the
+/// The first bracket comes from quantiles of a random sample of differences; then each round
+/// interpolates the target rank between the bracket's counts and probes just past it on the other
+/// side, so both ends close (with a bisection step when progress is slow); once the bracket holds at most 50 000 differences they are listed and the
 /// answer is selected from them exactly. A bracket that cannot be split any more holds a single
 /// (heavily tied) value, which is then the answer.
 struct PairwiseDifferences {
@@ -55,39 +55,51 @@ struct PairwiseDifferences {
         if k == 1 { return minimum }
         let maximum = x[x.count - 1] - y[0]
         if k == count { return maximum }
-        // Bracket: count(lo) < k ≤ count(hi). Start just below the minimum.
-        let atMinimum = countAtMost(minimum)
-        if atMinimum >= k { return minimum }
-        var lo = minimum, cLo = atMinimum
+        // Bracket: count(lo) < k ≤ count(hi). Start just below the minimum (count 0).
+        var lo = minimum.nextDown, cLo = 0
         var hi = maximum, cHi = count
         let listLimit = 50_000
         if cHi - cLo > listLimit {
             // Narrow the bracket with quantiles of a random sample of differences around the target
             // rank (±4 standard errors); the sample only affects speed, never the result.
             let (sampleLo, sampleHi) = sampledBracket(k)
-            let c1 = countAtMost(sampleLo)
-            if c1 < k && sampleLo > lo { lo = sampleLo; cLo = c1 }
-            let c2 = countAtMost(sampleHi)
-            if c2 >= k && sampleHi < hi { hi = sampleHi; cHi = c2 }
-        }
-        var bisectNext = false
-        while cHi - cLo > listLimit {
-            var t = lo + (hi - lo) / 2
-            if !bisectNext {
-                let fraction = Double(k - cLo) / Double(cHi - cLo)
-                t = lo + fraction * (hi - lo)
+            if sampleLo > lo && sampleLo < hi {
+                let c = countAtMost(sampleLo)
+                if c < k { lo = sampleLo; cLo = c } else { hi = sampleLo; cHi = c }
             }
+            if sampleHi > lo && sampleHi < hi {
+                let c = countAtMost(sampleHi)
+                if c >= k { hi = sampleHi; cHi = c } else { lo = sampleHi; cLo = c }
+            }
+        }
+        while cHi - cLo > listLimit {
+            // Interpolate the target rank, then probe past it on the other side by twice the
+            // expected error, so that both ends of the bracket close in each round.
+            let density = Double(cHi - cLo) / (hi - lo)
+            var t = lo + Double(k - cLo) / density
             if !(t > lo && t < hi) { t = lo + (hi - lo) / 2 }
             if !(t > lo && t < hi) {
                 t = Self.value(Self.midKey(Self.key(lo), Self.key(hi)))
                 // Adjacent doubles: every difference in (lo, hi] equals hi (a heavily tied value).
                 if !(t > lo && t < hi) { return hi }
             }
-            let c = countAtMost(t)
-            // Alternate interpolation with bisection when the bracket shrinks slowly.
             let before = cHi - cLo
+            let c = countAtMost(t)
+            let error = Double(abs(c - k)) + Double(listLimit / 8)
             if c >= k { hi = t; cHi = c } else { lo = t; cLo = c }
-            bisectNext = !bisectNext && (cHi - cLo) * 2 > before
+            let probe = c >= k ? t - 2 * error / density : t + 2 * error / density
+            if probe > lo && probe < hi {
+                let cp = countAtMost(probe)
+                if cp >= k { hi = probe; cHi = cp } else { lo = probe; cLo = cp }
+            }
+            if (cHi - cLo) * 2 > before {
+                // Slow progress (very uneven density): bisect once.
+                let mid = lo + (hi - lo) / 2
+                if mid > lo && mid < hi {
+                    let cm = countAtMost(mid)
+                    if cm >= k { hi = mid; cHi = cm } else { lo = mid; cLo = cm }
+                }
+            }
         }
         var candidates = differences(above: lo, atMost: hi)
         candidates.sort()
