@@ -35,7 +35,7 @@ import Testing
     @Test func radixSortAgreesWithTheStandardSort() {
         var g = SeededGenerator(seed: 5)
         var values = (0..<10_000).map { _ in g.nextGaussian() * 1e3 }
-        values += [0, -0.0, 1e300, -1e300, 5e-324, -5e-324, 42, 42, 42]
+        values += [0, -0.0, 1e300, -1e300, Double.leastNonzeroMagnitude, -Double.leastNonzeroMagnitude, 42, 42, 42]
         let radix = RadixSort.sorted(values)
         let standard = values.sorted()
         #expect(radix.count == standard.count)
