@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Already in the graph through Hummingbird; the simulator and gateway name header fields with it.
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
     ],
     targets: [
         // Domain types and file formats (pipeline, eval suite, drift suite), YAML loading and validation.
@@ -64,6 +66,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -74,14 +78,40 @@ let package = Package(
             dependencies: [
                 "TollgateCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The rollout engine: stages, routers that move traffic, metric sources, judge, rollback rules.
+        .target(
+            name: "TollgateEngine",
+            dependencies: [
+                "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
-        // The rollout state machine, routers, rollback rules.
+        // HTTP services: the traffic gateway (weighted split, mirroring, sample capture), admin API, metrics.
         .target(
-            name: "TollgateEngine",
-            dependencies: ["TollgateCore", "TollgateStats", "TollgateStore", "TollgateTraffic"],
+            name: "TollgateServer",
+            dependencies: [
+                "TollgateCore", "TollgateEngine", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         // The command-line tool: argument parsing and output formatting only.
@@ -89,6 +119,8 @@ let package = Package(
             name: "tollgate",
             dependencies: [
                 "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
+                "TollgateEngine", "TollgateServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -134,6 +166,51 @@ let package = Package(
             name: "TollgateAnalysisTests",
             dependencies: ["TollgateAnalysis", "TollgateStats", "TollgateCore"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateTrafficTests",
+            dependencies: [
+                "TollgateTraffic", "TollgateSimulator", "TollgateCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateSimulatorTests",
+            dependencies: [
+                "TollgateSimulator", "TollgateCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateEngineTests",
+            dependencies: [
+                "TollgateEngine", "TollgateCore", "TollgateStore", "TollgateSimulator", "TollgateTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            resources: [.copy("Routers/Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateServerTests",
+            dependencies: [
+                "TollgateServer", "TollgateEngine", "TollgateCore", "TollgateTraffic", "TollgateSimulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

@@ -10,10 +10,17 @@ struct Tollgate: AsyncParsableCommand {
         abstract: "Release new versions of GenAI models safely: shadow, canary, full, with statistical judgement and rollback.",
         version: "0.1.0",
         subcommands: [
+            DemoCommand.self,
+            RolloutCommand.self,
             Validate.self,
             ChecklistCommand.self,
             History.self,
             Show.self,
+            GatewayCommand.self,
+            RouterCommand.self,
+            ReplayCommand.self,
+            ShadowCommand.self,
+            SimCommand.self,
             StatsCommand.self, JudgeCommand.self,
         ]
     )

@@ -67,8 +67,13 @@ extension RolloutEngine {
             return
         case .decision(.promote):
             try completeStage(index, outcome: "promoted", reason: verdict.verdict.summary, numbers: verdict.verdict.score.map { ["score": $0] } ?? [:])
-        case .decision:
-            try pause(index, reason: "the shadow verdict is not conclusive (\(verdict.verdict.summary)); promote or roll back by hand")
+        case .decision(.hold):
+            // A shadow stage blocks on evidence of harm, not on a lack of evidence: the canary
+            // stages keep judging, with the sequential judge, on far more samples.
+            try completeStage(index, outcome: "advanced", reason: "no evidence of harm yet (\(verdict.verdict.summary)); the canary keeps judging",
+                              numbers: verdict.verdict.score.map { ["score": $0] } ?? [:])
+        case .decision(.rollback):
+            try pause(index, reason: "the shadow verdict failed the candidate (\(verdict.verdict.summary)) but rollback.on has no 'analysis: fail'; promote or roll back by hand")
         }
     }
 
@@ -126,7 +131,7 @@ extension RolloutEngine {
         let now = deps.clock.now()
         try store.write { tx in
             let stored = try tx.insertVerdict(StoredVerdict(runId: runID, stage: index, at: now, decision: verdict.decision.rawValue,
-                                                            score: verdict.score, payload: verdict.detailJSON))
+                                                            score: verdict.score, payload: try jsonText(verdict)))
             try tx.appendEvent(runID: runID, kind: RunEventKind.check.rawValue, payload: RunEventPayload.Check(
                 stage: index, look: look, decision: verdict.decision.rawValue, score: verdict.score,
                 baselineSamples: baseline.count, candidateSamples: candidate.count, summary: verdict.summary,
