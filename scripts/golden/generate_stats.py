@@ -326,11 +326,12 @@ def special():
         cases["normal_quantile"].append({"x": p, "value": float(stats.norm.ppf(p))})
     for z in [-38, -20, -8, -3, -1.96, -0.5, 0, 0.5, 1.96, 3, 8]:
         cases["normal_cdf"].append({"x": z, "value": float(stats.norm.cdf(z))})
-    for t, df in [(0.5, 3), (2.1, 10), (-1.5, 4.5), (10, 2), (3.2, 100.5), (0.0, 7), (25, 30), (1.0, 1)]:
+    for t, df in [(0.5, 3), (2.1, 10), (-1.5, 4.5), (10, 2), (3.2, 100.5), (0.0, 7), (25, 30), (1.0, 1), (-4.2, 12.3), (6.5, 2000)]:
         cases["t_sf"].append({"x": t, "df": df, "value": float(stats.t.sf(t, df))})
-    for x, df in [(0.5, 1), (3.84, 1), (10, 3), (0.1, 5), (50, 10), (200, 150), (1e-4, 2), (30, 1), (7.5, 4)]:
+    for x, df in [(0.5, 1), (3.84, 1), (10, 3), (0.1, 5), (50, 10), (200, 150), (1e-4, 2), (30, 1), (7.5, 4), (1.5, 0.5)]:
         cases["chi2_sf"].append({"x": x, "df": df, "value": float(stats.chi2.sf(x, df))})
-    for n, d in [(5000, 0.01), (5000, 0.02), (6000, 0.03), (20000, 0.005), (200, 0.05), (200, 0.2), (1000, 0.08)]:
+    for n, d in [(5000, 0.01), (5000, 0.02), (6000, 0.03), (20000, 0.005), (200, 0.05), (200, 0.2), (1000, 0.08),
+                 (7000, 0.025), (12000, 0.012), (300, 0.6)]:
         cases["kolmogorov_two_sided_sf"].append({"n": n, "x": d, "value": float(stats.kstwo.sf(d, n))})
     path = os.path.join(OUT, "special.json")
     with open(path, "w") as f:
