@@ -45,21 +45,21 @@ struct DemoCommand: AsyncParsableCommand {
             Output.error("tollgate: \(error)")
             throw TollgateExit.failure
         }
-        print("Tollgate demo: \(healthy ? "a healthy" : "an unhealthy") candidate, pipeline \(pipeline), database \(db ?? "(temporary)")")
+        Output.line("Tollgate demo: \(healthy ? "a healthy" : "an unhealthy") candidate, pipeline \(pipeline), database \(db ?? "(temporary)")")
         let outcome: DemoScenario.Outcome
         do {
             outcome = try await DemoScenario.run(pipelinePath: pipeline, healthy: healthy, store: store, seed: seed,
                                                  onStarted: { runID, env in
-                                                     print("baseline \(env.baseline.baseURL)  candidate \(env.candidate.baseURL)  gateway \(env.running.baseURL)")
-                                                     print("run \(runID)")
+                                                     Output.line("baseline \(env.baseline.baseURL)  candidate \(env.candidate.baseURL)  gateway \(env.running.baseURL)")
+                                                     Output.line("run \(runID)")
                                                  },
                                                  onProgress: progressPrinter(quiet: false))
         } catch {
             Output.error("tollgate: \(error)")
             throw TollgateExit.failure
         }
-        print("")
-        outcome.report.explanation().forEach { print($0) }
+        Output.line()
+        outcome.report.explanation().forEach { Output.line($0) }
         throw TollgateExit.forRun(outcome.state)
     }
 }

@@ -45,6 +45,12 @@ public struct DemoEnvironment: Sendable {
     /// Starts both simulators and the gateway (candidate weight 0, admin API behind `adminToken`).
     public static func start(healthy: Bool, seed: UInt64 = 7, adminToken: String = UUID().uuidString) async throws -> DemoEnvironment {
         let (b, c) = profiles(healthy: healthy, seed: seed)
+        return try await start(baseline: b, candidate: c, adminToken: adminToken)
+    }
+
+    /// Starts simulators with the given profiles and the gateway in front of them.
+    public static func start(baseline b: SimulatorProfile, candidate c: SimulatorProfile,
+                             adminToken: String = UUID().uuidString) async throws -> DemoEnvironment {
         // The servers' own logs (started, stopped) would drown the rollout's progress.
         var quiet = Logger(label: "tollgate.demo")
         quiet.logLevel = .critical
