@@ -45,6 +45,13 @@ let package = Package(
             dependencies: ["TollgateStats", "TollgateCore"],
             swiftSettings: strictSettings
         ),
+        // Benchmarks of the statistics and judges (benchmarks/stats/run.sh builds it in release).
+        .executableTarget(
+            name: "tollgate-bench-stats",
+            dependencies: ["TollgateStats", "TollgateAnalysis", "TollgateCore"],
+            path: "benchmarks/stats/Sources/tollgate-bench-stats",
+            swiftSettings: strictSettings
+        ),
         // SQLite run history: migrations, journal, samples, verdicts, alerts.
         .target(
             name: "TollgateStore",

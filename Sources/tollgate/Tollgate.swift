@@ -23,6 +23,7 @@ struct Tollgate: AsyncParsableCommand {
             ReplayCommand.self,
             ShadowCommand.self,
             SimCommand.self,
+            StatsCommand.self, JudgeCommand.self,
         ]
     )
 }
