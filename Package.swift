@@ -39,6 +39,12 @@ let package = Package(
             name: "TollgateStats",
             swiftSettings: strictSettings
         ),
+        // The judges (Tollgate's, sequential, Kayenta-compatible) and verdict types, built on TollgateStats.
+        .target(
+            name: "TollgateAnalysis",
+            dependencies: ["TollgateStats", "TollgateCore"],
+            swiftSettings: strictSettings
+        ),
         // SQLite run history: migrations, journal, samples, verdicts, alerts.
         .target(
             name: "TollgateStore",
@@ -73,14 +79,50 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The rollout state machine, routers, rollback rules.
+        .target(
+            name: "TollgateEngine",
+            dependencies: ["TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic"],
+            swiftSettings: strictSettings
+        ),
         // The command-line tool: argument parsing and output formatting only.
         .executableTarget(
             name: "tollgate",
             dependencies: [
-                "TollgateCore", "TollgateStats", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
+                "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // Shared helpers for tests: child processes, temporary folders, waiting with deadlines.
+        .target(
+            name: "TollgateTestSupport",
+            path: "Tests/TollgateTestSupport",
+            swiftSettings: strictSettings
+        ),
+        // A child process the store tests run twice at once, or SIGKILL mid-batch.
+        .executableTarget(
+            name: "tollgate-store-probe",
+            dependencies: ["TollgateStore", "TollgateCore"],
+            path: "Tests/StoreProbe",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateStoreTests",
+            dependencies: ["TollgateStore", "TollgateCore", "TollgateTestSupport", "tollgate-store-probe", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateEngineTests",
+            dependencies: ["TollgateEngine", "TollgateCore", "TollgateStore", "TollgateTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateCLITests",
+            dependencies: ["TollgateCore", "TollgateStore", "TollgateTestSupport", "tollgate",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -112,6 +154,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateAnalysisTests",
+            dependencies: ["TollgateAnalysis", "TollgateStats", "TollgateCore"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
     ]

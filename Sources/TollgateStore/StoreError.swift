@@ -4,6 +4,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case newerSchema(path: String, found: String, known: String)
     /// A run id that is not in the database.
     case runNotFound(String)
+    /// A run id prefix that matches several runs.
+    case ambiguousRun(prefix: String, matches: [String])
     /// SQLite reported an error.
     case database(String)
 
@@ -13,6 +15,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             return "\(path) was written by a newer Tollgate (schema migration '\(found)' is unknown; this version knows up to '\(known)'). Upgrade Tollgate; the file was left untouched."
         case .runNotFound(let id):
             return "No run with id '\(id)' in the database. List runs with `tollgate history`."
+        case .ambiguousRun(let prefix, let matches):
+            return "'\(prefix)' matches \(matches.count) runs (\(matches.prefix(5).joined(separator: ", "))); give more of the id."
         case .database(let message):
             return "Database error: \(message)"
         }

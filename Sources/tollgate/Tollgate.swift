@@ -13,6 +13,10 @@ struct Tollgate: AsyncParsableCommand {
             ReplayCommand.self,
             ShadowCommand.self,
             SimCommand.self,
+            Validate.self,
+            ChecklistCommand.self,
+            History.self,
+            Show.self,
         ]
     )
 }

@@ -1,0 +1,46 @@
+/// Which wire protocol a model speaks.
+public enum ModelAPI: String, Sendable, Codable, CaseIterable {
+    case openAIChat = "openai-chat"
+    case openAICompletions = "openai-completions"
+    case openAIEmbeddings = "openai-embeddings"
+}
+
+/// One deployed version of a model: identity (checklist section 1) and how to reach it.
+public struct ModelVersion: Sendable, Equatable, Codable {
+    public var version: String
+    public var revision: String?
+    /// Fine-tune lineage or variant ("fine-tune of 2.3.1 on support tickets").
+    public var lineage: String?
+    /// Base URL of the OpenAI-compatible API, e.g. `http://127.0.0.1:8001/v1`.
+    public var endpoint: String
+    /// The `model` id sent in requests; defaults to the pipeline's model name.
+    public var modelID: String?
+    /// Name of the environment variable holding the API key (never the key itself).
+    public var apiKeyEnv: String?
+    /// Extra headers sent with every request (no secrets: use `api_key_env`).
+    public var headers: [String: String]
+
+    public init(version: String, revision: String? = nil, lineage: String? = nil, endpoint: String,
+                modelID: String? = nil, apiKeyEnv: String? = nil, headers: [String: String] = [:]) {
+        self.version = version
+        self.revision = revision
+        self.lineage = lineage
+        self.endpoint = endpoint
+        self.modelID = modelID
+        self.apiKeyEnv = apiKeyEnv
+        self.headers = headers
+    }
+}
+
+/// The model being released: identity facts shared by both versions, and the two versions.
+public struct ModelSection: Sendable, Equatable, Codable {
+    public var name: String
+    public var api: ModelAPI
+    public var modalities: [String]
+    public var maxInputTokens: Int?
+    public var maxOutputTokens: Int?
+    public var gpuTypesTested: [String]
+    public var precisionsTested: [String]
+    public var baseline: ModelVersion
+    public var candidate: ModelVersion
+}

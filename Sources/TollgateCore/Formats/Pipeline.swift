@@ -1,0 +1,250 @@
+/// A rollout pipeline (`kind: pipeline`): the model and its two versions, the objectives,
+/// how traffic is produced and routed, how versions are compared, the stages, and the
+/// rollback rules, plus the documented facts of every section of the GenAI deployment
+/// checklist. Load one with ``PipelineLoader``.
+public struct Pipeline: Sendable, Equatable, Codable {
+    public var name: String
+    public var description: String?
+    public var model: ModelSection
+    public var objectives: Objectives
+    public var traffic: TrafficPlan
+    public var router: RouterConfig
+    public var analysis: AnalysisConfig
+    public var stages: [Stage]
+    public var rollback: RollbackPolicy
+    public var release: ReleaseChecks
+    public var reliability: ReliabilityConfig
+    public var security: SecurityConfig
+    /// Free-form facts of the documentation-only sections (`compute`, `autoscaling`,
+    /// `observability`, and the parts of the others that drive no behaviour), by dotted key.
+    public var facts: [String: String]
+    /// Checklist item ids that `tollgate checklist --strict` requires.
+    public var requiredChecklistItems: [String]
+}
+
+/// Latency quantile targets for one operation, in milliseconds.
+public struct QuantileTargets: Sendable, Equatable, Codable {
+    public var p50: Double?
+    public var p90: Double?
+    public var p95: Double?
+    public var p99: Double?
+    public var mean: Double?
+
+    public init(p50: Double? = nil, p90: Double? = nil, p95: Double? = nil, p99: Double? = nil, mean: Double? = nil) {
+        self.p50 = p50
+        self.p90 = p90
+        self.p95 = p95
+        self.p99 = p99
+        self.mean = mean
+    }
+
+    /// The targets as (quantile name, value) pairs, in ascending order.
+    public var all: [(String, Double)] {
+        [("p50", p50), ("p90", p90), ("p95", p95), ("p99", p99), ("mean", mean)].compactMap { name, v in v.map { (name, $0) } }
+    }
+}
+
+/// Performance objectives (checklist section 3): latency per operation, error budget, throughput.
+public struct Objectives: Sendable, Equatable, Codable {
+    /// Latency targets by metric (`ttft_ms`, `itl_ms`, `tpot_ms`, `e2e_ms`, `embedding_ms`).
+    public var latency: [LatencyMetric: QuantileTargets]
+    public var maxErrorRate: Double?
+    public var minOutputTokensPerSecond: Double?
+    public var minRequestsPerSecond: Double?
+}
+
+/// A latency measurement Tollgate computes per request.
+public enum LatencyMetric: String, Sendable, Codable, CaseIterable, Hashable {
+    /// Time to first token: prefill.
+    case ttftMs = "ttft_ms"
+    /// Inter-token latency: decode, gap between content chunks.
+    case itlMs = "itl_ms"
+    /// Time per output token after the first.
+    case tpotMs = "tpot_ms"
+    /// End to end.
+    case e2eMs = "e2e_ms"
+    /// An embeddings call (end to end).
+    case embeddingMs = "embedding_ms"
+}
+
+/// Metrics the analysis and the rollback rules may name.
+public enum MetricName: String, Sendable, Codable, CaseIterable, Hashable {
+    case ttftMs = "ttft_ms"
+    case itlMs = "itl_ms"
+    case tpotMs = "tpot_ms"
+    case e2eMs = "e2e_ms"
+    case embeddingMs = "embedding_ms"
+    case outputTokens = "output_tokens"
+    case errorRate = "error_rate"
+    case timeoutRate = "timeout_rate"
+    case refusalRate = "refusal_rate"
+    case quality
+
+    /// Whether the metric is a proportion of requests (compared as a difference of rates).
+    public var isRate: Bool { [.errorRate, .timeoutRate, .refusalRate].contains(self) }
+}
+
+/// How traffic is produced for shadow and canary stages.
+public struct TrafficPlan: Sendable, Equatable, Codable {
+    /// Recorded traffic (JSON Lines), resolved to an absolute path.
+    public var source: String?
+    public var concurrency: Int
+    /// Open-loop arrival rate (requests per second); closed loop when nil.
+    public var rate: Double?
+    /// Per-request total timeout.
+    public var timeout: Duration
+    /// `replay` sends recorded traffic to each version directly; `router` sends it through
+    /// the router so the canary split is real; `live` waits for user traffic via the gateway.
+    public var via: TrafficVia
+    /// Applied to every request (temperature, seed, max_tokens).
+    public var overrides: [String: ConfigValue]
+    public var warmupRequests: Int
+}
+
+public enum TrafficVia: String, Sendable, Codable, CaseIterable {
+    case replay, router, live
+}
+
+/// The router that moves user traffic between versions.
+public struct RouterConfig: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case gateway, haproxy, kubernetes, command
+    }
+    public var kind: Kind
+    /// Every other key of the `router` section (admin URL, socket path, backend, command…).
+    public var settings: [String: String]
+}
+
+/// How the two versions are compared.
+public struct AnalysisConfig: Sendable, Equatable, Codable {
+    public enum Judge: String, Sendable, Codable, CaseIterable { case tollgate, kayenta }
+    public var judge: Judge
+    public var confidence: Double
+    public var checkInterval: Duration
+    /// Score (0–100) at or above which a verdict promotes.
+    public var passThreshold: Double
+    /// Score at or above which a verdict holds rather than rolls back.
+    public var marginalThreshold: Double
+    public var seed: UInt64
+    public var metrics: [MetricCriterionConfig]
+}
+
+/// One metric the judge compares (`analysis.metrics[]`).
+public struct MetricCriterionConfig: Sendable, Equatable, Codable {
+    public enum Worse: String, Sendable, Codable, CaseIterable { case higher, lower }
+    public var metric: MetricName
+    public var worse: Worse
+    public var tolerance: Tolerance
+    public var critical: Bool
+    public var weight: Double
+    /// `p50`, `p95`, `p99` or `mean` to compare a quantile; nil compares the location (Hodges–Lehmann).
+    public var quantile: String?
+    /// For `quality`: the eval suite's path (resolved).
+    public var suite: String?
+    public var group: String?
+}
+
+/// One step of a rollout.
+public struct Stage: Sendable, Equatable, Codable {
+    public enum Kind: Sendable, Equatable, Codable {
+        case shadow(requests: Int?, duration: Duration?, suites: [String])
+        case canary(weight: Int, minSamples: Int, maxDuration: Duration, checkInterval: Duration?, onTimeout: TimeoutAction)
+        case approval(note: String?)
+        case pause(duration: Duration)
+        case full
+    }
+    public enum TimeoutAction: String, Sendable, Codable, CaseIterable { case rollback, pause }
+
+    public var name: String
+    public var kind: Kind
+
+    /// The candidate's traffic share while the stage runs (0 for shadow, 100 for full).
+    public var weight: Int? {
+        switch kind {
+        case .shadow: return 0
+        case .canary(let w, _, _, _, _): return w
+        case .full: return 100
+        case .approval, .pause: return nil
+        }
+    }
+
+    /// `shadow`, `canary`, `approval`, `pause` or `full`.
+    public var kindName: String {
+        switch kind {
+        case .shadow: return "shadow"
+        case .canary: return "canary"
+        case .approval: return "approval"
+        case .pause: return "pause"
+        case .full: return "full"
+        }
+    }
+}
+
+/// When a run is rolled back, besides an operator's `rollback`.
+public struct RollbackPolicy: Sendable, Equatable, Codable {
+    public var rules: [RollbackRule]
+}
+
+/// One automatic rollback trigger from `rollback.on`.
+public enum RollbackRule: Sendable, Equatable, Codable {
+    /// The judge's verdict was `rollback` (`analysis: fail`), or also `hold` (`analysis: marginal`).
+    case analysis(onMarginal: Bool)
+    /// The candidate's error rate exceeded `above` (a proportion) at a check.
+    case errorRate(above: Double, consecutive: Int)
+    /// An objective (`objectives.<metric>.<quantile>`) was breached at `consecutive` checks in a row.
+    case objective(metric: LatencyMetric, quantile: String, consecutive: Int)
+    /// A firing alert whose labels satisfy every matcher.
+    case alert(matchers: [AlertMatcher])
+    /// A drift suite found drift.
+    case drift(suite: String)
+}
+
+/// An Alertmanager-style label matcher: `name=value`, `name!=value`, `name=~regex`, `name!~regex`.
+public struct AlertMatcher: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
+    public enum Operator: String, Sendable, Codable, CaseIterable {
+        case equal = "=", notEqual = "!=", matches = "=~", notMatches = "!~"
+    }
+    public var label: String
+    public var op: Operator
+    public var value: String
+
+    public init(label: String, op: Operator, value: String) {
+        self.label = label
+        self.op = op
+        self.value = value
+    }
+
+    public var description: String { "\(label)\(op.rawValue)\"\(value)\"" }
+}
+
+/// Release checks (checklist section 4) beyond the stages: eval suites for shadow, drift
+/// suites for after release, and compatibility checks across versions.
+public struct ReleaseChecks: Sendable, Equatable, Codable {
+    public var shadowSuites: [String]
+    public var driftSuites: [String]
+    public var compatibility: [String: Bool]
+}
+
+/// Reliability settings (checklist section 7) that drive the traffic client.
+public struct ReliabilityConfig: Sendable, Equatable, Codable {
+    public var connectTimeout: Duration?
+    public var firstTokenTimeout: Duration?
+    public var idleTimeout: Duration?
+    public var totalTimeout: Duration?
+    public var retryAttempts: Int
+    public var retryBackoff: Duration?
+}
+
+/// Security settings (checklist section 8) that drive behaviour: what is logged and kept.
+public struct SecurityConfig: Sendable, Equatable, Codable {
+    public enum LoggingMode: String, Sendable, Codable, CaseIterable {
+        /// Keep response text as received.
+        case full
+        /// Keep response text with e-mail addresses, phone numbers and long digit runs masked.
+        case redacted
+        /// Keep no response text at all.
+        case none
+    }
+    public var loggingMode: LoggingMode
+    public var retention: Duration?
+}

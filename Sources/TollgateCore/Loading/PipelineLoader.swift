@@ -1,0 +1,386 @@
+import Foundation
+import Yams
+
+/// Reads a `kind: pipeline` document into a ``Pipeline``, reporting every problem.
+enum PipelineLoader {
+    static func read(_ root: MappingReader, context: LoadContext) -> Pipeline? {
+        _ = root.value("version"); _ = root.value("kind")
+        let name = root.required("name", in: "the pipeline")?.nonEmptyString()
+        let description = root.string("description")
+        let model = readModel(root.required("model", in: "the pipeline")?.mapping(), context: context)
+        let objectives = readObjectives(root.mapping("objectives"))
+        let traffic = readTraffic(root.mapping("traffic"), context: context)
+        let router = readRouter(root.mapping("router"))
+        let analysis = readAnalysis(root.mapping("analysis"))
+        let stages = StagesReader.read(root.required("stages", in: "the pipeline"), context: context)
+        let rollback = readRollback(root.mapping("rollback"), objectives: objectives)
+        let release = readRelease(root.mapping("release"))
+        let reliability = readReliability(root.mapping("reliability"))
+        let security = readSecurity(root.mapping("security"))
+        var facts: [String: String] = [:]
+        CommonChecks.factSection(root, "compute", keys: ["peak_memory_gb", "peak_memory", "batch_sizes", "throughput_per_gpu",
+                                                          "throughput_per_dollar", "instance_types", "node_affinity",
+                                                          "parallelism", "quantization", "gpu_count"], into: &facts)
+        CommonChecks.factSection(root, "autoscaling", keys: ["cold_start", "warmup", "batch_window", "strategy", "min_replicas",
+                                                              "max_replicas", "peak_vs_steady", "scale_metric"], into: &facts)
+        CommonChecks.factSection(root, "observability", keys: ["latency_decomposition", "gpu_metrics", "cache_metrics",
+                                                                "error_classes", "throughput_metrics", "dashboards",
+                                                                "prometheus", "tracing"], into: &facts)
+        let required = readChecklistRequirements(root.mapping("checklist"))
+        root.finish(what: "the pipeline")
+
+        guard let name, let model, let stages, let router, let traffic else { return nil }
+        flatten(root.value.node, prefix: "", into: &facts)
+        return Pipeline(
+            name: name, description: description, model: model, objectives: objectives, traffic: traffic,
+            router: router, analysis: analysis, stages: stages, rollback: rollback, release: release,
+            reliability: reliability, security: security, facts: facts, requiredChecklistItems: required
+        )
+    }
+
+    // MARK: Model (checklist 1)
+
+    static func readModel(_ m: MappingReader?, context: LoadContext) -> ModelSection? {
+        guard let m else { return nil }
+        let name = m.required("name", in: "'model'")?.nonEmptyString()
+        let api = m.oneOf("api", ModelAPI.allCases.map(\.rawValue)).flatMap(ModelAPI.init(rawValue:)) ?? .openAIChat
+        let modalities = m.stringList("modalities") ?? ["text"]
+        let maxInput = m.int("max_input_tokens", in: 1...100_000_000)
+        let maxOutput = m.int("max_output_tokens", in: 1...100_000_000)
+        let gpus = m.stringList("gpu_types_tested") ?? []
+        let precisions = m.stringList("precisions_tested") ?? []
+        let baseline = readVersion(m.required("baseline", in: "'model'")?.mapping(), arm: "baseline")
+        let candidate = readVersion(m.required("candidate", in: "'model'")?.mapping(), arm: "candidate")
+        m.finish(what: "'model'")
+        guard let name, let baseline, let candidate else { return nil }
+        return ModelSection(name: name, api: api, modalities: modalities, maxInputTokens: maxInput, maxOutputTokens: maxOutput,
+                            gpuTypesTested: gpus, precisionsTested: precisions, baseline: baseline, candidate: candidate)
+    }
+
+    static func readVersion(_ m: MappingReader?, arm: String) -> ModelVersion? {
+        guard let m else { return nil }
+        CommonChecks.rejectInlineSecrets(m, what: "'model.\(arm)'")
+        let version = m.required("version", in: "'model.\(arm)'")?.nonEmptyString()
+        let revision = m.string("revision")
+        let lineage = m.string("lineage")
+        let endpoint = CommonChecks.endpoint(m.required("endpoint", in: "'model.\(arm)'"))
+        let modelID = m.string("model_id")
+        let keyEnv = CommonChecks.envName(m.value("api_key_env"))
+        let headers = CommonChecks.rejectSecretHeaders(m.value("headers"))
+        m.finish(what: "'model.\(arm)'")
+        guard let version, let endpoint else { return nil }
+        return ModelVersion(version: version, revision: revision, lineage: lineage, endpoint: endpoint,
+                            modelID: modelID, apiKeyEnv: keyEnv, headers: headers)
+    }
+
+    // MARK: Objectives (checklist 3)
+
+    static func readObjectives(_ m: MappingReader?) -> Objectives {
+        var latency: [LatencyMetric: QuantileTargets] = [:]
+        var maxErrorRate: Double?
+        var tokensPerSecond: Double?
+        var requestsPerSecond: Double?
+        guard let m else { return Objectives(latency: [:]) }
+        for metric in LatencyMetric.allCases {
+            guard let q = m.mapping(metric.rawValue) else { continue }
+            latency[metric] = QuantileTargets(p50: q.double("p50", min: 0), p90: q.double("p90", min: 0),
+                                              p95: q.double("p95", min: 0), p99: q.double("p99", min: 0),
+                                              mean: q.double("mean", min: 0))
+            q.finish(what: "'objectives.\(metric.rawValue)' (quantiles p50, p90, p95, p99, mean)")
+        }
+        if let e = m.mapping("error_rate") {
+            maxErrorRate = e.double("max", min: 0, max: 1)
+            e.finish(what: "'objectives.error_rate'")
+        }
+        if let t = m.mapping("throughput") {
+            tokensPerSecond = t.double("output_tokens_per_second", min: 0)
+            requestsPerSecond = t.double("requests_per_second", min: 0)
+            t.finish(what: "'objectives.throughput'")
+        }
+        if let l = m.mapping("load_profile") {
+            _ = l.facts(["steady_rps", "peak_rps", "description", "diurnal"])
+            l.finish(what: "'objectives.load_profile'")
+        }
+        if let c = m.mapping("cost") {
+            _ = c.facts(["per_1k_output_tokens_usd", "per_1k_input_tokens_usd", "per_request_usd", "per_gpu_hour_usd"])
+            c.finish(what: "'objectives.cost'")
+        }
+        m.finish(what: "'objectives'")
+        return Objectives(latency: latency, maxErrorRate: maxErrorRate, minOutputTokensPerSecond: tokensPerSecond,
+                          minRequestsPerSecond: requestsPerSecond)
+    }
+
+    // MARK: Traffic, router, analysis
+
+    static func readTraffic(_ m: MappingReader?, context: LoadContext) -> TrafficPlan? {
+        guard let m else {
+            return TrafficPlan(source: nil, concurrency: 8, rate: nil, timeout: .seconds(60), via: .replay, overrides: [:], warmupRequests: 0)
+        }
+        let source = CommonChecks.existingFile(m.value("source"))
+        let concurrency = m.int("concurrency", in: 1...100_000) ?? 8
+        let rate = m.double("rate", min: 0.001)
+        let timeout = m.duration("timeout") ?? .seconds(60)
+        let via = m.oneOf("via", TrafficVia.allCases.map(\.rawValue)).flatMap(TrafficVia.init(rawValue:)) ?? .replay
+        var overrides: [String: ConfigValue] = [:]
+        if let o = m.mapping("overrides") {
+            if let t = o.double("temperature", min: 0, max: 2) { overrides["temperature"] = .double(t) }
+            if let s = o.int("seed") { overrides["seed"] = .int(s) }
+            if let mt = o.int("max_tokens", in: 1...10_000_000) { overrides["max_tokens"] = .int(mt) }
+            if let tp = o.double("top_p", min: 0, max: 1) { overrides["top_p"] = .double(tp) }
+            o.finish(what: "'traffic.overrides'")
+        }
+        let warmup = m.int("warmup_requests", in: 0...1_000_000) ?? 0
+        m.finish(what: "'traffic'")
+        if via != .live, source == nil, !m.has("source") {
+            context.report(m.value.mark, "'traffic' needs a 'source' (recorded traffic, JSON Lines) unless 'via: live'")
+        }
+        return TrafficPlan(source: source, concurrency: concurrency, rate: rate, timeout: timeout, via: via,
+                           overrides: overrides, warmupRequests: warmup)
+    }
+
+    static let routerKeys: [RouterConfig.Kind: [String]] = [
+        .gateway: ["admin", "token_env"],
+        .haproxy: ["socket", "backend", "baseline_server", "candidate_server"],
+        .kubernetes: ["resource", "namespace", "name", "baseline_backend", "candidate_backend", "context", "kubeconfig"],
+        .command: ["command", "timeout"],
+    ]
+
+    static func readRouter(_ m: MappingReader?) -> RouterConfig? {
+        guard let m else { return RouterConfig(kind: .gateway, settings: [:]) }
+        CommonChecks.rejectInlineSecrets(m, what: "'router'")
+        let kind = m.oneOf("type", RouterConfig.Kind.allCases.map(\.rawValue)).flatMap(RouterConfig.Kind.init(rawValue:))
+        var settings: [String: String] = [:]
+        if let kind {
+            for key in routerKeys[kind] ?? [] {
+                guard let v = m.value(key) else { continue }
+                switch key {
+                case "admin": settings[key] = CommonChecks.endpoint(v)
+                case "token_env": settings[key] = CommonChecks.envName(v)
+                case "timeout": settings[key] = v.duration().map(DurationText.format)
+                case "resource": settings[key] = v.oneOf(["httproute", "virtualservice", "inferenceservice"])
+                default: settings[key] = v.string()
+                }
+            }
+            switch kind {
+            case .haproxy where settings["socket"] == nil: m.context.report(m.value.mark, "a haproxy router needs 'socket' (the admin socket path)")
+            case .command where settings["command"] == nil: m.context.report(m.value.mark, "a command router needs 'command' (with {weight} where the weight goes)")
+            case .kubernetes where settings["resource"] == nil || settings["name"] == nil:
+                m.context.report(m.value.mark, "a kubernetes router needs 'resource' (httproute, virtualservice or inferenceservice) and 'name'")
+            default: break
+            }
+        } else if !m.has("type") {
+            m.context.report(m.value.mark, "missing required key 'type' in 'router'")
+        }
+        m.finish(what: "'router' of type \(kind?.rawValue ?? "?")")
+        return kind.map { RouterConfig(kind: $0, settings: settings) }
+    }
+
+    static func readAnalysis(_ m: MappingReader?) -> AnalysisConfig {
+        let defaults = AnalysisConfig(judge: .tollgate, confidence: 0.95, checkInterval: .seconds(30), passThreshold: 95,
+                                      marginalThreshold: 75, seed: 1, metrics: [])
+        guard let m else { return defaults }
+        let judge = m.oneOf("judge", AnalysisConfig.Judge.allCases.map(\.rawValue)).flatMap(AnalysisConfig.Judge.init(rawValue:)) ?? .tollgate
+        let confidence = m.double("confidence", min: 0.5, max: 0.9999) ?? 0.95
+        let interval = m.duration("check_interval") ?? .seconds(30)
+        var pass = 95.0, marginal = 75.0
+        if let t = m.mapping("thresholds") {
+            pass = t.double("pass", min: 0, max: 100) ?? pass
+            marginal = t.double("marginal", min: 0, max: 100) ?? marginal
+            if marginal > pass { t.context.report(t.value.mark, "'analysis.thresholds.marginal' (\(marginal.formatted())) must not exceed 'pass' (\(pass.formatted()))") }
+            t.finish(what: "'analysis.thresholds'")
+        }
+        let seed = m.int("seed", in: 0...Int.max).map(UInt64.init) ?? 1
+        var metrics: [MetricCriterionConfig] = []
+        for item in m.sequence("metrics") ?? [] {
+            if let metric = readMetric(item) { metrics.append(metric) }
+        }
+        m.finish(what: "'analysis'")
+        return AnalysisConfig(judge: judge, confidence: confidence, checkInterval: interval, passThreshold: pass,
+                              marginalThreshold: marginal, seed: seed, metrics: metrics)
+    }
+
+    static func metricName(_ value: YAMLValue?) -> MetricName? {
+        guard let value, let text = value.string() else { return nil }
+        guard let metric = MetricName(rawValue: text) else {
+            value.context.report(value.mark, "unknown metric '\(text)'; known metrics are \(MetricName.allCases.map(\.rawValue).joined(separator: ", "))\(DidYouMean.hint(for: text, among: MetricName.allCases.map(\.rawValue)))")
+            return nil
+        }
+        return metric
+    }
+
+    static func readMetric(_ item: YAMLValue) -> MetricCriterionConfig? {
+        guard let m = item.mapping() else { return nil }
+        let metric = metricName(m.required("metric", in: "'\(item.path)'"))
+        let worse = m.oneOf("worse", MetricCriterionConfig.Worse.allCases.map(\.rawValue)).flatMap(MetricCriterionConfig.Worse.init(rawValue:))
+        let tolerance = m.tolerance("tolerance")
+        let critical = m.bool("critical") ?? false
+        let weight = m.double("weight", min: 0) ?? 1
+        let quantile = m.oneOf("quantile", ["p50", "p90", "p95", "p99", "mean"])
+        let suite = CommonChecks.existingFile(m.value("suite"))
+        let group = m.string("group")
+        m.finish(what: "'\(item.path)'")
+        if metric == .quality, suite == nil, !m.has("suite") {
+            item.context.report(item.mark, "the 'quality' metric needs 'suite' (the eval suite that scores answers)")
+        }
+        guard let metric else { return nil }
+        let defaultWorse: MetricCriterionConfig.Worse = metric == .quality ? .lower : .higher
+        let defaultTolerance: Tolerance = metric.isRate || metric == .quality ? .percentagePoints(1) : .relative(0.10)
+        return MetricCriterionConfig(metric: metric, worse: worse ?? defaultWorse, tolerance: tolerance ?? defaultTolerance,
+                                     critical: critical, weight: weight, quantile: quantile, suite: suite, group: group)
+    }
+
+    // MARK: Rollback, release, reliability, security, checklist
+
+    static func readRollback(_ m: MappingReader?, objectives: Objectives) -> RollbackPolicy {
+        guard let m else { return RollbackPolicy(rules: [.analysis(onMarginal: false)]) }
+        var rules: [RollbackRule] = []
+        for item in m.sequence("on") ?? [] {
+            guard let r = item.mapping() else { continue }
+            guard r.keys.count == 1, let kind = r.keys.first else {
+                item.context.report(item.mark, "each rollback rule has exactly one key (analysis, error_rate, objective, alert or drift), got \(r.keys.count)")
+                continue
+            }
+            let value = r.value(kind)
+            switch kind {
+            case "analysis":
+                if let v = value?.oneOf(["fail", "marginal"]) { rules.append(.analysis(onMarginal: v == "marginal")) }
+            case "error_rate":
+                if let e = value?.mapping() {
+                    let above = e.required("above", in: "'\(item.path).error_rate'")?.double(min: 0, max: 1)
+                    let consecutive = e.int("consecutive", in: 1...1000) ?? 1
+                    e.finish(what: "'\(item.path).error_rate'")
+                    if let above { rules.append(.errorRate(above: above, consecutive: consecutive)) }
+                }
+            case "objective":
+                if let o = value?.mapping() {
+                    let metricValue = o.required("metric", in: "'\(item.path).objective'")
+                    let quantile = o.oneOf("quantile", ["p50", "p90", "p95", "p99", "mean"]) ?? "p95"
+                    let consecutive = o.int("consecutive", in: 1...1000) ?? 1
+                    o.finish(what: "'\(item.path).objective'")
+                    if let metricValue, let text = metricValue.string() {
+                        if let metric = LatencyMetric(rawValue: text) {
+                            if objectives.latency[metric]?.all.contains(where: { $0.0 == quantile }) != true {
+                                metricValue.context.report(metricValue.mark, "rollback rule names objective \(text).\(quantile), but 'objectives.\(text).\(quantile)' is not set")
+                            } else {
+                                rules.append(.objective(metric: metric, quantile: quantile, consecutive: consecutive))
+                            }
+                        } else {
+                            metricValue.context.report(metricValue.mark, "unknown latency metric '\(text)' in a rollback objective; known: \(LatencyMetric.allCases.map(\.rawValue).joined(separator: ", "))\(DidYouMean.hint(for: text, among: LatencyMetric.allCases.map(\.rawValue)))")
+                        }
+                    }
+                }
+            case "alert":
+                if let a = value?.mapping() {
+                    var matchers: [AlertMatcher] = []
+                    if let match = a.value("match"), let labels = match.mapping() {
+                        for key in labels.keys {
+                            if let v = labels.value(key)?.string() { matchers.append(AlertMatcher(label: key, op: .equal, value: v)) }
+                        }
+                    }
+                    let written = a.sequence("matchers") ?? []
+                    for m in written {
+                        if let matcher = CommonChecks.matcher(m) { matchers.append(matcher) }
+                    }
+                    a.finish(what: "'\(item.path).alert'")
+                    if matchers.isEmpty, written.isEmpty, !a.has("match") {
+                        item.context.report(item.mark, "an alert rollback rule needs 'match' (labels) or 'matchers' (Alertmanager matchers)")
+                    } else if !matchers.isEmpty {
+                        rules.append(.alert(matchers: matchers))
+                    }
+                }
+            case "drift":
+                if let d = value?.mapping() {
+                    let suite = CommonChecks.existingFile(d.required("suite", in: "'\(item.path).drift'"))
+                    d.finish(what: "'\(item.path).drift'")
+                    if let suite { rules.append(.drift(suite: suite)) }
+                }
+            default:
+                let kinds = ["analysis", "error_rate", "objective", "alert", "drift"]
+                item.context.report(r.keyMark(kind), "unknown rollback rule '\(kind)'; expected one of \(kinds.joined(separator: ", "))\(DidYouMean.hint(for: kind, among: kinds))")
+            }
+        }
+        m.finish(what: "'rollback'")
+        return RollbackPolicy(rules: rules)
+    }
+
+    static let compatibilityChecks = ["json_fields", "tool_calls", "finish_reasons", "max_input_tokens"]
+
+    static func readRelease(_ m: MappingReader?) -> ReleaseChecks {
+        guard let m else { return ReleaseChecks(shadowSuites: [], driftSuites: [], compatibility: [:]) }
+        let shadow = (m.sequence("shadow_suites") ?? []).compactMap { CommonChecks.existingFile($0) }
+        let drift = (m.sequence("drift_suites") ?? []).compactMap { CommonChecks.existingFile($0) }
+        var compatibility: [String: Bool] = [:]
+        if let c = m.mapping("compatibility") {
+            for key in compatibilityChecks { if let b = c.bool(key) { compatibility[key] = b } }
+            c.finish(what: "'release.compatibility'")
+        }
+        _ = m.facts(["strategy", "notes"])
+        m.finish(what: "'release'")
+        return ReleaseChecks(shadowSuites: shadow, driftSuites: drift, compatibility: compatibility)
+    }
+
+    static func readReliability(_ m: MappingReader?) -> ReliabilityConfig {
+        var config = ReliabilityConfig(retryAttempts: 1)
+        guard let m else { return config }
+        if let t = m.mapping("timeouts") {
+            config.connectTimeout = t.duration("connect")
+            config.firstTokenTimeout = t.duration("first_token")
+            config.idleTimeout = t.duration("idle")
+            config.totalTimeout = t.duration("total")
+            t.finish(what: "'reliability.timeouts'")
+        }
+        if let r = m.mapping("retries") {
+            config.retryAttempts = r.int("attempts", in: 1...20) ?? 1
+            config.retryBackoff = r.duration("backoff")
+            r.finish(what: "'reliability.retries'")
+        }
+        _ = m.facts(["warmup", "backpressure", "input_variability", "burst_test"])
+        m.finish(what: "'reliability'")
+        return config
+    }
+
+    static func readSecurity(_ m: MappingReader?) -> SecurityConfig {
+        var config = SecurityConfig(loggingMode: .redacted, retention: nil)
+        guard let m else { return config }
+        if let l = m.mapping("logging") {
+            config.loggingMode = l.oneOf("mode", SecurityConfig.LoggingMode.allCases.map(\.rawValue)).flatMap(SecurityConfig.LoggingMode.init(rawValue:)) ?? .redacted
+            config.retention = l.duration("retention")
+            _ = l.bool("pii_redaction")
+            l.finish(what: "'security.logging'")
+        }
+        _ = m.facts(["input_sanitization", "access_control", "key_management", "safety_constraints", "data_governance"])
+        m.finish(what: "'security'")
+        return config
+    }
+
+    static func readChecklistRequirements(_ m: MappingReader?) -> [String] {
+        guard let m else { return [] }
+        var ids: [String] = []
+        for item in m.sequence("required") ?? [] {
+            guard let id = item.string() else { continue }
+            if Checklist.item(id: id) == nil {
+                item.context.report(item.mark, "unknown checklist item '\(id)'\(DidYouMean.hint(for: id, among: Checklist.sections.flatMap { $0.items.map(\.id) }))")
+            } else {
+                ids.append(id)
+            }
+        }
+        m.finish(what: "'checklist'")
+        return ids
+    }
+
+    /// Every key path of the document with its value as text (`model.baseline.version` → `2.3.1`),
+    /// for the checklist report.
+    static func flatten(_ node: Node, prefix: String, into facts: inout [String: String]) {
+        switch node {
+        case .mapping(let m):
+            for (key, value) in m {
+                guard let k = key.string else { continue }
+                let path = prefix.isEmpty ? k : "\(prefix).\(k)"
+                facts[path] = YAMLValue(node: value, path: path, context: LoadContext(file: "")).factText()
+                flatten(value, prefix: path, into: &facts)
+            }
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import GRDB
+import TollgateCore
+
+/// Tollgate's run history: one SQLite file in WAL mode shared by every Tollgate process
+/// (CLI, gateway, server) on the machine.
+///
+/// Opening applies pending migrations; a file written by a newer schema is refused and
+/// left untouched. Writes go through ``write(_:)`` so that a journal event and the state
+/// it changes commit in one transaction:
+///
+/// ```swift
+/// let store = try RunStore(path: RunStore.defaultPath())
+/// let run = try store.createRun(NewRun(kind: .replay, name: "support.jsonl"))
+/// try store.insertSamples(batch, runID: run.id, stage: nil)
+/// ```
+public final class RunStore: Sendable {
+    /// The database file's path.
+    public let path: String
+    let pool: DatabasePool
+
+    /// `TOLLGATE_DB` when set, else `.tollgate/tollgate.db` under the working directory.
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let path = environment["TOLLGATE_DB"], !path.isEmpty { return path }
+        return ".tollgate/tollgate.db"
+    }
+
+    /// Opens (creating when missing) the database at `path` and migrates it.
+    public init(path: String, busyTimeout: TimeInterval = 15) throws {
+        self.path = path
+        let url = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw StoreError.database("cannot create the folder for \(path): \(error.localizedDescription)")
+        }
+        let migrator = Migrations.migrator
+        if FileManager.default.fileExists(atPath: path) {
+            try Self.refuseNewerSchema(path: path, migrator: migrator)
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(busyTimeout)
+        config.foreignKeysEnabled = true
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw StoreError.database("\(path): \(error.message ?? error.description)")
+        }
+    }
+
+    /// Reads the schema version without writing anything (not even the WAL switch),
+    /// so that a file from a newer Tollgate is left exactly as it was.
+    private static func refuseNewerSchema(path: String, migrator: DatabaseMigrator) throws {
+        var config = Configuration()
+        config.readonly = true
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            let applied: [String] = try queue.read { db in
+                guard try db.tableExists("grdb_migrations") else { return [] }
+                return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+            }
+            try queue.close()
+            let known = Set(migrator.migrations)
+            if let unknown = applied.first(where: { !known.contains($0) }) {
+                throw StoreError.newerSchema(path: path, found: unknown, known: migrator.migrations.last ?? "none")
+            }
+        } catch let error as DatabaseError {
+            throw StoreError.database("\(path) is not a Tollgate database or is damaged: \(error.message ?? error.description)")
+        }
+    }
+
+    /// Runs `body` in one write transaction: all of it commits, or none of it.
+    public func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        do {
+            return try pool.write { db in try body(StoreTransaction(db: db)) }
+        } catch let error as DatabaseError {
+            throw StoreError.database(error.message ?? error.description)
+        }
+    }
+
+    /// Runs `body` on a consistent snapshot of the database.
+    public func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        do {
+            return try pool.read { db in try body(StoreTransaction(db: db)) }
+        } catch let error as DatabaseError {
+            throw StoreError.database(error.message ?? error.description)
+        }
+    }
+
+    /// Blocks further use and closes the file.
+    public func close() throws {
+        try pool.close()
+    }
+
+    // MARK: Conveniences, one transaction each
+
+    /// Creates a run (status from `new`, a fresh sortable id) and journals `run_created`.
+    @discardableResult
+    public func createRun(_ new: NewRun, at date: Date = Date()) throws -> Run {
+        try write { try $0.createRun(new, at: date) }
+    }
+
+    /// The run whose id is `idOrPrefix`, or the only run whose id starts with it.
+    public func run(_ idOrPrefix: String) throws -> Run {
+        try read { try $0.run(idOrPrefix) }
+    }
+
+    /// Runs, newest first.
+    public func runs(limit: Int? = nil) throws -> [Run] {
+        try read { try $0.runs(limit: limit) }
+    }
+
+    /// Appends an event to a run's journal.
+    @discardableResult
+    public func appendEvent(runID: String, kind: String, payload: some Encodable, at date: Date = Date()) throws -> JournalEvent {
+        try write { try $0.appendEvent(runID: runID, kind: kind, payload: payload, at: date) }
+    }
+
+    /// A run's journal, in order.
+    public func events(runID: String) throws -> [JournalEvent] {
+        try read { try $0.events(runID: runID) }
+    }
+
+    /// Inserts a batch of samples in one transaction: a reader sees all of it or none.
+    public func insertSamples(_ samples: [Sample], runID: String, stage: Int?) throws {
+        guard !samples.isEmpty else { return }
+        try write { try $0.insertSamples(samples, runID: runID, stage: stage) }
+    }
+
+    /// A run's samples, optionally of one stage and one arm, in insertion order.
+    public func samples(runID: String, stage: Int? = nil, arm: Arm? = nil) throws -> [Sample] {
+        try read { try $0.samples(runID: runID, stage: stage, arm: arm) }
+    }
+}
+
+/// JSON as Tollgate stores it: sorted keys, ISO 8601 dates.
+enum StoredJSON {
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import GRDB
+import TollgateCore
+
+/// The operations on Tollgate's tables, valid inside one ``RunStore/write(_:)`` or
+/// ``RunStore/read(_:)`` closure (all of a write closure commits together).
+public struct StoreTransaction {
+    let db: Database
+
+    // MARK: Runs
+
+    /// Creates a run with a fresh id and journals `run_created` with the pipeline's hash.
+    public func createRun(_ new: NewRun, at date: Date = Date()) throws -> Run {
+        let run = Run(
+            id: Self.newRunID(at: date), kind: new.kind, name: new.name, target: new.target,
+            pipelinePath: new.pipelinePath, pipelineText: new.pipelineText,
+            pipelineSha256: new.pipelineText.map { SHA256Hex.digest(Data($0.utf8)) },
+            baselineVersion: new.baselineVersion, candidateVersion: new.candidateVersion,
+            status: new.status, outcome: nil, createdAt: date, updatedAt: date, finishedAt: nil
+        )
+        try run.insert(db)
+        struct Created: Encodable { var kind: String; var name: String; var pipelineSha256: String? }
+        try appendEvent(runID: run.id, kind: "run_created",
+                        payload: Created(kind: run.kind.rawValue, name: run.name, pipelineSha256: run.pipelineSha256), at: date)
+        return run
+    }
+
+    /// The run whose id is `idOrPrefix`, or the only run whose id starts with it.
+    public func run(_ idOrPrefix: String) throws -> Run {
+        if let run = try Run.fetchOne(db, key: idOrPrefix) { return run }
+        let escaped = idOrPrefix.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        let matches = try Run.fetchAll(db, sql: "SELECT * FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 6", arguments: [escaped + "%"])
+        switch matches.count {
+        case 0: throw StoreError.runNotFound(idOrPrefix)
+        case 1: return matches[0]
+        default: throw StoreError.ambiguousRun(prefix: idOrPrefix, matches: matches.map(\.id))
+        }
+    }
+
+    /// Runs, newest first.
+    public func runs(limit: Int? = nil, statuses: [RunStatus]? = nil) throws -> [Run] {
+        var request = Run.order(Column("created_at").desc, Column("id").desc)
+        if let statuses { request = request.filter(statuses.map(\.rawValue).contains(Column("status"))) }
+        if let limit { request = request.limit(limit) }
+        return try request.fetchAll(db)
+    }
+
+    /// Sets a run's status (and outcome); a terminal status also sets `finished_at`.
+    public func setStatus(runID: String, status: RunStatus, outcome: String? = nil, at date: Date = Date()) throws {
+        var run = try self.run(runID)
+        run.status = status
+        if let outcome { run.outcome = outcome }
+        run.updatedAt = date
+        if status.isTerminal { run.finishedAt = date }
+        try run.update(db)
+    }
+
+    // MARK: Journal
+
+    /// Appends an event with the next sequence number of the run's journal.
+    @discardableResult
+    public func appendEvent(runID: String, kind: String, payload: some Encodable, at date: Date = Date()) throws -> JournalEvent {
+        let last = try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM events WHERE run_id = ?", arguments: [runID]) ?? 0
+        let event = JournalEvent(runId: runID, seq: last + 1, at: date, kind: kind, payload: try StoredJSON.encode(payload))
+        try event.insert(db)
+        try db.execute(sql: "UPDATE runs SET updated_at = ? WHERE id = ?", arguments: [date, runID])
+        return event
+    }
+
+    /// A run's journal in order; `after` skips events up to and including that sequence number.
+    public func events(runID: String, after: Int = 0) throws -> [JournalEvent] {
+        try JournalEvent
+            .filter(Column("run_id") == runID && Column("seq") > after)
+            .order(Column("seq"))
+            .fetchAll(db)
+    }
+
+    // MARK: Stages
+
+    /// Inserts or replaces a stage row.
+    public func saveStage(_ stage: StageRecord) throws {
+        try stage.save(db)
+    }
+
+    /// A run's stages in pipeline order.
+    public func stages(runID: String) throws -> [StageRecord] {
+        try StageRecord.filter(Column("run_id") == runID).order(Column("idx")).fetchAll(db)
+    }
+
+    // MARK: Samples
+
+    /// Inserts samples with one prepared statement reused for the whole batch.
+    public func insertSamples(_ samples: [Sample], runID: String, stage: Int?) throws {
+        for sample in samples {
+            try SampleRow(sample, runID: runID, stage: stage).insert(db)
+        }
+    }
+
+    /// A run's samples, optionally of one stage and one arm, in insertion order.
+    public func samples(runID: String, stage: Int? = nil, arm: Arm? = nil) throws -> [Sample] {
+        var request = SampleRow.filter(Column("run_id") == runID)
+        if let stage { request = request.filter(Column("stage") == stage) }
+        if let arm { request = request.filter(Column("arm") == arm.rawValue) }
+        return try request.order(Column("id")).fetchAll(db).map(\.sample)
+    }
+
+    /// Number of samples per arm of a run (and stage).
+    public func sampleCounts(runID: String, stage: Int? = nil) throws -> [Arm: Int] {
+        var sql = "SELECT arm, COUNT(*) FROM samples WHERE run_id = ?"
+        var arguments: StatementArguments = [runID]
+        if let stage {
+            sql += " AND stage = ?"
+            arguments += [stage]
+        }
+        sql += " GROUP BY arm"
+        var counts: [Arm: Int] = [:]
+        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+            if let arm = Arm(rawValue: row[0]) { counts[arm] = row[1] }
+        }
+        return counts
+    }
+
+    // MARK: Verdicts, decisions, alerts, eval and drift results
+
+    @discardableResult
+    public func insertVerdict(_ verdict: StoredVerdict) throws -> StoredVerdict {
+        var verdict = verdict
+        try verdict.insert(db)
+        return verdict
+    }
+
+    /// A run's verdicts in order, optionally of one stage.
+    public func verdicts(runID: String, stage: Int? = nil) throws -> [StoredVerdict] {
+        var request = StoredVerdict.filter(Column("run_id") == runID)
+        if let stage { request = request.filter(Column("stage") == stage) }
+        return try request.order(Column("id")).fetchAll(db)
+    }
+
+    @discardableResult
+    public func insertDecision(_ decision: StoredDecision) throws -> StoredDecision {
+        var decision = decision
+        try decision.insert(db)
+        return decision
+    }
+
+    public func decisions(runID: String) throws -> [StoredDecision] {
+        try StoredDecision.filter(Column("run_id") == runID).order(Column("id")).fetchAll(db)
+    }
+
+    @discardableResult
+    public func insertAlert(_ alert: StoredAlert) throws -> StoredAlert {
+        var alert = alert
+        try alert.insert(db)
+        return alert
+    }
+
+    /// Alerts received, newest first.
+    public func alerts(limit: Int? = nil) throws -> [StoredAlert] {
+        var request = StoredAlert.order(Column("id").desc)
+        if let limit { request = request.limit(limit) }
+        return try request.fetchAll(db)
+    }
+
+    @discardableResult
+    public func insertEvalResult(_ result: StoredEvalResult) throws -> StoredEvalResult {
+        var result = result
+        try result.insert(db)
+        return result
+    }
+
+    public func evalResults(runID: String) throws -> [StoredEvalResult] {
+        try StoredEvalResult.filter(Column("run_id") == runID).order(Column("id")).fetchAll(db)
+    }
+
+    @discardableResult
+    public func insertDriftResult(_ result: StoredDriftResult) throws -> StoredDriftResult {
+        var result = result
+        try result.insert(db)
+        return result
+    }
+
+    /// A drift suite's results, newest first.
+    public func driftResults(suite: String, limit: Int? = nil) throws -> [StoredDriftResult] {
+        var request = StoredDriftResult.filter(Column("suite") == suite).order(Column("at").desc, Column("id").desc)
+        if let limit { request = request.limit(limit) }
+        return try request.fetchAll(db)
+    }
+
+    // MARK: Ids
+
+    /// `YYYYMMDD-HHMMSS-xxxxxx`: sortable by creation time, unique across processes.
+    static func newRunID(at date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let stamp = String(format: "%04d%02d%02d-%02d%02d%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        let random = String(format: "%06x", UInt32.random(in: 0..<0xFF_FFFF))
+        return "\(stamp)-\(random)"
+    }
+}

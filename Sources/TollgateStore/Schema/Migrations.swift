@@ -1,0 +1,147 @@
+import GRDB
+
+/// The versioned schema of Tollgate's run-history database.
+///
+/// Migrations are registered in order and never edited once released: a schema change
+/// is a new migration appended at the end. `knownIdentifiers.last` is what this build knows.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-runs-journal-samples") { db in
+            try db.create(table: "runs") { t in
+                t.primaryKey("id", .text)
+                t.column("kind", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("target", .text)
+                t.column("pipeline_path", .text)
+                t.column("pipeline_text", .text)
+                t.column("pipeline_sha256", .text)
+                t.column("baseline_version", .text)
+                t.column("candidate_version", .text)
+                t.column("status", .text).notNull()
+                t.column("outcome", .text)
+                t.column("created_at", .datetime).notNull()
+                t.column("updated_at", .datetime).notNull()
+                t.column("finished_at", .datetime)
+            }
+            try db.create(index: "runs_by_created", on: "runs", columns: ["created_at"])
+            try db.create(index: "runs_by_target_status", on: "runs", columns: ["target", "status"])
+
+            try db.create(table: "events") { t in
+                t.column("run_id", .text).notNull().references("runs", onDelete: .cascade)
+                t.column("seq", .integer).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("kind", .text).notNull()
+                t.column("payload", .text).notNull()
+                t.primaryKey(["run_id", "seq"])
+            }
+
+            try db.create(table: "stages") { t in
+                t.column("run_id", .text).notNull().references("runs", onDelete: .cascade)
+                t.column("idx", .integer).notNull()
+                t.column("kind", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("weight", .integer)
+                t.column("status", .text).notNull()
+                t.column("started_at", .datetime)
+                t.column("finished_at", .datetime)
+                t.primaryKey(["run_id", "idx"])
+            }
+
+            try db.create(table: "samples") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("run_id", .text).notNull().references("runs", onDelete: .cascade)
+                t.column("stage", .integer)
+                t.column("request_id", .text).notNull()
+                t.column("arm", .text).notNull()
+                t.column("started_at", .datetime).notNull()
+                t.column("first_byte_ms", .double)
+                t.column("ttft_ms", .double)
+                t.column("e2e_ms", .double)
+                t.column("chunk_times", .blob).notNull()
+                t.column("input_tokens", .integer)
+                t.column("output_tokens", .integer)
+                t.column("tokens_estimated", .boolean).notNull()
+                t.column("finish_reason", .text)
+                t.column("http_status", .integer)
+                t.column("bytes", .integer).notNull()
+                t.column("error_class", .text)
+                t.column("error_message", .text)
+                t.column("attempts", .integer).notNull()
+                t.column("response_text", .text)
+                t.column("tags", .text).notNull()
+            }
+            try db.create(index: "samples_by_run_stage_arm", on: "samples", columns: ["run_id", "stage", "arm"])
+
+            try db.create(table: "verdicts") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("run_id", .text).notNull().references("runs", onDelete: .cascade)
+                t.column("stage", .integer)
+                t.column("at", .datetime).notNull()
+                t.column("decision", .text).notNull()
+                t.column("score", .double)
+                t.column("payload", .text).notNull()
+            }
+            try db.create(index: "verdicts_by_run", on: "verdicts", columns: ["run_id", "stage"])
+
+            try db.create(table: "decisions") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("run_id", .text).notNull().references("runs", onDelete: .cascade)
+                t.column("stage", .integer)
+                t.column("at", .datetime).notNull()
+                t.column("action", .text).notNull()
+                t.column("reason", .text).notNull()
+                t.column("payload", .text).notNull()
+            }
+            try db.create(index: "decisions_by_run", on: "decisions", columns: ["run_id"])
+
+            try db.create(table: "alerts") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("fingerprint", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("labels", .text).notNull()
+                t.column("annotations", .text).notNull()
+                t.column("starts_at", .datetime)
+                t.column("ends_at", .datetime)
+                t.column("received_at", .datetime).notNull()
+                t.column("source", .text).notNull()
+                t.column("raw", .text).notNull()
+            }
+            try db.create(index: "alerts_by_fingerprint", on: "alerts", columns: ["fingerprint", "status", "starts_at"])
+
+            try db.create(table: "eval_results") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("run_id", .text).notNull().references("runs", onDelete: .cascade)
+                t.column("suite", .text).notNull()
+                t.column("case_id", .text).notNull()
+                t.column("arm", .text).notNull()
+                t.column("repetition", .integer).notNull()
+                t.column("passed", .boolean).notNull()
+                t.column("score", .double).notNull()
+                t.column("answer", .text)
+                t.column("details", .text).notNull()
+            }
+            try db.create(index: "eval_results_by_run", on: "eval_results", columns: ["run_id", "suite"])
+
+            try db.create(table: "drift_results") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("suite", .text).notNull()
+                t.column("run_id", .text).references("runs", onDelete: .setNull)
+                t.column("at", .datetime).notNull()
+                t.column("drifted", .boolean).notNull()
+                t.column("summary", .text).notNull()
+                t.column("payload", .text).notNull()
+            }
+            try db.create(index: "drift_results_by_suite", on: "drift_results", columns: ["suite", "at"])
+
+            try db.create(table: "leases") { t in
+                t.primaryKey("target", .text)
+                t.column("run_id", .text).notNull()
+                t.column("owner", .text).notNull()
+                t.column("heartbeat_at", .datetime).notNull()
+                t.column("expires_at", .datetime).notNull()
+            }
+        }
+        return migrator
+    }
+}

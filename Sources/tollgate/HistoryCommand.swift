@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import TollgateStore
+
+/// `tollgate history`: runs recorded in the database, newest first.
+struct History: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List recorded runs, newest first, with status, pipeline, versions, times and outcome."
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Show at most this many runs.")
+    var limit: Int = 50
+
+    @Flag(help: "Print the runs as JSON.")
+    var json = false
+
+    func validate() throws {
+        if limit < 1 { throw ValidationError("--limit must be at least 1.") }
+    }
+
+    func run() throws {
+        let store = try database.open()
+        let runs: [Run]
+        do { runs = try store.runs(limit: limit) } catch {
+            Output.error("tollgate: \(error)")
+            throw TollgateExit.failure
+        }
+        if json {
+            struct Entry: Encodable {
+                var id, kind, name, status: String
+                var target, baselineVersion, candidateVersion, outcome: String?
+                var createdAt: Date
+                var finishedAt: Date?
+            }
+            try Output.printJSON(runs.map {
+                Entry(id: $0.id, kind: $0.kind.rawValue, name: $0.name, status: $0.status.rawValue, target: $0.target,
+                      baselineVersion: $0.baselineVersion, candidateVersion: $0.candidateVersion, outcome: $0.outcome,
+                      createdAt: $0.createdAt, finishedAt: $0.finishedAt)
+            })
+            return
+        }
+        if runs.isEmpty {
+            print("No runs recorded in \(store.path).")
+            return
+        }
+        let rows = runs.map { run -> [String] in
+            let versions = [run.baselineVersion, run.candidateVersion].compactMap { $0 }.joined(separator: " → ")
+            return [run.id, run.kind.rawValue, run.name, versions.isEmpty ? "-" : versions, run.status.rawValue,
+                    Output.timestamp(run.createdAt), Output.timestamp(run.finishedAt), run.outcome ?? ""]
+        }
+        print(Output.table(["RUN", "KIND", "NAME", "VERSIONS", "STATUS", "STARTED", "FINISHED", "OUTCOME"], rows))
+    }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import TollgateCore
+import TollgateStore
+
+/// `tollgate show RUN`: one run and its journal.
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a run and its journal of events.",
+        discussion: "RUN is a run id as `tollgate history` prints it, or any unique prefix of one."
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Argument(help: ArgumentHelp("The run id or a unique prefix.", valueName: "RUN"))
+    var runID: String
+
+    @Flag(help: "Print the run, its stages and its journal as JSON.")
+    var json = false
+
+    func run() throws {
+        let store = try database.open()
+        let run: Run
+        let events: [JournalEvent]
+        let stages: [StageRecord]
+        let counts: [String: Int]
+        do {
+            (run, events, stages, counts) = try store.read { tx in
+                let run = try tx.run(runID)
+                let counts = try tx.sampleCounts(runID: run.id)
+                return (run, try tx.events(runID: run.id), try tx.stages(runID: run.id),
+                        Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }))
+            }
+        } catch let error as StoreError {
+            Output.error("tollgate: \(error)")
+            if case .runNotFound = error { throw TollgateExit.invalidInput }
+            if case .ambiguousRun = error { throw TollgateExit.invalidInput }
+            throw TollgateExit.failure
+        }
+        if json {
+            struct Event: Encodable { var seq: Int; var at: Date; var kind: String; var payload: JSONText }
+            struct Shown: Encodable {
+                var run: Run
+                var stages: [StageRecord]
+                var samples: [String: Int]
+                var events: [Event]
+            }
+            var shownRun = run
+            shownRun.pipelineText = nil
+            try Output.printJSON(Shown(run: shownRun, stages: stages, samples: counts,
+                                       events: events.map { Event(seq: $0.seq, at: $0.at, kind: $0.kind, payload: JSONText($0.payload)) }))
+            return
+        }
+        print("Run \(run.id)  (\(run.kind.rawValue) \(run.name))")
+        print("  status:   \(run.status.rawValue)\(run.outcome.map { " — \($0)" } ?? "")")
+        if run.baselineVersion != nil || run.candidateVersion != nil {
+            print("  versions: \(run.baselineVersion ?? "?") → \(run.candidateVersion ?? "?")")
+        }
+        if let path = run.pipelinePath { print("  pipeline: \(path)  sha256 \(run.pipelineSha256?.prefix(12) ?? "-")") }
+        print("  started:  \(Output.timestamp(run.createdAt))   finished: \(Output.timestamp(run.finishedAt))")
+        if !counts.isEmpty {
+            print("  samples:  " + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        if !stages.isEmpty {
+            print("\nStages:")
+            print(Output.table(["#", "STAGE", "WEIGHT", "STATUS", "STARTED", "FINISHED"], stages.map {
+                ["\($0.idx)", $0.name, $0.weight.map { "\($0)%" } ?? "-", $0.status, Output.timestamp($0.startedAt), Output.timestamp($0.finishedAt)]
+            }))
+        }
+        print("\nJournal:")
+        print(Output.table(["SEQ", "AT", "EVENT", "DETAILS"], events.map {
+            ["\($0.seq)", Output.timestamp($0.at), $0.kind, $0.payload]
+        }))
+    }
+}
+
+/// A JSON text embedded as JSON (not as a string) when encoding.
+struct JSONText: Encodable {
+    let text: String
+    init(_ text: String) { self.text = text }
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let data = text.data(using: .utf8), let value = try? JSONDecoder().decode(AnyJSON.self, from: data) {
+            try container.encode(value)
+        } else {
+            try container.encode(text)
+        }
+    }
+}
+
+/// Any JSON value, decoded and re-encoded unchanged.
+enum AnyJSON: Codable {
+    case null, bool(Bool), number(Double), string(String), array([AnyJSON]), object([String: AnyJSON])
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let n = try? c.decode(Double.self) { self = .number(n) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([AnyJSON].self) { self = .array(a) }
+        else { self = .object(try c.decode([String: AnyJSON].self)) }
+    }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .null: try c.encodeNil()
+        case .bool(let b): try c.encode(b)
+        case .number(let n): try c.encode(n)
+        case .string(let s): try c.encode(s)
+        case .array(let a): try c.encode(a)
+        case .object(let o): try c.encode(o)
+        }
+    }
+}

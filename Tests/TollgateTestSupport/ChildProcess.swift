@@ -1,0 +1,113 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process started by a test: its output is collected as it arrives, it can be
+/// waited on with a deadline, and it is killed by PID when the value is stopped (tests call
+/// ``stop()`` in `defer`, so a failing test still cleans up).
+public final class ChildProcess: @unchecked Sendable {
+    public let process = Process()
+    private let lock = NSLock()
+    private var stdoutBuffer = Data()
+    private var stderrBuffer = Data()
+
+    /// Starts `executable` with `arguments`; stdout and stderr are captured.
+    public init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
+                currentDirectory: URL? = nil) throws {
+        process.executableURL = executable
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        out.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { return }
+            self.lock.withLock { self.stdoutBuffer.append(data) }
+        }
+        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { return }
+            self.lock.withLock { self.stderrBuffer.append(data) }
+        }
+        try process.run()
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+    public var stdout: String { lock.withLock { String(decoding: stdoutBuffer, as: UTF8.self) } }
+    public var stderr: String { lock.withLock { String(decoding: stderrBuffer, as: UTF8.self) } }
+
+    /// Sends SIGKILL to the child (no chance to clean up) and reaps it.
+    public func kill() {
+        if process.isRunning { Glibc.kill(pid, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// Sends `signal` without waiting.
+    public func signal(_ signal: Int32) {
+        if process.isRunning { Glibc.kill(pid, signal) }
+    }
+
+    /// Stops the child if it still runs (SIGKILL) and reaps it.
+    public func stop() { kill() }
+
+    /// Waits for exit up to `timeout`; returns the exit status, or nil if it still runs.
+    public func waitForExit(timeout: Duration) async -> Int32? {
+        let finished = await waitUntil(timeout: timeout) { !self.process.isRunning }
+        guard finished else { return nil }
+        process.waitUntilExit()
+        // Let the readability handlers drain what is left in the pipes.
+        _ = await waitUntil(timeout: .milliseconds(200)) { false }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
+/// This is a wait on a condition with a deadline, not a sleep-and-hope.
+@discardableResult
+public func waitUntil(timeout: Duration, _ condition: @Sendable () async throws -> Bool) async rethrows -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return try await condition()
+}
+
+/// Locates executables this package builds (`tollgate`, test probes) next to the test bundle.
+public enum BuiltProducts {
+    public static func url(of name: String) -> URL? {
+        var candidates: [URL] = []
+        if let dir = ProcessInfo.processInfo.environment["TOLLGATE_BIN_DIR"] {
+            candidates.append(URL(fileURLWithPath: dir))
+        }
+        let argv0 = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        candidates.append(argv0.deletingLastPathComponent())
+        candidates.append(Bundle.main.bundleURL)
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        for dir in candidates {
+            let url = dir.appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return nil
+    }
+}
+
+/// A fresh temporary folder, removed by ``remove()``.
+public struct TemporaryFolder: Sendable {
+    public let url: URL
+    public init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    public func remove() { try? FileManager.default.removeItem(at: url) }
+}
