@@ -24,7 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        // Already in the graph through Hummingbird; the simulator names header fields with it.
+        // Already in the graph through Hummingbird; the simulator and gateway name header fields with it.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
     ],
     targets: [
@@ -79,10 +79,32 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // The rollout state machine, routers, rollback rules.
+        // The rollout engine: stages, routers that move traffic, metric sources, judge, rollback rules.
         .target(
             name: "TollgateEngine",
-            dependencies: ["TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic"],
+            dependencies: [
+                "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // HTTP services: the traffic gateway (weighted split, mirroring, sample capture), admin API, metrics.
+        .target(
+            name: "TollgateServer",
+            dependencies: [
+                "TollgateCore", "TollgateEngine", "TollgateStore", "TollgateTraffic",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         // The command-line tool: argument parsing and output formatting only.
@@ -90,6 +112,8 @@ let package = Package(
             name: "tollgate",
             dependencies: [
                 "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
+                "TollgateEngine", "TollgateServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -114,12 +138,6 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "TollgateEngineTests",
-            dependencies: ["TollgateEngine", "TollgateCore", "TollgateStore", "TollgateTestSupport",
-                           .product(name: "GRDB", package: "GRDB.swift")],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
             name: "TollgateCLITests",
             dependencies: ["TollgateCore", "TollgateStore", "TollgateTestSupport", "tollgate",
                            .product(name: "GRDB", package: "GRDB.swift")],
@@ -134,6 +152,12 @@ let package = Package(
         .testTarget(
             name: "TollgateStatsTests",
             dependencies: ["TollgateStats"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateAnalysisTests",
+            dependencies: ["TollgateAnalysis", "TollgateStats", "TollgateCore"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
@@ -157,9 +181,29 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "TollgateAnalysisTests",
-            dependencies: ["TollgateAnalysis", "TollgateStats", "TollgateCore"],
-            resources: [.copy("Fixtures")],
+            name: "TollgateEngineTests",
+            dependencies: [
+                "TollgateEngine", "TollgateCore", "TollgateStore", "TollgateSimulator", "TollgateTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            resources: [.copy("Routers/Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateServerTests",
+            dependencies: [
+                "TollgateServer", "TollgateEngine", "TollgateCore", "TollgateTraffic", "TollgateSimulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

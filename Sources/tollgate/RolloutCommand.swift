@@ -30,16 +30,6 @@ struct DriveOptions: ParsableArguments {
     var quiet = false
 }
 
-/// Exit code for the state a driven run stopped in.
-func exitCode(for state: RunState) -> ExitCode {
-    switch state.phase {
-    case .promoted: return TollgateExit.success
-    case .rolledBack, .aborted: return TollgateExit.rolledBack
-    case .paused, .awaitingApproval: return TollgateExit.waiting
-    case .failed, .created, .running: return TollgateExit.failure
-    }
-}
-
 /// Drives a run in this process with live progress, and turns the outcome into an exit code.
 func driveRun(_ engine: RolloutEngine, options: DriveOptions) async throws -> ExitCode {
     let state: RunState
@@ -58,7 +48,7 @@ func driveRun(_ engine: RolloutEngine, options: DriveOptions) async throws -> Ex
     case .failed, .created, .running: print("STOPPED: \(state.phase.rawValue)")
     }
     print("Explanation: tollgate rollout explain \(engine.runID)")
-    return exitCode(for: state)
+    return TollgateExit.forRun(state)
 }
 
 /// Prints one progress line per engine event.
@@ -109,7 +99,7 @@ struct RolloutStart: AsyncParsableCommand {
         }
         print("Run \(run.id): \(pipeline.name), \(pipeline.model.baseline.version) → \(pipeline.model.candidate.version), \(pipeline.stages.count) stages")
         let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline,
-                                   dependencies: assembly.dependencies(onProgress: progressPrinter(quiet: drive.quiet)))
+                                   dependencies: try assembly.dependencies(onProgress: progressPrinter(quiet: drive.quiet)))
         throw try await driveRun(engine, options: drive)
     }
 }
@@ -220,7 +210,7 @@ extension OperatorCommandLine {
             let pipeline = try RolloutEngine.pipeline(of: run)
             let assembly = try RolloutAssembly(pipeline: pipeline, store: store)
             defer { assembly.shutdown() }
-            let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: assembly.dependencies(onProgress: nil))
+            let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: try assembly.dependencies(onProgress: nil))
             try engine.attach()
             throw try await driveRun(engine, options: try DriveOptions.parse(["--exit-on-wait", "--quiet"]))
         }
@@ -309,10 +299,10 @@ struct RolloutResume: AsyncParsableCommand {
         let assembly = try RolloutAssembly(pipeline: pipeline, store: store)
         defer { assembly.shutdown() }
         let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline,
-                                   dependencies: assembly.dependencies(onProgress: progressPrinter(quiet: drive.quiet)))
+                                   dependencies: try assembly.dependencies(onProgress: progressPrinter(quiet: drive.quiet)))
         do { try engine.attach() } catch let error as EngineError {
             Output.error("tollgate: \(error)")
-            if case .runFinished = error { throw exitCode(for: state) }
+            if case .runFinished = error { throw TollgateExit.forRun(state) }
             throw TollgateExit.failure
         }
         print("Resuming run \(run.id) at \(state.activeStage.map { pipeline.stages[$0].name } ?? "the next stage")")

@@ -10,13 +10,15 @@ struct Tollgate: AsyncParsableCommand {
         abstract: "Release new versions of GenAI models safely: shadow, canary, full, with statistical judgement and rollback.",
         version: "0.1.0",
         subcommands: [
-            ReplayCommand.self,
-            ShadowCommand.self,
-            SimCommand.self,
             Validate.self,
             ChecklistCommand.self,
             History.self,
             Show.self,
+            GatewayCommand.self,
+            RouterCommand.self,
+            ReplayCommand.self,
+            ShadowCommand.self,
+            SimCommand.self,
         ]
     )
 }
