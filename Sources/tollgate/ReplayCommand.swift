@@ -12,7 +12,7 @@ struct TrafficOptions: ParsableArguments {
     var traffic: String
 
     @Option(help: "API of the endpoints: openai-chat, openai-completions or openai-embeddings.")
-    var api: String = ModelAPI.openAIChat.rawValue
+    var api: String = ModelAPI.chat.rawValue
 
     @Option(help: "Closed loop: requests in flight at once (default 1 when no --rate or --recorded-speed is given).")
     var concurrency: Int?

@@ -14,7 +14,7 @@ struct ClientErrorClassTests {
 
     static func send(_ sim: Simulator, _ http: HTTPClient, fault: String? = nil, body: JSONValue = chatBody("hello there"),
                      timeouts: ClientTimeouts = quickTimeouts, retry: RetryPolicy = .none,
-                     api: ModelAPI = .openAIChat, model: String? = nil) async -> ModelResult {
+                     api: ModelAPI = .chat, model: String? = nil) async -> ModelResult {
         var headers: [String: String] = [:]
         if let fault { headers["x-sim-fault"] = fault }
         let endpoint = ModelEndpoint(url: sim.baseURL, api: api, model: model, headers: headers)
@@ -51,10 +51,10 @@ struct ClientErrorClassTests {
             #expect(whole.ttftMs == nil)
             #expect(whole.e2eMs != nil)
             let completion = await Self.send(sim, http, body: .object(["prompt": .string("Once"), "stream": .bool(true)]),
-                                             api: .openAICompletions).sample
+                                             api: .completions).sample
             #expect(completion.errorClass == nil)
             #expect(completion.chunkTimesMs.count == 12)
-            let embedding = await Self.send(sim, http, body: .object(["input": .string("a text")]), api: .openAIEmbeddings).sample
+            let embedding = await Self.send(sim, http, body: .object(["input": .string("a text")]), api: .embeddings).sample
             #expect(embedding.errorClass == nil)
             #expect(embedding.inputTokens != nil)
         }

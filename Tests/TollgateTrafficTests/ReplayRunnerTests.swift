@@ -90,7 +90,7 @@ struct ReplayRunnerTests {
         let lines = (0..<5).map { i in #"{"id": "t\#(i)", "ts": \#(1000 + Double(i) * 0.2), "body": {"prompt": "p\#(i)"}}"# }
         let path = try temporaryFile(lines)
         try await withSimulator(.instant()) { sim, http in
-            let target = ReplayTarget(arm: .baseline, client: ModelClient(httpClient: http, endpoint: ModelEndpoint(url: sim.baseURL, api: .openAICompletions)))
+            let target = ReplayTarget(arm: .baseline, client: ModelClient(httpClient: http, endpoint: ModelEndpoint(url: sim.baseURL, api: .completions)))
             let runner = ReplayRunner(targets: [target], configuration: ReplayConfiguration(shape: .recorded(speed: 2)))
             let report = try await runner.run(trafficPath: path)
             #expect(report.arms[0].succeeded == 5)

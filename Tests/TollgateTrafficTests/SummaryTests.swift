@@ -68,9 +68,9 @@ struct SummaryTests {
 
     @Test func buildsRequestURLsFromBaseURLs() {
         #expect(ModelEndpoint(url: "http://h:1/v1").requestURL == "http://h:1/v1/chat/completions")
-        #expect(ModelEndpoint(url: "http://h:1/v1/", api: .openAIEmbeddings).requestURL == "http://h:1/v1/embeddings")
+        #expect(ModelEndpoint(url: "http://h:1/v1/", api: .embeddings).requestURL == "http://h:1/v1/embeddings")
         #expect(ModelEndpoint(url: "http://h:1").requestURL == "http://h:1/v1/chat/completions")
-        #expect(ModelEndpoint(url: "http://h:1/v1/completions", api: .openAICompletions).requestURL == "http://h:1/v1/completions")
+        #expect(ModelEndpoint(url: "http://h:1/v1/completions", api: .completions).requestURL == "http://h:1/v1/completions")
         #expect(throws: TrafficError.self) { try ModelEndpoint(url: "ftp://h/v1").validate() }
     }
 }

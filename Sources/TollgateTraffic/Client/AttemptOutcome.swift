@@ -50,7 +50,7 @@ struct AttemptOutcome {
         s.e2eMs = o.lastByteMs
         s.finishReason = reading.finishReason
         s.inputTokens = reading.promptTokens
-        if api == .openAIEmbeddings {
+        if api == .embeddings {
             s.outputTokens = 0
             return
         }
@@ -111,7 +111,7 @@ struct AttemptOutcome {
         if let message = reading.errorMessage {
             return (ErrorClassifier.classify(status: o.status ?? 200, body: message), "The server answered with an error: \(message.prefix(300))")
         }
-        if api == .openAIEmbeddings {
+        if api == .embeddings {
             return reading.embeddingCount == nil ? (.malformed, "The embeddings response has no 'data' list.") : nil
         }
         if reading.finishReason == nil && !reading.hasContent {

@@ -75,7 +75,7 @@ public struct ModelClient: Sendable {
     public func prepare(_ body: JSONValue) -> JSONValue {
         var body = body
         if let model = endpoint.model { body["model"] = .string(model) }
-        if endpoint.api != .openAIEmbeddings, body["stream"]?.boolValue == true {
+        if endpoint.api != .embeddings, body["stream"]?.boolValue == true {
             var options = body["stream_options"] ?? .object([:])
             if options.objectValue == nil { options = .object([:]) }
             options["include_usage"] = .bool(true)

@@ -5,9 +5,9 @@ extension ModelAPI {
     /// The path appended to a base URL ending in `/v1`.
     var path: String {
         switch self {
-        case .openAIChat: return "/chat/completions"
-        case .openAICompletions: return "/completions"
-        case .openAIEmbeddings: return "/embeddings"
+        case .chat: return "/chat/completions"
+        case .completions: return "/completions"
+        case .embeddings: return "/embeddings"
         }
     }
 }
@@ -24,7 +24,7 @@ public struct ModelEndpoint: Sendable, Equatable {
     /// Sent as `Authorization: Bearer …`; read it with ``apiKey(fromEnvironment:)``, never from a file.
     public var apiKey: String?
 
-    public init(url: String, api: ModelAPI = .openAIChat, model: String? = nil,
+    public init(url: String, api: ModelAPI = .chat, model: String? = nil,
                 headers: [String: String] = [:], apiKey: String? = nil) {
         self.url = url
         self.api = api
