@@ -118,10 +118,7 @@ struct GatewayCommand: AsyncParsableCommand {
             recording = (store, run)
             print("recording samples in \(store.path), run \(run.id)")
         }
-        var sink: SampleSink?
-        if let store = recording?.store, let runID = recording?.run.id {
-            sink = { @Sendable batch in try store.insertSamples(batch, runID: runID, stage: nil) }
-        }
+        let sink = recording.map { RunStoreSampleSink(store: $0.store, runID: $0.run.id) }
         let gateway = try Gateway(configuration: configuration, sampleSink: sink)
         let task = Task {
             try await gateway.run { port in
