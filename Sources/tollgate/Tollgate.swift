@@ -14,6 +14,9 @@ struct Tollgate: AsyncParsableCommand {
             ChecklistCommand.self,
             History.self,
             Show.self,
+            ReplayCommand.self,
+            ShadowCommand.self,
+            SimCommand.self,
         ]
     )
 }

@@ -1,0 +1,117 @@
+import Foundation
+
+// Snake-case keys for profile files, every key optional (missing keys take the defaults).
+
+extension SimulatorProfile.Latency {
+    enum CodingKeys: String, CodingKey {
+        case medianMs = "median_ms"
+        case spread
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            medianMs: try c.decodeIfPresent(Double.self, forKey: .medianMs) ?? 20,
+            spread: try c.decodeIfPresent(Double.self, forKey: .spread) ?? 0
+        )
+    }
+}
+
+extension SimulatorProfile.Prefill {
+    enum CodingKeys: String, CodingKey {
+        case medianMs = "median_ms"
+        case spread
+        case perInputTokenMs = "per_input_token_ms"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        self.init(
+            medianMs: try c.decodeIfPresent(Double.self, forKey: .medianMs) ?? d.medianMs,
+            spread: try c.decodeIfPresent(Double.self, forKey: .spread) ?? d.spread,
+            perInputTokenMs: try c.decodeIfPresent(Double.self, forKey: .perInputTokenMs) ?? d.perInputTokenMs
+        )
+    }
+}
+
+extension SimulatorProfile.OutputLength {
+    enum CodingKeys: String, CodingKey {
+        case median, spread, min, max
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        self.init(
+            median: try c.decodeIfPresent(Double.self, forKey: .median) ?? d.median,
+            spread: try c.decodeIfPresent(Double.self, forKey: .spread) ?? d.spread,
+            min: try c.decodeIfPresent(Int.self, forKey: .min) ?? d.min,
+            max: try c.decodeIfPresent(Int.self, forKey: .max) ?? d.max
+        )
+    }
+}
+
+extension SimulatorProfile.Faults {
+    enum CodingKeys: String, CodingKey {
+        case rateLimited = "rate_limited"
+        case retryAfterSeconds = "retry_after_seconds"
+        case serverError = "server_error"
+        case unavailable
+        case outOfMemory = "out_of_memory"
+        case streamCut = "stream_cut"
+        case stallFirstToken = "stall_first_token"
+        case stallMidStream = "stall_mid_stream"
+        case stallMs = "stall_ms"
+        case malformed
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        self.init(
+            rateLimited: try c.decodeIfPresent(Double.self, forKey: .rateLimited) ?? d.rateLimited,
+            retryAfterSeconds: try c.decodeIfPresent(Int.self, forKey: .retryAfterSeconds) ?? d.retryAfterSeconds,
+            serverError: try c.decodeIfPresent(Double.self, forKey: .serverError) ?? d.serverError,
+            unavailable: try c.decodeIfPresent(Double.self, forKey: .unavailable) ?? d.unavailable,
+            outOfMemory: try c.decodeIfPresent(Double.self, forKey: .outOfMemory) ?? d.outOfMemory,
+            streamCut: try c.decodeIfPresent(Double.self, forKey: .streamCut) ?? d.streamCut,
+            stallFirstToken: try c.decodeIfPresent(Double.self, forKey: .stallFirstToken) ?? d.stallFirstToken,
+            stallMidStream: try c.decodeIfPresent(Double.self, forKey: .stallMidStream) ?? d.stallMidStream,
+            stallMs: try c.decodeIfPresent(Double.self, forKey: .stallMs) ?? d.stallMs,
+            malformed: try c.decodeIfPresent(Double.self, forKey: .malformed) ?? d.malformed
+        )
+    }
+
+    /// The rates in a fixed order, for drawing one fault per request.
+    var ordered: [(SimulatedFault, Double)] {
+        [(.rateLimited, rateLimited), (.serverError, serverError), (.unavailable, unavailable),
+         (.outOfMemory, outOfMemory), (.streamCut, streamCut), (.stallFirstToken, stallFirstToken),
+         (.stallMidStream, stallMidStream), (.malformed, malformed)]
+    }
+}
+
+extension SimulatorProfile {
+    /// Checks that rates are probabilities summing to at most 1 and that latencies and lengths make sense.
+    public func validate() throws(SimulatorError) {
+        func check(_ ok: Bool, _ message: String) throws(SimulatorError) {
+            if !ok { throw .invalidProfile(message) }
+        }
+        for (fault, rate) in faults.ordered {
+            try check(rate >= 0 && rate <= 1, "faults.\(fault.rawValue) is \(rate); a rate must be between 0 and 1.")
+        }
+        let total = faults.ordered.map(\.1).reduce(0, +)
+        try check(total <= 1 + 1e-9, "The fault rates add up to \(total); their sum must be at most 1.")
+        try check(degradedRate >= 0 && degradedRate <= 1, "degraded_rate is \(degradedRate); it must be between 0 and 1.")
+        try check(prefill.medianMs >= 0 && prefill.spread >= 0 && prefill.perInputTokenMs >= 0,
+                  "prefill median_ms, spread and per_input_token_ms must not be negative.")
+        try check(decode.medianMs >= 0 && decode.spread >= 0, "decode median_ms and spread must not be negative.")
+        try check(outputTokens.min >= 1 && outputTokens.min <= outputTokens.max,
+                  "output_tokens needs 1 <= min <= max (got min \(outputTokens.min), max \(outputTokens.max)).")
+        try check(outputTokens.median > 0, "output_tokens.median must be positive.")
+        try check(embeddingDimensions >= 1 && embeddingDimensions <= 65_536, "embedding_dimensions must be between 1 and 65536.")
+        try check(faults.retryAfterSeconds >= 0 && faults.stallMs >= 0, "faults.retry_after_seconds and stall_ms must not be negative.")
+        if let max = maxInputTokens { try check(max >= 1, "max_input_tokens must be at least 1.") }
+        try check(!models.isEmpty, "models must list at least one model id.")
+    }
+}

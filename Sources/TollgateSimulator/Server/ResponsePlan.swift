@@ -1,0 +1,38 @@
+import Foundation
+
+/// What the simulator will send for one generation request: the tokens, when each is due, and
+/// the fault (if any), all drawn before the first byte is written.
+struct ResponsePlan: Sendable {
+    var tokens: [String]
+    var finishReason: String
+    /// Milliseconds after the request arrived at which each token is due (before any stall).
+    var dueMs: [Double]
+    var fault: SimulatedFault?
+    var stallMs: Double
+
+    init(profile: SimulatorProfile, answers: AnswerBook, request: SimulatedRequest,
+         fault: SimulatedFault?, random: inout SeededRandom) {
+        var tokens = answers.tokens(for: request.prompt)
+        var finish = "stop"
+        if let limit = request.maxTokens, limit >= 0, tokens.count > limit {
+            tokens = Array(tokens.prefix(max(limit, 0)))
+            finish = "length"
+        }
+        let prefillMedian = profile.prefill.medianMs + profile.prefill.perInputTokenMs * Double(request.inputTokens)
+        var t = random.lognormal(median: prefillMedian, spread: profile.prefill.spread)
+        var due: [Double] = []
+        due.reserveCapacity(tokens.count)
+        for i in tokens.indices {
+            if i > 0 { t += random.lognormal(median: profile.decode.medianMs, spread: profile.decode.spread) }
+            due.append(t)
+        }
+        self.tokens = tokens
+        self.finishReason = finish
+        self.dueMs = due
+        self.fault = fault
+        self.stallMs = profile.faults.stallMs
+    }
+
+    /// The index of the token at which a mid-stream fault happens.
+    var faultIndex: Int { tokens.count / 2 }
+}

@@ -1,0 +1,248 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The simulator's request handling: parses OpenAI requests, plans each response and writes it on
+/// its schedule. Shared by all connections; its mutable state is behind locks.
+final class SimulatorRoutes: Sendable {
+    let profile: SimulatorProfile
+    private let answers: AnswerBook
+    private let embedder: Embedder
+    private let occurrences = NIOLockedValueBox<[String: Int]>([:])
+    private let schedules = NIOLockedValueBox<[String: [Double]]>([:])
+    private let counter = NIOLockedValueBox<Int>(0)
+
+    init(profile: SimulatorProfile) {
+        self.profile = profile
+        answers = AnswerBook(profile: profile)
+        embedder = Embedder(dimensions: profile.embeddingDimensions, seed: profile.seed)
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/health") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#))) }
+        router.get("/v1/models") { [self] _, _ in
+            json(.ok, OpenAIBodies.models(profile.models, created: 1_700_000_000))
+        }
+        router.post("/v1/chat/completions") { [self] request, _ in try await generate(request, kind: .chat) }
+        router.post("/v1/completions") { [self] request, _ in try await generate(request, kind: .completion) }
+        router.post("/v1/embeddings") { [self] request, _ in try await generate(request, kind: .embedding) }
+        if profile.recordSchedule {
+            // Benchmarks read the write times of every content chunk, keyed by x-request-id.
+            router.get("/sim/schedule") { [self] _, _ in
+                let all = schedules.withLockedValue { $0 }
+                let items = all.map { id, times in
+                    OpenAIBodies.quote(id) + ":[" + times.map { String(format: "%.4f", $0) }.joined(separator: ",") + "]"
+                }
+                return json(.ok, "{" + items.joined(separator: ",") + "}")
+            }
+        }
+    }
+
+    /// Milliseconds after arrival at which each content chunk of `requestID` was written.
+    func schedule(requestID: String) -> [Double]? {
+        schedules.withLockedValue { $0[requestID] }
+    }
+
+    private func json(_ status: HTTPResponse.Status, _ text: String, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    private func generate(_ incoming: Request, kind: SimulatedRequest.Kind) async throws -> Response {
+        let arrival = ContinuousClock.now
+        var request = incoming
+        let body = try await request.collectBody(upTo: 16 << 20)
+        let parsed: SimulatedRequest
+        switch SimulatedRequest.parse(Data(body.readableBytesView), kind: kind) {
+        case .success(let value): parsed = value
+        case .failure(let failure):
+            return json(.badRequest, OpenAIBodies.error(message: failure.message, type: "invalid_request_error", code: nil))
+        }
+        let model = parsed.model ?? profile.models[0]
+        let requestID = request.headers[HTTPField.Name("x-request-id")!]
+        let key = requestID ?? parsed.prompt
+        let occurrence = occurrences.withLockedValue { table -> Int in
+            let n = table[key, default: 0]
+            table[key] = n + 1
+            return n
+        }
+        var random = SeededRandom(seed: profile.seed, keys: "request", key, String(occurrence))
+        var fault = drawFault(&random)
+        if let header = request.headers[HTTPField.Name("x-sim-fault")!], let forced = SimulatedFault.parseHeader(header) {
+            fault = occurrence < (forced.times ?? .max) ? forced.fault : nil
+        }
+        if profile.rejectUnknownModels, let asked = parsed.model, !profile.models.contains(asked) {
+            fault = .modelNotFound
+        }
+        if let max = profile.maxInputTokens, parsed.inputTokens > max, fault != .modelNotFound {
+            fault = .contextLength
+        }
+        if let response = errorResponse(for: fault, model: model, inputTokens: parsed.inputTokens) {
+            return response
+        }
+        if kind == .embedding {
+            let vectors = parsed.inputs.map(embedder.embed)
+            return json(.ok, OpenAIBodies.embeddings(model: model, vectors: vectors, promptTokens: parsed.inputTokens))
+        }
+        let plan = ResponsePlan(profile: profile, answers: answers, request: parsed, fault: fault, random: &random)
+        let serial = counter.withLockedValue { n -> Int in n += 1; return n }
+        let context = StreamContext(
+            id: (kind == .chat ? "chatcmpl-sim-" : "cmpl-sim-") + String(serial), model: model,
+            created: Int(Date().timeIntervalSince1970), chat: kind == .chat, inputTokens: parsed.inputTokens,
+            arrival: arrival, requestID: profile.recordSchedule ? requestID : nil)
+        if parsed.stream {
+            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+                            body: ResponseBody { [self] writer in
+                                try await stream(plan, context, includeUsage: parsed.includeUsage, to: &writer)
+                            })
+        }
+        return try await whole(plan, context)
+    }
+
+    private func drawFault(_ random: inout SeededRandom) -> SimulatedFault? {
+        let u = random.unit()
+        var cumulative = 0.0
+        for (fault, rate) in profile.faults.ordered {
+            cumulative += rate
+            if u < cumulative { return fault }
+        }
+        return nil
+    }
+
+    private func errorResponse(for fault: SimulatedFault?, model: String, inputTokens: Int) -> Response? {
+        switch fault {
+        case .rateLimited:
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(profile.faults.retryAfterSeconds)
+            return json(.tooManyRequests, OpenAIBodies.error(
+                message: "Rate limit reached for requests. Please try again in \(profile.faults.retryAfterSeconds)s.",
+                type: "rate_limit_error", code: "rate_limit_exceeded"), headers: headers)
+        case .serverError:
+            return json(.internalServerError, OpenAIBodies.error(
+                message: "The server had an error while processing your request.", type: "server_error", code: nil))
+        case .unavailable:
+            return json(.serviceUnavailable, OpenAIBodies.error(
+                message: "The server is overloaded or not ready yet.", type: "server_error", code: nil))
+        case .outOfMemory:
+            return json(.internalServerError, OpenAIBodies.error(
+                message: "CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 22.06 GiB total capacity).",
+                type: "server_error", code: "out_of_memory"))
+        case .contextLength:
+            let max = profile.maxInputTokens ?? 0
+            return json(.badRequest, OpenAIBodies.error(
+                message: "This model's maximum context length is \(max) tokens. However, your messages resulted in \(inputTokens) tokens. Please reduce the length of the messages.",
+                type: "invalid_request_error", code: "context_length_exceeded"))
+        case .modelNotFound:
+            return json(.notFound, OpenAIBodies.error(
+                message: "The model `\(model)` does not exist or you do not have access to it.",
+                type: "invalid_request_error", code: "model_not_found"))
+        case .streamCut, .stallFirstToken, .stallMidStream, .malformed, nil:
+            return nil
+        }
+    }
+
+    struct StreamContext: Sendable {
+        var id: String
+        var model: String
+        var created: Int
+        var chat: Bool
+        var inputTokens: Int
+        var arrival: ContinuousClock.Instant
+        var requestID: String?
+    }
+
+    private struct CutStream: Error {}
+
+    private func stream(_ plan: ResponsePlan, _ c: StreamContext, includeUsage: Bool,
+                        to writer: inout any ResponseBodyWriter) async throws {
+        func event(_ json: String) -> ByteBuffer { ByteBuffer(string: "data: \(json)\n\n") }
+        let dialect = profile.dialect
+        if c.chat {
+            try await writer.write(event(OpenAIBodies.chatChunk(
+                id: c.id, model: c.model, created: c.created, delta: #"{"role":"assistant","content":""}"#, finish: nil)))
+        }
+        var shiftMs = plan.fault == .stallFirstToken ? plan.stallMs : 0
+        var written: [Double] = []
+        written.reserveCapacity(plan.tokens.count)
+        for (i, token) in plan.tokens.enumerated() {
+            if i == plan.faultIndex {
+                switch plan.fault {
+                case .stallMidStream: shiftMs += plan.stallMs
+                case .streamCut: return try await cut(dialect, &writer)
+                case .malformed: try await writer.write(ByteBuffer(string: "data: {\"choices\": [{\"delta\": \n\n"))
+                default: break
+                }
+            }
+            try await Task.sleep(until: c.arrival.advanced(by: .microseconds(Int64((plan.dueMs[i] + shiftMs) * 1000))), clock: .continuous)
+            let chunk = c.chat
+                ? OpenAIBodies.chatChunk(id: c.id, model: c.model, created: c.created,
+                                         delta: #"{"content":\#(OpenAIBodies.quote(token))}"#, finish: nil)
+                : OpenAIBodies.completionChunk(id: c.id, model: c.model, created: c.created, text: token, finish: nil)
+            try await writer.write(event(chunk))
+            if c.requestID != nil { written.append(Self.ms(since: c.arrival)) }
+        }
+        if plan.tokens.isEmpty, plan.fault == .streamCut { return try await cut(dialect, &writer) }
+        var final = c.chat
+            ? OpenAIBodies.chatChunk(id: c.id, model: c.model, created: c.created, delta: "{}", finish: plan.finishReason)
+            : OpenAIBodies.completionChunk(id: c.id, model: c.model, created: c.created, text: "", finish: plan.finishReason)
+        let usage = OpenAIBodies.usage(prompt: c.inputTokens, completion: plan.tokens.count)
+        var tail: String
+        switch dialect {
+        case .openai:
+            tail = "data: \(final)\n\n"
+            if includeUsage {
+                tail += "data: \(OpenAIBodies.usageChunk(id: c.id, model: c.model, created: c.created, chat: c.chat, usage: usage))\n\n"
+            }
+            tail += "data: [DONE]\n\n"
+        case .transformers:
+            final.removeLast()
+            final += #","usage":\#(usage)}"#
+            tail = "data: \(final)\n\n"
+        case .llamaCpp:
+            tail = "data: \(final)\n\ndata: [DONE]\n\n"
+        }
+        try await writer.write(ByteBuffer(string: tail))
+        if let id = c.requestID { schedules.withLockedValue { $0[id] = written } }
+        try await writer.finish(nil)
+    }
+
+    /// Ends a stream early: llama.cpp sends `[DONE]` without a finish reason, others drop the connection.
+    private func cut(_ dialect: SimulatorProfile.Dialect, _ writer: inout any ResponseBodyWriter) async throws {
+        guard dialect == .llamaCpp else { throw CutStream() }
+        try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+        try await writer.finish(nil)
+    }
+
+    private func whole(_ plan: ResponsePlan, _ c: StreamContext) async throws -> Response {
+        let stall = plan.fault == .stallFirstToken || plan.fault == .stallMidStream ? plan.stallMs : 0
+        let doneMs = (plan.dueMs.last ?? 0) + stall
+        try await Task.sleep(until: c.arrival.advanced(by: .microseconds(Int64(doneMs * 1000))), clock: .continuous)
+        let text = plan.tokens.joined()
+        let usage = OpenAIBodies.usage(prompt: c.inputTokens, completion: plan.tokens.count)
+        let body = c.chat
+            ? OpenAIBodies.chatCompletion(id: c.id, model: c.model, created: c.created, text: text, finish: plan.finishReason, usage: usage)
+            : OpenAIBodies.completion(id: c.id, model: c.model, created: c.created, text: text, finish: plan.finishReason, usage: usage)
+        switch plan.fault {
+        case .malformed:
+            return json(.ok, String(body.prefix(body.count / 2)))
+        case .streamCut:
+            let bytes = ByteBuffer(string: body)
+            let half = bytes.getSlice(at: 0, length: bytes.readableBytes / 2) ?? bytes
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody(contentLength: bytes.readableBytes) { writer in
+                                try await writer.write(half)
+                                throw CutStream()
+                            })
+        default:
+            return json(.ok, body)
+        }
+    }
+
+    private static func ms(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
+}

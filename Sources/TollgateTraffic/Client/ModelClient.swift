@@ -1,0 +1,173 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import TollgateCore
+
+/// One attempt of a request, kept so retries are visible (the ``Sample`` holds the last one).
+public struct AttemptRecord: Sendable, Equatable {
+    public var startedAt: Date
+    public var durationMs: Double
+    public var httpStatus: Int?
+    public var errorClass: ErrorClass?
+    /// The wait before the next attempt, when there was one.
+    public var backoffMs: Double?
+}
+
+/// The outcome of ``ModelClient/send(_:requestID:arm:tags:)``: the measured sample and every attempt.
+public struct ModelResult: Sendable {
+    public var sample: Sample
+    public var attempts: [AttemptRecord]
+}
+
+/// Sends OpenAI-compatible requests to one model endpoint and measures them token by token.
+///
+/// It never throws for what a server does: every failure becomes a ``Sample`` with an
+/// ``ErrorClass``. Timing of a retried request is that of its last attempt; earlier attempts are
+/// in ``ModelResult/attempts``.
+public struct ModelClient: Sendable {
+    public let httpClient: HTTPClient
+    public let endpoint: ModelEndpoint
+    public let timeouts: ClientTimeouts
+    public let retry: RetryPolicy
+    /// Keep the answer text in ``Sample/responseText`` (evals need it; load tests do not).
+    public let keepResponseText: Bool
+
+    public init(httpClient: HTTPClient, endpoint: ModelEndpoint, timeouts: ClientTimeouts = ClientTimeouts(),
+                retry: RetryPolicy = .none, keepResponseText: Bool = false) {
+        self.httpClient = httpClient
+        self.endpoint = endpoint
+        self.timeouts = timeouts
+        self.retry = retry
+        self.keepResponseText = keepResponseText
+    }
+
+    /// The process's shared HTTP client, sized for `concurrency` simultaneous requests per host
+    /// (AsyncHTTPClient's default of 8 connections per host queues the rest and inflates TTFT).
+    /// The caller shuts it down with `try await client.shutdown()`.
+    public static func makeHTTPClient(concurrency: Int, connectTimeout: Duration = .seconds(10)) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60),
+                                             concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, concurrency))
+        // Connect failures surface at once and are retried by RetryPolicy, so each is recorded.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout = .init(connect: .nanoseconds(connectTimeout.components.seconds * 1_000_000_000
+            + connectTimeout.components.attoseconds / 1_000_000_000))
+        configuration.decompression = .disabled
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// The body actually sent: the endpoint's model id written in, and `stream_options.include_usage`
+    /// asked for when streaming.
+    public func prepare(_ body: JSONValue) -> JSONValue {
+        var body = body
+        if let model = endpoint.model { body["model"] = .string(model) }
+        if endpoint.api != .embeddings, body["stream"]?.boolValue == true {
+            var options = body["stream_options"] ?? .object([:])
+            if options.objectValue == nil { options = .object([:]) }
+            options["include_usage"] = .bool(true)
+            body["stream_options"] = options
+        }
+        return body
+    }
+
+    /// Sends `body` (retrying as ``retry`` allows) and returns the measured sample.
+    public func send(_ body: JSONValue, requestID: String, arm: Arm, tags: [String] = []) async -> ModelResult {
+        let payload = Data(prepare(body).jsonText.utf8)
+        var attempts: [AttemptRecord] = []
+        var jitter = SystemRandomNumberGenerator()
+        while true {
+            var sample = await attempt(payload, requestID: requestID, arm: arm, tags: tags)
+            let record = AttemptRecord(startedAt: sample.startedAt, durationMs: sample.e2eMs ?? sample.firstByteMs ?? 0,
+                                       httpStatus: sample.httpStatus, errorClass: sample.errorClass)
+            attempts.append(record)
+            sample.attempts = attempts.count
+            let retryable = RetryPolicy.isRetryable(sample.errorClass, status: sample.httpStatus)
+            guard retryable, attempts.count < retry.maxAttempts, !Task.isCancelled,
+                  let wait = retry.delay(afterAttempt: attempts.count,
+                                         retryAfter: Self.parseRetryAfter(sample.retryAfterHeader),
+                                         unit: Double.random(in: 0..<1, using: &jitter))
+            else {
+                sample.retryAfterHeader = nil
+                return ModelResult(sample: sample.sample, attempts: attempts)
+            }
+            attempts[attempts.count - 1].backoffMs = DurationText.seconds(wait) * 1000
+            do { try await Task.sleep(for: wait) } catch {
+                return ModelResult(sample: sample.sample, attempts: attempts)
+            }
+        }
+    }
+
+    /// `Retry-After` as seconds or an HTTP date.
+    static func parseRetryAfter(_ value: String?) -> Duration? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        if let seconds = Double(value), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return nil }
+        return .milliseconds(Int64(max(0, date.timeIntervalSinceNow) * 1000))
+    }
+
+    /// A sample plus the `Retry-After` header of its response.
+    struct AttemptSample {
+        var sample: Sample
+        var retryAfterHeader: String?
+        var startedAt: Date { sample.startedAt }
+        var e2eMs: Double? { sample.e2eMs }
+        var firstByteMs: Double? { sample.firstByteMs }
+        var httpStatus: Int? { sample.httpStatus }
+        var errorClass: ErrorClass? { sample.errorClass }
+        var attempts: Int {
+            get { sample.attempts }
+            set { sample.attempts = newValue }
+        }
+    }
+
+    private func attempt(_ payload: Data, requestID: String, arm: Arm, tags: [String]) async -> AttemptSample {
+        let startedAt = Date()
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "application/json")
+        headers.add(name: "accept", value: "application/json, text/event-stream")
+        headers.add(name: "x-request-id", value: requestID)
+        if let key = endpoint.apiKey { headers.add(name: "authorization", value: "Bearer \(key)") }
+        for (name, value) in endpoint.headers { headers.replaceOrAdd(name: name, value: value) }
+        let request: HTTPClient.Request
+        do {
+            request = try HTTPClient.Request(url: endpoint.requestURL, method: .POST, headers: headers, body: .data(payload))
+        } catch {
+            let sample = Sample(requestID: requestID, arm: arm, startedAt: startedAt, errorClass: .connect,
+                                errorMessage: "The endpoint URL \(endpoint.requestURL) cannot be used: \(error).", tags: tags)
+            return AttemptSample(sample: sample)
+        }
+        let eventLoop = httpClient.eventLoopGroup.next()
+        let delegate = TimedResponseDelegate(eventLoop: eventLoop, timeouts: timeouts, keepText: keepResponseText)
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(DurationText.seconds(timeouts.total) * 1e9) + 50_000_000)
+        let task = httpClient.execute(request: request, delegate: delegate,
+                                      eventLoop: .delegateAndChannel(on: eventLoop), deadline: deadline)
+        eventLoop.execute { delegate.arm(task: task) }
+        let failure: (any Error)?
+        do {
+            try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
+            }
+            failure = nil
+        } catch {
+            failure = error
+        }
+        let observation: AttemptObservation
+        do {
+            observation = try await eventLoop.submit { delegate.snapshot() }.get()
+        } catch {
+            observation = AttemptObservation()
+        }
+        let outcome = AttemptOutcome(observation: observation, failure: failure, keepText: keepResponseText,
+                                     timeouts: timeouts, api: endpoint.api)
+        var sample = outcome.sample(requestID: requestID, arm: arm, startedAt: startedAt)
+        sample.tags = tags
+        return AttemptSample(sample: sample, retryAfterHeader: observation.retryAfter)
+    }
+}

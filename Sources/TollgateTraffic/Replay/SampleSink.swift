@@ -1,0 +1,49 @@
+import Foundation
+import TollgateCore
+
+/// Where replay sends its measured samples, in batches (the SQLite store, memory in tests, a file).
+public protocol SampleSink: Sendable {
+    func write(_ batch: [Sample]) async throws
+}
+
+/// Keeps every sample in memory: for tests and for callers that analyse a short run themselves.
+public actor MemorySampleSink: SampleSink {
+    public private(set) var samples: [Sample] = []
+    /// Sizes of the batches received, in order.
+    public private(set) var batchSizes: [Int] = []
+
+    public init() {}
+
+    public func write(_ batch: [Sample]) async throws {
+        samples.append(contentsOf: batch)
+        batchSizes.append(batch.count)
+    }
+}
+
+/// Writes samples as JSON Lines (one `Sample` per line, `startedAt` in seconds since 1970) to a file.
+public actor JSONLinesSampleSink: SampleSink {
+    private let handle: FileHandle
+    private let encoder: JSONEncoder
+
+    public init(path: String) throws(TrafficError) {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path) else {
+            throw .sinkFailed("cannot create \(path)")
+        }
+        self.handle = handle
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .secondsSince1970
+    }
+
+    public func write(_ batch: [Sample]) async throws {
+        var data = Data()
+        for sample in batch {
+            data.append(try encoder.encode(sample))
+            data.append(0x0A)
+        }
+        try handle.write(contentsOf: data)
+    }
+
+    public func close() throws { try handle.close() }
+}
