@@ -17,6 +17,8 @@ struct Tollgate: AsyncParsableCommand {
             ReplayCommand.self,
             ShadowCommand.self,
             SimCommand.self,
+            EvalCommand.self,
+            DriftCommand.self,
         ]
     )
 }
