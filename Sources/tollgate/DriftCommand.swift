@@ -42,6 +42,12 @@ struct DriftRun: AsyncParsableCommand {
     @Option(name: .customLong("embeddings-model"), help: "Model id sent to the embeddings endpoint.")
     var embeddingsModel: String?
 
+    @Option(help: ArgumentHelp("Measure this endpoint instead of the suite's target (a base URL).", valueName: "URL"))
+    var target: String?
+
+    @Option(help: "Replay this many requests instead of the suite's 'current.replay.requests'.")
+    var requests: Int?
+
     @Option(help: "Seed of the permutation test and of replay.")
     var seed: UInt64 = 1
 
@@ -50,11 +56,23 @@ struct DriftRun: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
+    func validate() throws {
+        if let requests, requests < 1 { throw ValidationError("--requests must be at least 1.") }
+    }
+
     func run() async throws {
-        let driftSuite: DriftSuite
+        var driftSuite: DriftSuite
         do { driftSuite = try DocumentLoader.loadDriftSuite(at: suite) } catch {
             Output.error(error.description)
             throw TollgateExit.invalidInput
+        }
+        if let target { driftSuite.target.endpoint = target }
+        if let requests {
+            guard case .replay(let traffic, _, let concurrency) = driftSuite.current else {
+                Output.error("tollgate: --requests applies to suites whose 'current' replays traffic; \(suite) uses recent gateway samples.")
+                throw TollgateExit.invalidInput
+            }
+            driftSuite.current = .replay(traffic: traffic, requests: requests, concurrency: concurrency)
         }
         let store = try database.open()
         let client = ModelClient.makeHTTPClient(concurrency: 16)
@@ -62,12 +80,17 @@ struct DriftRun: AsyncParsableCommand {
         do {
             verdict = try await DriftRunner(httpClient: client, embeddingsEndpoint: embeddingsURL, embeddingsModel: embeddingsModel, seed: seed)
                 .run(suite: driftSuite, store: store)
-            try? await client.shutdown()
         } catch {
             try? await client.shutdown()
             Output.error("tollgate: \(error)")
             throw error.isBadInput ? TollgateExit.invalidInput : TollgateExit.failure
         }
+        if verdict.drifted && driftSuite.notifyWebhook != nil {
+            do { try await DriftNotifier(httpClient: client).notify(verdict, suite: driftSuite) } catch {
+                Output.error("tollgate: warning: the drift notification was not delivered: \(error)")
+            }
+        }
+        try? await client.shutdown()
         if json { try Output.printJSON(verdict) } else { print(DriftReportText.render(verdict)) }
         if verdict.drifted { throw TollgateExit.drift }
     }

@@ -80,6 +80,9 @@ public struct DriftRunner: Sendable {
             }
             let samples = await sink.samples
             if samples.isEmpty { throw .notEnoughData("replaying \(traffic) produced no sample.") }
+            if samples.allSatisfy({ $0.errorClass == .connect }) {
+                throw .endpointFailed(url: suite.target.endpoint, reason: "no request could connect (\(samples[0].errorMessage ?? "connection refused")).")
+            }
             return (samples, "\(samples.count) requests replayed from \(traffic)")
         }
     }

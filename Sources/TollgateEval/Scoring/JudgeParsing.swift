@@ -49,9 +49,9 @@ public enum JudgeParsing {
         let cleaned = text.replacingOccurrences(of: "*", with: "")
         let bracketed = #"\[\[\s*(A|B|C|tie|TIE|Tie)\s*\]\]"#
         if let last = matches(bracketed, in: cleaned).last, let p = last[1].flatMap(preference(label:)) { return p }
-        let labelled = #"(?i)\b(?:winner|verdict|better answer|preferred|preference|final answer)\b\s*(?:is|=|:)?\s*:?\s*(?:answer\s+|response\s+)?\(?\b(A|B|tie|neither|both|equal)\b"#
+        let labelled = #"(?i)\b(?:winner|verdict|better answer|preferred|preference|final answer)\b\s*(?:is|=|:)?\s*:?\s*(?:answer\s+|response\s+)?\(?\b((?-i:A|B)|tie|neither|both|equal)\b"#
         if let last = matches(labelled, in: cleaned).last, let p = last[1].flatMap(preference(label:)) { return p }
-        let sentence = #"(?i)\b(?:answer|response)\s+(A|B)\s+is\s+(?:better|preferable|stronger|more helpful)"#
+        let sentence = #"(?i)\b(?:answer|response)\s+((?-i:A|B))\s+is\s+(?:better|preferable|stronger|more helpful)"#
         if let last = matches(sentence, in: cleaned).last, let p = last[1].flatMap(preference(label:)) { return p }
         let lines = cleaned.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if let lastLine = lines.last {

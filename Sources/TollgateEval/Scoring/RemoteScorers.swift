@@ -37,18 +37,7 @@ public struct JudgeScorer: Scorer {
 
     public func score(_ input: ScoringInput) async throws -> ScorerOutcome {
         if pairwise { return try await scorePairwise(input) }
-        let prompt = """
-        You are grading an answer. Rubric: \(rubric)
-
-        Question:
-        \(input.evalCase.promptText)
-        \(input.evalCase.expected.map { "\nReference answer:\n\($0)\n" } ?? "")
-        Answer to grade:
-        \(input.answer)
-
-        Grade the answer from 1 to \(Self.number(scale)). End with a line "Score: N".
-        """
-        let reply = try await ask(prompt)
+        let reply = try await ask(singlePrompt(input))
         guard let raw = JudgeParsing.score(in: reply, scale: scale) else {
             return outcome(0, "The judge's reply holds no score: \(reply.prefix(120))", passed: false)
         }
@@ -73,7 +62,27 @@ public struct JudgeScorer: Scorer {
         }
     }
 
-    private func pairPrompt(_ c: EvalCase, a: String, b: String) -> String {
+    /// The prompt of single-answer grading.
+    func singlePrompt(_ input: ScoringInput) -> String { Self.singlePrompt(rubric: rubric, scale: scale, input) }
+
+    static func singlePrompt(rubric: String, scale: Double, _ input: ScoringInput) -> String {
+        """
+        You are grading an answer. Rubric: \(rubric)
+
+        Question:
+        \(input.evalCase.promptText)
+        \(input.evalCase.expected.map { "\nReference answer:\n\($0)\n" } ?? "")
+        Answer to grade:
+        \(input.answer)
+
+        Grade the answer from 1 to \(Self.number(scale)). End with a line "Score: N".
+        """
+    }
+
+    /// The prompt of a pairwise comparison, `a` shown first.
+    func pairPrompt(_ c: EvalCase, a: String, b: String) -> String { Self.pairPrompt(rubric: rubric, c, a: a, b: b) }
+
+    static func pairPrompt(rubric: String, _ c: EvalCase, a: String, b: String) -> String {
         """
         Compare two answers to the same question. Rubric: \(rubric)
 
