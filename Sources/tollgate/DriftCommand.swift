@@ -77,7 +77,7 @@ struct DriftRun: AsyncParsableCommand {
         let store = try database.open()
         let client = ModelClient.makeHTTPClient(concurrency: 16)
         let verdict: DriftVerdict
-        do {
+        do throws(EvalError) {
             verdict = try await DriftRunner(httpClient: client, embeddingsEndpoint: embeddingsURL, embeddingsModel: embeddingsModel, seed: seed)
                 .run(suite: driftSuite, store: store)
         } catch {

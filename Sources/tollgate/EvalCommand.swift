@@ -117,7 +117,7 @@ struct EvalRun: AsyncParsableCommand {
         let store = noStore ? nil : try database.open()
         let client = ModelClient.makeHTTPClient(concurrency: concurrency)
         let result: EvalComparison
-        do {
+        do throws(EvalError) {
             result = try await EvalRunner(httpClient: client, store: store)
                 .run(suite: evalSuite, baseline: base, candidate: cand,
                      options: EvalOptions(repeats: repeats, concurrency: concurrency, confidence: confidence, maxInputTokens: limit))

@@ -58,15 +58,14 @@ struct ComparisonTests {
 
     @Test func repetitionsMeasureTheBaselineAgainstItself() throws {
         // Baseline flips 4 of 50 cases between its two repetitions; the candidate differs by 1 case.
-        var (cases, scores) = scored((0..<50).map { i in (i < 40, i < 39) }, repetition: 0)
+        let (cases, first) = scored((0..<50).map { i in (i < 40, i < 39) }, repetition: 0)
         let second = scored((0..<50).map { i in (i < 36 || (i >= 40 && i < 44), i < 39) }, repetition: 1).1
-        scores += second
+        let scores = first + second
         let q = try QualityComparator.compare(cases: cases, scores: scores, margin: 0.02)
         let noise = try #require(q.noise)
         #expect(noise.repetitions == 2)
         #expect(abs(noise.discordantRate - 8.0 / 50.0) < 1e-12)
         #expect(q.withinNoise)
-        cases.removeAll()
     }
 
     @Test func newcombePairedIntervalCoversAtItsNominalRate() {

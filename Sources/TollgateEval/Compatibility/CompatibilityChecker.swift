@@ -13,7 +13,7 @@ public enum CompatibilityChecker {
             let key = "\(a.caseID)#\(a.repetition)"
             if a.arm == .baseline { baseline[key] = a } else if a.arm == .candidate { candidate[key] = a }
         }
-        let pairs = baseline.keys.sorted().compactMap { key in candidate[key].map { (key, baseline[key]!, $0) } }
+        let pairs: [(String, CaseAnswer, CaseAnswer)] = baseline.keys.sorted().compactMap { key in candidate[key].map { (key, baseline[key]!, $0) } }
         return [jsonFields(pairs), toolCalls(pairs), finishReasons(answers, alpha: alpha)]
     }
 

@@ -110,7 +110,7 @@ public struct DriftAnalysis: Sendable {
         func shares(_ v: [String]) -> [Double] { categories.map { c in Double(v.filter { $0 == c }.count) / Double(v.count) } }
         let p = shares(ref), q = shares(cur)
         func describe(_ s: [Double]) -> String {
-            zip(categories, s).map { String(format: "%@ %.1f%%", $0, $1 * 100) }.joined(separator: ", ")
+            zip(categories, s).map { "\($0) " + String(format: "%.1f%%", $1 * 100) }.joined(separator: ", ")
         }
         r.referenceSummary = describe(p) + " (n=\(ref.count))"
         r.currentSummary = describe(q) + " (n=\(cur.count))"

@@ -76,8 +76,9 @@ public struct EvalRunner: Sendable {
         let started = Date()
         let cases = try EvalCaseReader.read(path: suite.cases)
         let factory = ScorerFactory(httpClient: httpClient, defaultEndpoint: baseline.endpoint)
-        var scorers: [any Scorer] = []
-        for config in suite.scorers { scorers.append(try factory.make(config)) }
+        var built: [any Scorer] = []
+        for config in suite.scorers { built.append(try factory.make(config)) }
+        let scorers = built
         let repeats = max(1, options.repeats ?? suite.repeats)
 
         var jobs: [(EvalCase, Arm, Int)] = []
@@ -97,8 +98,7 @@ public struct EvalRunner: Sendable {
             throw .endpointFailed(url: candidate.endpoint, reason: "\(error)")
         }
 
-        var byKey: [String: CaseAnswer] = [:]
-        for a in answers { byKey["\(a.arm.rawValue)/\(a.caseID)#\(a.repetition)"] = a }
+        let byKey = Dictionary(answers.map { ("\($0.arm.rawValue)/\($0.caseID)#\($0.repetition)", $0) }, uniquingKeysWith: { a, _ in a })
         let casesByID = Dictionary(uniqueKeysWithValues: cases.map { ($0.id, $0) })
         let threshold = suite.passThreshold
         let scores: [CaseScore]
@@ -178,7 +178,7 @@ public struct EvalRunner: Sendable {
                 return CaseAnswer(caseID: c.id, arm: arm, repetition: repetition, sample: sample, toolCalls: [])
             } catch {
                 let sample = Sample(requestID: requestID, arm: arm, startedAt: startedAt, errorClass: .connect,
-                                    errorMessage: error.description, tags: c.tags)
+                                    errorMessage: "\(error)", tags: c.tags)
                 return CaseAnswer(caseID: c.id, arm: arm, repetition: repetition, sample: sample, toolCalls: [])
             }
         }

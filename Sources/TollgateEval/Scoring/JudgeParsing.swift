@@ -18,14 +18,14 @@ public enum JudgeParsing {
         let scaleMention = #"(?:scale|range)\s+(?:of\s+|from\s+)?\d+(?:\.\d+)?\s*(?:-|–|to)\s*\d+(?:\.\d+)?"#
         let withoutScale = replace(scaleMention, in: cleaned, with: " ")
         let labelled = #"(?i)\b(?:score|rating|grade|final score|overall)\b\s*(?:is|of|=|:)?\s*:?\s*([0-9]+(?:\.[0-9]+)?)(?:\s*(?:/|out of)\s*([0-9]+(?:\.[0-9]+)?))?"#
-        if let last = matches(labelled, in: withoutScale).last, let v = Double(last[1]) {
+        if let last = matches(labelled, in: withoutScale).last, let v = last[1].flatMap(Double.init) {
             if let denominator = last[2].flatMap(Double.init), denominator > 0, denominator != scale {
                 return inRange(v / denominator * scale)
             }
             return inRange(v)
         }
         let fraction = #"([0-9]+(?:\.[0-9]+)?)\s*(?:/|out of)\s*([0-9]+(?:\.[0-9]+)?)"#
-        if let last = matches(fraction, in: withoutScale).last, let v = Double(last[1]), let d = last[2].flatMap(Double.init), d > 0 {
+        if let last = matches(fraction, in: withoutScale).last, let v = last[1].flatMap(Double.init), let d = last[2].flatMap(Double.init), d > 0 {
             return inRange(d == scale ? v : v / d * scale)
         }
         let lines = withoutScale.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

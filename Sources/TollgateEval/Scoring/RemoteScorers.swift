@@ -165,8 +165,8 @@ public struct LatencyScorer: Scorer {
         guard let ms = useTTFT ? (input.sample.ttftMs ?? input.sample.e2eMs) : input.sample.e2eMs else {
             return outcome(0, "\(label) was not measured (the request failed).")
         }
-        return ms <= maxMs ? outcome(1, String(format: "%@ %.0f ms ≤ %.0f ms.", label, ms, maxMs))
-                           : outcome(0, String(format: "%@ %.0f ms > %.0f ms.", label, ms, maxMs))
+        return ms <= maxMs ? outcome(1, "\(label) " + String(format: "%.0f ms ≤ %.0f ms.", ms, maxMs))
+                           : outcome(0, "\(label) " + String(format: "%.0f ms > %.0f ms.", ms, maxMs))
     }
 }
 

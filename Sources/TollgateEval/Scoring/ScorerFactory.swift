@@ -36,7 +36,7 @@ public struct ScorerFactory: Sendable {
             return JSONValidScorer(name: name, weight: weight)
         case .jsonSchema:
             guard let schema = o["schema"] else { throw .badScorer(name: name, reason: "a json_schema scorer needs 'schema'.") }
-            do {
+            do throws(EvalError) {
                 return JSONSchemaScorer(name: name, weight: weight, schema: try JSONSchemaSubset(Self.json(schema)))
             } catch {
                 throw .badScorer(name: name, reason: error.description)

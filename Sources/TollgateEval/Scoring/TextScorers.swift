@@ -1,5 +1,6 @@
 import Foundation
 import TollgateCore
+import TollgateTraffic
 
 /// `equals`: the answer equals the expected text (option `expected`, else the case's `expected`),
 /// trimmed unless `trim: false`, case-insensitive with `ignore_case: true`.
@@ -78,20 +79,20 @@ public struct RegexScorer: Scorer {
     public var weight: Double
     public var pattern: String
     public var mustMatch: Bool
-    private let regex: NSRegularExpression
 
     public init(name: String, weight: Double, pattern: String, mustMatch: Bool = true) throws(EvalError) {
         self.name = name
         self.weight = weight
         self.pattern = pattern
         self.mustMatch = mustMatch
-        do { regex = try NSRegularExpression(pattern: pattern) } catch {
+        if (try? NSRegularExpression(pattern: pattern)) == nil {
             throw .badScorer(name: name, reason: "'\(pattern)' is not a valid regular expression.")
         }
     }
 
     public func score(_ input: ScoringInput) async throws -> ScorerOutcome {
         let text = input.answer
+        guard let regex = try? NSRegularExpression(pattern: pattern) else { return outcome(0, "The pattern cannot be compiled.") }
         let matched = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
         return matched == mustMatch ? outcome(1, matched ? "The pattern matches." : "The pattern does not match, as required.")
                                     : outcome(0, matched ? "The pattern matches but must not." : "The pattern does not match.")
