@@ -24,7 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        // Already in the graph through Hummingbird; the simulator names header fields with it.
+        // Already in the graph through Hummingbird; the simulator and gateway name header fields with it.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
     ],
     targets: [
@@ -37,6 +37,12 @@ let package = Package(
         // Pure statistics: no I/O, no dependency of ours.
         .target(
             name: "TollgateStats",
+            swiftSettings: strictSettings
+        ),
+        // The judges (Tollgate's, sequential, Kayenta-compatible) and verdict types, built on TollgateStats.
+        .target(
+            name: "TollgateAnalysis",
+            dependencies: ["TollgateStats", "TollgateCore"],
             swiftSettings: strictSettings
         ),
         // SQLite run history: migrations, journal, samples, verdicts, alerts.
@@ -73,6 +79,34 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The rollout engine: stages, routers that move traffic, metric sources, judge, rollback rules.
+        .target(
+            name: "TollgateEngine",
+            dependencies: [
+                "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // HTTP services: the traffic gateway (weighted split, mirroring, sample capture), admin API, metrics.
+        .target(
+            name: "TollgateServer",
+            dependencies: [
+                "TollgateCore", "TollgateEngine", "TollgateStore", "TollgateTraffic",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Eval suites (scorers, paired quality comparison, compatibility checks) and drift suites.
         .target(
             name: "TollgateEval",
@@ -88,7 +122,9 @@ let package = Package(
         .executableTarget(
             name: "tollgate",
             dependencies: [
-                "TollgateCore", "TollgateStats", "TollgateStore", "TollgateTraffic", "TollgateSimulator", "TollgateEval",
+                "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
+                "TollgateEngine", "TollgateServer", "TollgateEval",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -131,6 +167,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "TollgateAnalysisTests",
+            dependencies: ["TollgateAnalysis", "TollgateStats", "TollgateCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "TollgateTrafficTests",
             dependencies: [
                 "TollgateTraffic", "TollgateSimulator", "TollgateCore",
@@ -146,6 +188,32 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateEngineTests",
+            dependencies: [
+                "TollgateEngine", "TollgateCore", "TollgateStore", "TollgateSimulator", "TollgateTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            resources: [.copy("Routers/Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateServerTests",
+            dependencies: [
+                "TollgateServer", "TollgateEngine", "TollgateCore", "TollgateTraffic", "TollgateSimulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

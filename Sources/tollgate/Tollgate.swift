@@ -14,6 +14,8 @@ struct Tollgate: AsyncParsableCommand {
             ChecklistCommand.self,
             History.self,
             Show.self,
+            GatewayCommand.self,
+            RouterCommand.self,
             ReplayCommand.self,
             ShadowCommand.self,
             SimCommand.self,

@@ -7,8 +7,10 @@ import TollgateSimulator
 
 @Suite("Model client against a misbehaving simulator")
 struct ClientErrorClassTests {
-    static let quickTimeouts = ClientTimeouts(connect: .seconds(2), firstToken: .milliseconds(400),
-                                              idle: .milliseconds(300), total: .seconds(10))
+    /// Short enough to keep the tests quick, long enough for a loaded CI machine; the simulator's
+    /// injected stalls (8 s in `SimulatorProfile.fast`) are far longer.
+    static let quickTimeouts = ClientTimeouts(connect: .seconds(5), firstToken: .milliseconds(1500),
+                                              idle: .milliseconds(1000), total: .seconds(20))
 
     static func send(_ sim: Simulator, _ http: HTTPClient, fault: String? = nil, body: JSONValue = chatBody("hello there"),
                      timeouts: ClientTimeouts = quickTimeouts, retry: RetryPolicy = .none,
@@ -114,12 +116,12 @@ struct ClientErrorClassTests {
 
     @Test func classifiesATotalTimeout() async throws {
         var profile = SimulatorProfile.fast()
-        profile.decode = .init(medianMs: 100, spread: 0)
+        profile.decode = .init(medianMs: 200, spread: 0)
         try await withSimulator(profile) { sim, http in
-            let timeouts = ClientTimeouts(firstToken: .seconds(5), idle: .seconds(5), total: .milliseconds(400))
+            let timeouts = ClientTimeouts(firstToken: .seconds(5), idle: .seconds(5), total: .milliseconds(800))
             let s = await Self.send(sim, http, timeouts: timeouts).sample
             #expect(s.errorClass == .timeoutTotal, "\(s.errorMessage ?? "")")
-            #expect(s.chunkTimesMs.count >= 2)
+            #expect(s.chunkTimesMs.count < 12)
         }
     }
 

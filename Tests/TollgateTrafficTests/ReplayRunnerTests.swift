@@ -80,8 +80,9 @@ struct ReplayRunnerTests {
                                       configuration: ReplayConfiguration(shape: .openLoop(rate: 100, arrivals: .poisson), seed: 3))
             let report = try await runner.run(trafficPath: path)
             #expect(report.arms[0].succeeded == 40)
-            // 40 arrivals at 100/s take about 0.4 s; Poisson noise stays well inside these bounds.
-            #expect(report.elapsedSeconds > 0.15 && report.elapsedSeconds < 1.5, "\(report.elapsedSeconds)")
+            // 40 arrivals at 100/s take about 0.4 s (a Poisson sum of 40 gaps is below 0.15 s with
+            // probability < 1e-6); the upper bound only guards against a stuck run on a loaded machine.
+            #expect(report.elapsedSeconds > 0.15 && report.elapsedSeconds < 10, "\(report.elapsedSeconds)")
         }
     }
 
@@ -94,7 +95,7 @@ struct ReplayRunnerTests {
             let report = try await runner.run(trafficPath: path)
             #expect(report.arms[0].succeeded == 5)
             // Recorded span 0.8 s at speed 2 → about 0.4 s.
-            #expect(report.elapsedSeconds >= 0.38 && report.elapsedSeconds < 1.2, "\(report.elapsedSeconds)")
+            #expect(report.elapsedSeconds >= 0.38 && report.elapsedSeconds < 10, "\(report.elapsedSeconds)")
         }
     }
 

@@ -49,6 +49,12 @@ public enum KolmogorovSmirnov {
         let g = gcd(n1, n2)
         var chosen = method
         if chosen == .auto { chosen = max(n1, n2) <= maxAutoExact ? .exact : .asymptotic }
+        // scipy counts one-sided paths with binomial coefficients and falls back to the asymptotic
+        // formula when C(n₁ + n₂, n₁) overflows a double; follow it so p-values agree.
+        if chosen == .exact && alternative != .twoSided && n1 != n2
+            && GammaFunctions.logBinomial(Double(n1 + n2), Double(n1)) > log(Double.greatestFiniteMagnitude) {
+            chosen = .asymptotic
+        }
         var p: Double
         if chosen == .exact {
             let lcm = Double(n1 / g) * Double(n2)

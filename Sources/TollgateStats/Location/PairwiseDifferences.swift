@@ -33,8 +33,9 @@ struct PairwiseDifferences {
         var hi = Self.key(x[x.count - 1] - y[0])       // count(hi) = all
         if countAtMost(Self.value(lo)) >= k { return Self.value(lo) }
         // Invariant: count(value(lo)) < k ≤ count(value(hi)).
-        while hi - lo > 1 {
-            let mid = lo + (hi - lo) / 2
+        // The span can exceed Int64 (negative to positive keys); measure it unsigned.
+        while UInt64(bitPattern: hi) &- UInt64(bitPattern: lo) > 1 {
+            let mid = lo &+ Int64(bitPattern: (UInt64(bitPattern: hi) &- UInt64(bitPattern: lo)) / 2)
             if countAtMost(Self.value(mid)) >= k { hi = mid } else { lo = mid }
         }
         return Self.value(hi)

@@ -1,12 +1,7 @@
 import Foundation
 import TollgateCore
 
-/// Which OpenAI-compatible API a model server is called through.
-public enum ModelAPI: String, Sendable, Codable, CaseIterable {
-    case chat = "openai-chat"
-    case completions = "openai-completions"
-    case embeddings = "openai-embeddings"
-
+extension ModelAPI {
     /// The path appended to a base URL ending in `/v1`.
     var path: String {
         switch self {

@@ -25,6 +25,11 @@ enum Output {
         }.joined(separator: "\n")
     }
 
+    /// `01:23:45`, UTC.
+    static func clock(_ date: Date) -> String {
+        String(timestamp(date).dropFirst(11).prefix(8))
+    }
+
     /// `2026-11-30 01:23:45Z`.
     static func timestamp(_ date: Date?) -> String {
         guard let date else { return "-" }

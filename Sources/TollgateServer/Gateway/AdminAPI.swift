@@ -1,0 +1,135 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import TollgateCore
+
+/// The gateway's admin API: `GET`/`PUT /admin/weights` and `GET /admin/stats`, behind a bearer
+/// token compared in constant time.
+struct AdminAPI: Sendable {
+    let token: String?
+    let split: TrafficSplit
+    let metrics: GatewayMetrics
+    let samples: SampleBatchWriter?
+
+    /// The body of `GET`/`PUT /admin/weights`. On `PUT` either field may be left out.
+    struct WeightsDocument: Codable, Sendable, Equatable {
+        var candidate: Int?
+        var baseline: Int?
+        var mirror: Int?
+    }
+
+    /// The body of `GET /admin/stats`.
+    struct Stats: Codable, Sendable {
+        struct ArmStats: Codable, Sendable {
+            var requests: Int
+            var inFlight: Int
+            var statuses: [String: Int]
+            var errors: [String: Int]
+            var meanLatencyMs: Double?
+            var meanTTFTMs: Double?
+        }
+        var weights: WeightsDocument
+        var uptimeSeconds: Double
+        var arms: [String: ArmStats]
+        var mirror: GatewayMetrics.Mirror
+        var rejected: [String: Int]
+        var stickyMisses: Int
+        var samples: SampleBatchWriter.Counters?
+    }
+
+    func respond(to request: Request) async -> Response {
+        guard let token else {
+            return Self.json(status: .forbidden, UpstreamFailure.jsonBody(message: "The admin API is off: start the gateway with --admin-token-env naming a variable that holds a token.", code: "admin_disabled", arm: nil))
+        }
+        guard Self.authorized(request.headers[.authorization], token: token) else {
+            var response = Self.json(status: .unauthorized, UpstreamFailure.jsonBody(message: "Send the admin token as `Authorization: Bearer <token>`.", code: "unauthorized", arm: nil))
+            response.headers[.wwwAuthenticate] = "Bearer realm=\"tollgate\""
+            return response
+        }
+        switch (request.method, request.uri.path) {
+        case (.get, "/admin/weights"):
+            return Self.json(status: .ok, encode(document(split.weights)))
+        case (.put, "/admin/weights"), (.post, "/admin/weights"):
+            var request = request
+            guard let body = try? await request.collectBody(upTo: 1 << 16),
+                  let change = try? JSONDecoder().decode(WeightsDocument.self, from: Data(body.readableBytesView))
+            else {
+                return badRequest("The body must be JSON like {\"candidate\": 25} or {\"mirror\": 10}.")
+            }
+            let candidate = change.candidate ?? change.baseline.map { 100 - $0 }
+            guard candidate != nil || change.mirror != nil else {
+                return badRequest("Give `candidate` (or `baseline`) and/or `mirror` as percentages.")
+            }
+            for value in [candidate, change.mirror].compactMap({ $0 }) where !(0...100).contains(value) {
+                return badRequest("Weights are percentages from 0 to 100; got \(value).")
+            }
+            return Self.json(status: .ok, encode(document(split.set(candidate: candidate, mirror: change.mirror))))
+        case (.get, "/admin/stats"):
+            return Self.json(status: .ok, encode(stats()))
+        default:
+            return Self.json(status: .notFound, UpstreamFailure.jsonBody(message: "No admin endpoint \(request.method) \(request.uri.path); there are GET/PUT /admin/weights and GET /admin/stats.", code: "not_found", arm: nil))
+        }
+    }
+
+    func stats() -> Stats {
+        let s = metrics.snapshot
+        var arms: [String: Stats.ArmStats] = [:]
+        for arm in Arm.allCases {
+            let statuses = s.requests[arm] ?? [:]
+            arms[arm.rawValue] = Stats.ArmStats(
+                requests: statuses.values.reduce(0, +),
+                inFlight: s.inFlight[arm] ?? 0,
+                statuses: Dictionary(uniqueKeysWithValues: statuses.map { (String($0.key), $0.value) }),
+                errors: Dictionary(uniqueKeysWithValues: (s.errors[arm] ?? [:]).map { ($0.key.rawValue, $0.value) }),
+                meanLatencyMs: s.e2e[arm].flatMap { $0.count > 0 ? $0.sum / Double($0.count) * 1000 : nil },
+                meanTTFTMs: s.ttft[arm].flatMap { $0.count > 0 ? $0.sum / Double($0.count) * 1000 : nil }
+            )
+        }
+        return Stats(
+            weights: document(split.weights),
+            uptimeSeconds: Date().timeIntervalSince(metrics.started),
+            arms: arms,
+            mirror: s.mirror,
+            rejected: Dictionary(uniqueKeysWithValues: s.rejected.map { (String($0.key), $0.value) }),
+            stickyMisses: s.stickyMisses,
+            samples: samples?.counts
+        )
+    }
+
+    private func document(_ weights: TrafficSplit.Weights) -> WeightsDocument {
+        WeightsDocument(candidate: weights.candidate, baseline: 100 - weights.candidate, mirror: weights.mirror)
+    }
+
+    private func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    private func badRequest(_ message: String) -> Response {
+        Self.json(status: .badRequest, UpstreamFailure.jsonBody(message: message, code: "bad_request", arm: nil))
+    }
+
+    static func json(status: HTTPResponse.Status, _ text: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Whether `header` is `Bearer <token>`. The comparison takes the same time wherever the first
+    /// difference is (it always walks the longer of the two), so response timing does not leak
+    /// how much of a guessed token was right.
+    static func authorized(_ header: String?, token: String) -> Bool {
+        guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return false }
+        let given = Array(header.dropFirst(7).utf8)
+        let expected = Array(token.utf8)
+        var difference = UInt8(given.count == expected.count ? 0 : 1)
+        for index in 0..<max(given.count, expected.count) {
+            let a = index < given.count ? given[index] : 0
+            let b = index < expected.count ? expected[index] : 0
+            difference |= a ^ b
+        }
+        return difference == 0
+    }
+}

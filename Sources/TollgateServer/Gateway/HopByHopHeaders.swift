@@ -1,0 +1,55 @@
+import Foundation
+import HTTPTypes
+import NIOHTTP1
+
+/// Header handling of a proxy (RFC 9110 section 7.6.1): connection-specific ("hop-by-hop")
+/// headers, and any header the `Connection` header names, are not forwarded in either direction.
+enum HopByHopHeaders {
+    /// Headers that only describe one connection. `host` and `content-length` are also dropped:
+    /// the upstream client sets both for its own connection and body.
+    static let always: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
+        "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length",
+    ]
+
+    /// The names listed in the `Connection` header values, lowercased.
+    static func named(inConnection values: [String]) -> Set<String> {
+        Set(values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
+    }
+
+    /// The client's request headers as they go upstream.
+    static func upstreamRequestHeaders(_ fields: HTTPFields, clientAddress: String?, apiKey: String?) -> HTTPHeaders {
+        let drop = always.union(named(inConnection: fields[values: .connection]))
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(fields.count + 1)
+        var forwardedFor: String?
+        for field in fields {
+            let name = field.name.canonicalName
+            if drop.contains(name) { continue }
+            if name == "x-forwarded-for" { forwardedFor = forwardedFor.map { $0 + ", " + field.value } ?? field.value; continue }
+            if apiKey != nil && name == "authorization" { continue }
+            headers.add(name: name, value: field.value)
+        }
+        if let clientAddress {
+            headers.add(name: "x-forwarded-for", value: forwardedFor.map { $0 + ", " + clientAddress } ?? clientAddress)
+        } else if let forwardedFor {
+            headers.add(name: "x-forwarded-for", value: forwardedFor)
+        }
+        if let apiKey { headers.add(name: "authorization", value: "Bearer \(apiKey)") }
+        return headers
+    }
+
+    /// The upstream's response headers as they go back to the client.
+    static func clientResponseHeaders(_ headers: HTTPHeaders) -> HTTPFields {
+        let drop = always.union(named(inConnection: headers[canonicalForm: "connection"].map(String.init)))
+        var fields = HTTPFields()
+        fields.reserveCapacity(headers.count + 2)
+        for (name, value) in headers {
+            let lower = name.lowercased()
+            if drop.contains(lower) { continue }
+            guard let fieldName = HTTPField.Name(lower) else { continue }
+            fields.append(HTTPField(name: fieldName, value: value))
+        }
+        return fields
+    }
+}

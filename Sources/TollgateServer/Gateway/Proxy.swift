@@ -1,0 +1,148 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOHTTP1
+import TollgateCore
+
+/// Forwards one client request to the arm the split chooses and streams the answer back while
+/// measuring it. Shared by all requests; its mutable state lives in the split, metrics, mirror
+/// and sample writer it holds.
+struct Proxy: Sendable {
+    let configuration: GatewayConfiguration
+    let client: HTTPClient
+    let split: TrafficSplit
+    let metrics: GatewayMetrics
+    let mirror: ShadowMirror
+    let samples: SampleBatchWriter?
+
+    static let armHeader = HTTPField.Name("x-tollgate-arm")!
+    static let requestIDHeader = HTTPField.Name("x-request-id")!
+
+    func forward(_ request: Request, clientAddress: String?) async -> Response {
+        let requestID = request.headers[Self.requestIDHeader] ?? UUID().uuidString.lowercased()
+        let declaredLength = request.headers[.contentLength].flatMap { Int($0) }
+        if let declaredLength, declaredLength > configuration.maxBodyBytes {
+            return tooLarge()
+        }
+        let hasBody = declaredLength.map { $0 > 0 } ?? (request.headers[.transferEncoding] != nil)
+        let body = BodySource(request.body, limit: configuration.maxBodyBytes)
+
+        // Stickiness: a header, else the `user` field within the first bytes of the body.
+        var stickyKey = configuration.stickiness.header.flatMap { HTTPField.Name($0) }.flatMap { request.headers[$0] }
+        if stickyKey == nil, configuration.stickiness.userField, hasBody {
+            var scanner = UserFieldScanner()
+            do {
+                try await body.peek(with: &scanner, maxBytes: configuration.stickiness.peekBytes)
+            } catch {
+                if body.exceededLimit { return tooLarge() }
+                return gatewayAnswer(status: 400, message: "The request body could not be read: \(error).", code: "bad_request", arm: nil)
+            }
+            stickyKey = scanner.user
+        }
+        if configuration.stickiness.isEnabled, stickyKey == nil { metrics.stickyMiss() }
+
+        let weights = split.weights
+        let arm = ArmSelector.choose(candidatePercent: weights.candidate, stickyKey: stickyKey)
+        let mirrored = arm == .baseline && ArmSelector.shouldMirror(mirrorPercent: weights.mirror)
+        if mirrored { body.keepCopy() }
+
+        let upstream = arm == .candidate ? configuration.candidate : configuration.baseline
+        var outbound = HTTPClientRequest(url: upstream.url(forPath: request.uri.description))
+        outbound.method = HTTPMethod(rawValue: request.method.rawValue)
+        outbound.headers = HopByHopHeaders.upstreamRequestHeaders(request.headers, clientAddress: clientAddress, apiKey: upstream.apiKey)
+        if hasBody {
+            outbound.body = .stream(ForwardedBody(source: body), length: declaredLength.map { .known(Int64($0)) } ?? .unknown)
+        }
+
+        metrics.requestStarted(arm)
+        var meter = ResponseMeter(requestID: requestID, arm: arm, startedAt: Date(), start: .now)
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(outbound, deadline: .now() + TimeAmount(configuration.responseTimeout))
+        } catch {
+            if body.exceededLimit {
+                meter.failedBeforeResponse(.http4xx, status: 413, message: "The request body exceeded the limit.")
+                finish(meter.sample, mirrorJob: nil)
+                return tooLarge()
+            }
+            let failure = UpstreamFailure(error, arm: arm, upstream: upstream.origin)
+            meter.failedBeforeResponse(failure.errorClass, status: failure.status, message: failure.message)
+            finish(meter.sample, mirrorJob: nil)
+            return gatewayAnswer(status: failure.status, message: failure.message, code: failure.errorClass.rawValue, arm: arm)
+        }
+
+        let mirrorJob: ShadowMirror.Job? = mirrored
+            ? ShadowMirror.Job(requestID: requestID, method: outbound.method, pathAndQuery: request.uri.description,
+                               headers: HopByHopHeaders.upstreamRequestHeaders(request.headers, clientAddress: clientAddress, apiKey: configuration.candidate.apiKey),
+                               body: hasBody ? nil : ByteBuffer(), bodySource: hasBody ? body : nil)
+            : nil
+
+        meter.head(status: Int(response.status.code), contentType: response.headers.first(name: "content-type"))
+        var fields = HopByHopHeaders.clientResponseHeaders(response.headers)
+        fields[Self.armHeader] = arm.rawValue
+        fields[Self.requestIDHeader] = requestID
+        let contentLength = response.headers.first(name: "content-length").flatMap { Int($0) }
+        let upstreamBody = response.body
+        let proxy = self
+        let responseBody = ResponseBody(contentLength: contentLength) { [meter] writer in
+            var meter = meter
+            var iterator = upstreamBody.makeAsyncIterator()
+            while true {
+                let chunk: ByteBuffer?
+                do {
+                    chunk = try await iterator.next()
+                } catch {
+                    meter.finish(upstreamError: UpstreamFailure.midStream(error), message: "The upstream stream broke: \(error).")
+                    proxy.finish(meter.sample, mirrorJob: mirrorJob)
+                    throw error
+                }
+                guard let chunk else { break }
+                meter.observe(chunk)
+                do {
+                    try await writer.write(chunk)
+                } catch {
+                    meter.clientDisconnected()
+                    proxy.finish(meter.sample, mirrorJob: mirrorJob)
+                    throw error
+                }
+            }
+            meter.finish(upstreamError: nil)
+            proxy.finish(meter.sample, mirrorJob: mirrorJob)
+            try await writer.finish(nil)
+        }
+        return Response(status: HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase), headers: fields, body: responseBody)
+    }
+
+    /// Records a finished request and hands its shadow copy to the mirror.
+    func finish(_ sample: Sample, mirrorJob: ShadowMirror.Job?) {
+        metrics.requestFinished(sample)
+        samples?.submit(sample)
+        if let mirrorJob { mirror.offer(mirrorJob) }
+    }
+
+    private func tooLarge() -> Response {
+        metrics.rejected(status: 413)
+        return gatewayAnswer(status: 413, message: "The request body is larger than the gateway's limit of \(configuration.maxBodyBytes) bytes.", code: "body_too_large", arm: nil)
+    }
+
+    func gatewayAnswer(status: Int, message: String, code: String, arm: Arm?) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        if let arm { headers[Self.armHeader] = arm.rawValue }
+        return Response(
+            status: HTTPResponse.Status(code: status),
+            headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: UpstreamFailure.jsonBody(message: message, code: code, arm: arm)))
+        )
+    }
+}
+
+extension TimeAmount {
+    /// A NIO time amount of the same length as `duration`.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import NIOCore
+import TollgateCore
+import TollgateTraffic
+
+/// Measures one upstream response as its bytes pass through the gateway, without holding the
+/// response: first byte, every content-bearing SSE chunk (TTFT and inter-token gaps), tokens
+/// from `usage` or counted chunks, finish reason, and the error class. Ends in a ``Sample``.
+///
+/// Streaming bodies go through ``SSEParser`` event by event; error answers are classified by
+/// ``ErrorClassifier`` (both from TollgateTraffic). A non-streamed body is copied
+/// aside up to ``sideCopyLimit`` bytes (after it has been forwarded) so `usage` and error
+/// messages can be read at the end.
+struct ResponseMeter {
+    static let sideCopyLimit = 1 << 20
+
+    private let start: ContinuousClock.Instant
+    private(set) var sample: Sample
+    private var streaming = false
+    private var parser = SSEParser()
+    private var sideCopy: [UInt8] = []
+    private var sideCopyOverflow = false
+    private var sawFinish = false
+    private var countedChunks = 0
+
+    init(requestID: String, arm: Arm, startedAt: Date, start: ContinuousClock.Instant) {
+        self.start = start
+        self.sample = Sample(requestID: requestID, arm: arm, startedAt: startedAt)
+    }
+
+    private func elapsedMs(_ now: ContinuousClock.Instant = .now) -> Double {
+        let d = now - start
+        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
+
+    /// The response head arrived.
+    mutating func head(status: Int, contentType: String?) {
+        sample.httpStatus = status
+        streaming = contentType?.lowercased().hasPrefix("text/event-stream") == true && (200..<300).contains(status)
+    }
+
+    /// A piece of the body arrived (and is being forwarded).
+    mutating func observe(_ chunk: ByteBuffer) {
+        let now = elapsedMs()
+        if sample.firstByteMs == nil { sample.firstByteMs = now }
+        sample.bytes += chunk.readableBytes
+        if streaming {
+            chunk.withUnsafeReadableBytes { bytes in
+                for event in parser.feed(bytes) { interpret(event, at: now) }
+            }
+        } else if !sideCopyOverflow {
+            if sideCopy.count + chunk.readableBytes <= Self.sideCopyLimit {
+                chunk.withUnsafeReadableBytes { sideCopy.append(contentsOf: $0) }
+            } else {
+                sideCopyOverflow = true
+                sideCopy = []
+            }
+        }
+    }
+
+    /// The upstream finished the body (`error` nil) or failed in the middle of it.
+    mutating func finish(upstreamError: ErrorClass?, message: String? = nil) {
+        let now = elapsedMs()
+        if streaming {
+            for event in parser.finish() { interpret(event, at: now) }
+        }
+        if sample.outputTokens == nil, countedChunks > 0 {
+            sample.outputTokens = countedChunks
+            sample.tokensEstimated = true
+        }
+        sample.e2eMs = streaming ? (sample.chunkTimesMs.last ?? now) : now
+        if let upstreamError {
+            sample.errorClass = upstreamError
+            sample.errorMessage = message
+        } else if let status = sample.httpStatus, !(200..<300).contains(status) {
+            let text = String(decoding: sideCopy.prefix(4096), as: UTF8.self)
+            sample.errorClass = ErrorClassifier.classify(status: status, body: text)
+            sample.errorMessage = text.isEmpty ? "HTTP \(status)" : String(text.prefix(500))
+        } else if streaming, !sawFinish {
+            sample.errorClass = .streamCut
+            sample.errorMessage = "The stream ended without a finish_reason."
+        } else if !streaming, !sideCopyOverflow {
+            readUsage(fromJSON: sideCopy)
+        }
+    }
+
+    /// The client went away before the response was complete: not the arm's fault, so no error
+    /// class, but tagged so analyses can leave it out.
+    mutating func clientDisconnected() {
+        sample.e2eMs = elapsedMs()
+        sample.tags.append("client_disconnected")
+        sample.errorMessage = "The client closed the connection before the response was complete."
+    }
+
+    /// The upstream could not be reached or answered too late: the gateway answers for it.
+    mutating func failedBeforeResponse(_ errorClass: ErrorClass, status: Int, message: String) {
+        sample.httpStatus = status
+        sample.errorClass = errorClass
+        sample.errorMessage = message
+        sample.e2eMs = elapsedMs()
+    }
+
+    // MARK: OpenAI chunks
+
+    private mutating func interpret(_ event: SSEEvent, at ms: Double) {
+        let data = event.data
+        if data == "[DONE]" { return }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any] else { return }
+        if object["error"] != nil {
+            let text = String(data.prefix(500))
+            sample.errorClass = sample.errorClass ?? ErrorClassifier.classify(status: 500, body: text)
+            sample.errorMessage = text
+            return
+        }
+        readUsage(object)
+        guard let choice = (object["choices"] as? [[String: Any]])?.first else { return }
+        if let reason = choice["finish_reason"] as? String {
+            sample.finishReason = reason
+            sawFinish = true
+        }
+        let delta = choice["delta"] as? [String: Any] ?? [:]
+        let hasContent = [delta["content"], delta["reasoning_content"], delta["reasoning"], choice["text"]]
+            .contains { ($0 as? String).map { !$0.isEmpty } ?? false }
+            || ((delta["tool_calls"] as? [Any])?.isEmpty == false)
+        if hasContent {
+            if sample.ttftMs == nil { sample.ttftMs = ms }
+            sample.chunkTimesMs.append(ms)
+            countedChunks += 1
+        }
+    }
+
+    private mutating func readUsage(fromJSON bytes: [UInt8]) {
+        guard !bytes.isEmpty, let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else { return }
+        readUsage(object)
+        if let choice = (object["choices"] as? [[String: Any]])?.first, let reason = choice["finish_reason"] as? String {
+            sample.finishReason = reason
+        }
+    }
+
+    private mutating func readUsage(_ object: [String: Any]) {
+        guard let usage = object["usage"] as? [String: Any] else { return }
+        if let input = usage["prompt_tokens"] as? Int { sample.inputTokens = input }
+        if let output = usage["completion_tokens"] as? Int {
+            sample.outputTokens = output
+            sample.tokensEstimated = false
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import TollgateCore
+import TollgateServer
+
+/// `tollgate gateway`: runs the traffic gateway in front of a baseline and a candidate until
+/// interrupted.
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Run the traffic gateway: a streaming proxy that splits OpenAI-compatible traffic between baseline and candidate.",
+        discussion: """
+        Each request goes to the candidate with probability --weight percent (or by a sticky key), \
+        streams through unbuffered, and is measured (TTFT, inter-token gaps, tokens, errors). \
+        A share of baseline requests can be mirrored to the candidate as shadow traffic. \
+        The admin API (GET/PUT /admin/weights, GET /admin/stats) needs the bearer token from \
+        --admin-token-env; /health and /metrics (Prometheus) are open. Stop with Ctrl-C or SIGTERM.
+        """
+    )
+
+    @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
+    var listen = "127.0.0.1:9100"
+
+    @Option(help: "Base URL of the baseline model server, e.g. http://127.0.0.1:8001/v1.")
+    var baseline: String
+
+    @Option(help: "Base URL of the candidate model server.")
+    var candidate: String
+
+    @Option(help: "Percent of requests sent to the candidate (0-100).")
+    var weight = 0
+
+    @Option(help: "Percent of baseline requests also copied to the candidate as shadow traffic (0-100).")
+    var mirror = 0
+
+    @Option(help: "Environment variable holding the admin API bearer token. Without it the admin API is off.")
+    var adminTokenEnv: String?
+
+    @Option(help: "Request header whose value keeps a user on one arm (e.g. x-user-id).")
+    var stickyHeader: String?
+
+    @Flag(help: "Keep users on one arm by the request body's top-level \"user\" field.")
+    var stickyUser = false
+
+    @Option(help: "Bytes of the body read to find \"user\" before routing; later ones are routed by weight.")
+    var stickyPeekBytes = 65_536
+
+    @Option(help: "Largest accepted request body in bytes; larger ones get HTTP 413.")
+    var maxBodyBytes = 4 << 20
+
+    @Option(help: "Time allowed to connect to an upstream (e.g. 5s); past it the client gets 504.")
+    var connectTimeout = "5s"
+
+    @Option(help: "Time allowed until the upstream's response head arrives (e.g. 120s); past it the client gets 504.")
+    var responseTimeout = "120s"
+
+    @Option(help: "Time the upstream may stay silent in the middle of a streamed answer before it is cut.")
+    var idleTimeout = "60s"
+
+    @Option(help: "Environment variable with an API key sent to the baseline instead of the client's Authorization.")
+    var baselineApiKeyEnv: String?
+
+    @Option(help: "Environment variable with an API key sent to the candidate instead of the client's Authorization.")
+    var candidateApiKeyEnv: String?
+
+    @Option(help: "Mirrored requests that may wait; more are dropped and counted.")
+    var mirrorQueue = 256
+
+    @Option(help: "Mirrored requests in flight at once.")
+    var mirrorConcurrency = 16
+
+    func validate() throws {
+        guard Self.hostPort(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, like 127.0.0.1:9100.") }
+        for (flag, text) in [("--connect-timeout", connectTimeout), ("--response-timeout", responseTimeout), ("--idle-timeout", idleTimeout)] {
+            guard DurationText.parse(text) != nil else { throw ValidationError("\(flag) must be a duration like 500ms, 30s or 2m; got '\(text)'.") }
+        }
+        for (flag, name) in [("--admin-token-env", adminTokenEnv), ("--baseline-api-key-env", baselineApiKeyEnv), ("--candidate-api-key-env", candidateApiKeyEnv)] {
+            if let name, ProcessInfo.processInfo.environment[name]?.isEmpty ?? true {
+                throw ValidationError("\(flag) names \(name), but that environment variable is not set or empty.")
+            }
+        }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let (host, port) = Self.hostPort(listen)!
+        let configuration = GatewayConfiguration(
+            host: host, port: port,
+            baseline: try Upstream(url: baseline, apiKey: baselineApiKeyEnv.flatMap { environment[$0] }),
+            candidate: try Upstream(url: candidate, apiKey: candidateApiKeyEnv.flatMap { environment[$0] }),
+            candidatePercent: weight, mirrorPercent: mirror,
+            stickiness: Stickiness(header: stickyHeader, userField: stickyUser, peekBytes: stickyPeekBytes),
+            maxBodyBytes: maxBodyBytes,
+            connectTimeout: DurationText.parse(connectTimeout)!,
+            responseTimeout: DurationText.parse(responseTimeout)!,
+            idleTimeout: DurationText.parse(idleTimeout)!,
+            adminToken: adminTokenEnv.flatMap { environment[$0] },
+            mirrorQueueCapacity: mirrorQueue, mirrorConcurrency: mirrorConcurrency
+        )
+        let gateway = try Gateway(configuration: configuration)
+        let task = Task {
+            try await gateway.run { port in
+                // Unbuffered, so a script waiting for this line sees it at once.
+                FileHandle.standardOutput.write(Data("tollgate gateway listening on http://\(host):\(port) (candidate \(weight)%, mirror \(mirror)%)\n".utf8))
+            }
+        }
+        let signals = Self.onTermination { task.cancel() }
+        defer { signals.forEach { $0.cancel() } }
+        try await task.value
+        print(gateway.statsJSON)
+    }
+
+    static func hostPort(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return host.isEmpty ? nil : (host, port)
+    }
+
+    /// Calls `action` on SIGINT or SIGTERM (instead of the default of dying on the spot).
+    static func onTermination(_ action: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler(handler: action)
+            source.resume()
+            return source
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// A small upstream for gateway tests, serving on 127.0.0.1 with an OS-chosen port. Every answer
+/// carries `x-upstream: NAME`. Paths:
+/// - `/echo`: answers with the request body, and the request's header names in `x-seen-headers`;
+/// - `/v1/chat/completions`: an OpenAI-style SSE stream of `?chunks=N` content chunks `?gap=MS` apart;
+/// - `/status?code=N`: answers with that status and a JSON error body;
+/// - `/x`, `/slow`, `/v1/models`: `{"ok":true}` after the upstream's `delay`.
+final class TestUpstream: Sendable {
+    let name: String
+    let port: Int
+    private let task: Task<Void, any Error>
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    private init(name: String, port: Int, task: Task<Void, any Error>) {
+        self.name = name
+        self.port = port
+        self.task = task
+    }
+
+    static func start(name: String, delay: Duration = .zero) async throws -> TestUpstream {
+        let router = Router()
+        let nameHeader = HTTPField.Name("x-upstream")!
+        router.middlewares.add(NameMiddleware(header: nameHeader, name: name))
+        router.on("/echo", method: .post) { request, _ -> Response in
+            var request = request
+            let body = try await request.collectBody(upTo: 64 << 20)
+            var headers = HTTPFields()
+            headers[HTTPField.Name("x-seen-headers")!] = request.headers.map { $0.name.canonicalName }.joined(separator: ",")
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+        }
+        router.post("/v1/chat/completions") { request, _ -> Response in
+            let chunks = request.uri.queryParameters.get("chunks", as: Int.self) ?? 5
+            let gap = request.uri.queryParameters.get("gap", as: Int.self) ?? 20
+            var headers = HTTPFields()
+            headers[.contentType] = "text/event-stream"
+            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"}}]}\n\n"))
+                for index in 0..<chunks {
+                    try await Task.sleep(for: .milliseconds(gap))
+                    let finish = index == chunks - 1 ? "\"stop\"" : "null"
+                    try await writer.write(ByteBuffer(string: "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"t\(index) \"},\"finish_reason\":\(finish)}]}\n\n"))
+                }
+                try await writer.write(ByteBuffer(string: "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":\(chunks)}}\n\ndata: [DONE]\n\n"))
+                try await writer.finish(nil)
+            })
+        }
+        router.get("/status") { request, _ -> Response in
+            let code = request.uri.queryParameters.get("code", as: Int.self) ?? 500
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(status: .init(code: code), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: "{\"error\":{\"message\":\"failing on purpose\"}}")))
+        }
+        let answer: @Sendable (Request, BasicRequestContext) async throws -> Response = { _, _ in
+            if delay > .zero { try await Task.sleep(for: delay) }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: "{\"ok\":true}")))
+        }
+        for path in ["/x", "/slow", "/v1/models"] {
+            router.get(RouterPath(path), use: answer)
+            router.post(RouterPath(path), use: answer)
+        }
+
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }
+        )
+        let task = Task { try await app.run() }
+        for await port in ports {
+            return TestUpstream(name: name, port: port, task: task)
+        }
+        try await task.value
+        throw CancellationError()
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+}
+
+private struct NameMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let header: HTTPField.Name
+    let name: String
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[header] = name
+        return response
+    }
+}
