@@ -51,6 +51,9 @@ struct EvalRunTests {
         #expect(result.quality.difference < -0.05)
         #expect(result.quality.mcnemarPValue < 0.01)
         #expect(result.qualityMetric.decision == .fail && result.qualityMetric.high < -0.02)
+        let paired = result.pairedPasses
+        #expect(paired.baseline.count == 120 && paired.candidate.count == 120)
+        #expect(paired.candidate.reduce(0, +) - paired.baseline.reduce(0, +) == (result.quality.difference * 120).rounded())
         // Every case's answers and scores are stored.
         let runID = try #require(result.runID)
         let stored = try store.read { try $0.evalResults(runID: runID) }

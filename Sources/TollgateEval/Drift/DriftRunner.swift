@@ -63,7 +63,7 @@ public struct DriftRunner: Sendable {
             if samples.isEmpty { throw .notEnoughData("the gateway recorded no sample of \(suite.target.version) in the last \(DurationText.format(window)).") }
             return (samples, "gateway samples of the last \(DurationText.format(window))")
         case .replay(let traffic, let requests, let concurrency):
-            let api = TollgateTraffic.ModelAPI(rawValue: suite.api.rawValue) ?? .chat
+            let api = suite.api
             let endpoint = ModelEndpoint(url: suite.target.endpoint, api: api, model: suite.target.modelID,
                                          headers: suite.target.headers, apiKey: try apiKey(suite.target))
             let client = ModelClient(httpClient: httpClient, endpoint: endpoint, keepResponseText: true)

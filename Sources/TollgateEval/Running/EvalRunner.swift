@@ -86,7 +86,7 @@ public struct EvalRunner: Sendable {
             for c in cases { jobs.append((c, .baseline, rep)); jobs.append((c, .candidate, rep)) }
         }
         let defaults = suite.requestDefaults.mapValues(ScorerFactory.json)
-        let api = TollgateTraffic.ModelAPI(rawValue: suite.api.rawValue) ?? .chat
+        let api = suite.api
         let answers: [CaseAnswer]
         do {
             answers = try await boundedMap(jobs, limit: options.concurrency) { [httpClient] job in
@@ -150,7 +150,7 @@ public struct EvalRunner: Sendable {
 
     /// Sends one case to one arm: streamed through ``ModelClient`` (TTFT and chunk times measured),
     /// or, when the case offers tools, as one JSON request so the tool calls can be read.
-    static func ask(_ c: EvalCase, arm: Arm, repetition: Int, target: EvalTarget, api: TollgateTraffic.ModelAPI,
+    static func ask(_ c: EvalCase, arm: Arm, repetition: Int, target: EvalTarget, api: ModelAPI,
                     defaults: [String: JSONValue], httpClient: HTTPClient, timeouts: ClientTimeouts) async -> CaseAnswer {
         var body = c.body
         for (k, v) in defaults where body[k] == nil { body[k] = v }
