@@ -57,110 +57,114 @@ func driftProfile(seed: UInt64, decodeMs: Double = 4, tokens: Double = 10) -> Si
                      decode: .init(medianMs: decodeMs, spread: 0.2), outputTokens: .init(median: tokens, spread: 0.3, min: 2, max: 64))
 }
 
-@Suite("Drift runs against simulators")
-struct DriftRunTests {
-    /// Reference and current windows measured at the same time (so machine load hits both alike),
-    /// then analysed.
-    func measure(_ fixture: DriftFixture, reference: Simulator, current: Simulator, client: HTTPClient) async throws -> DriftVerdict {
-        let runner = DriftRunner(httpClient: client, seed: 1)
-        let refSuite = try fixture.suite(endpoint: reference.baseURL), curSuite = try fixture.suite(endpoint: current.baseURL)
-        async let r = runner.currentWindow(refSuite, store: nil, now: Date())
-        async let c = runner.currentWindow(curSuite, store: nil, now: Date())
-        let (ref, cur) = try await (r, c)
-        return try await runner.analyze(suite: curSuite, reference: ref.0, referenceSource: "sim", current: cur.0, currentSource: "sim")
-    }
+extension SimulatorDrivenTests {
+    @Suite("Drift runs against simulators")
+    struct DriftRunTests {
+        /// Reference and current windows measured at the same time (so machine load hits both alike),
+        /// then analysed.
+        func measure(_ fixture: DriftFixture, reference: Simulator, current: Simulator, client: HTTPClient) async throws -> DriftVerdict {
+            let runner = DriftRunner(httpClient: client, seed: 1)
+            let refSuite = try fixture.suite(endpoint: reference.baseURL), curSuite = try fixture.suite(endpoint: current.baseURL)
+            async let r = runner.currentWindow(refSuite, store: nil, now: Date())
+            async let c = runner.currentWindow(curSuite, store: nil, now: Date())
+            let (ref, cur) = try await (r, c)
+            return try await runner.analyze(suite: curSuite, reference: ref.0, referenceSource: "sim", current: cur.0, currentSource: "sim")
+        }
 
-    @Test func anAADriftSuiteFindsNoDriftInTwentySeededRepetitions() async throws {
-        let fixture = try DriftFixture()
-        defer { fixture.folder.remove() }
-        var drifted = 0, tested = 0
-        try await withHTTPClient { client in
-            for rep in 0..<20 {
-                let verdict = try await withSimulators([driftProfile(seed: UInt64(rep)), driftProfile(seed: UInt64(1_000 + rep))]) { sims in
+        @Test func anAADriftSuiteFindsNoDriftInTwentySeededRepetitions() async throws {
+            let fixture = try DriftFixture()
+            defer { fixture.folder.remove() }
+            var drifted = 0, tested = 0
+            try await withHTTPClient { client in
+                for rep in 0..<20 {
+                    let verdict = try await withSimulators([driftProfile(seed: UInt64(rep)), driftProfile(seed: UInt64(1_000 + rep))]) { sims in
+                        try await measure(fixture, reference: sims[0], current: sims[1], client: client)
+                    }
+                    if verdict.drifted { drifted += 1 }
+                    tested += verdict.features.filter { $0.test != "none" }.count
+                }
+            }
+            #expect(drifted <= 1)          // nominal rate: 5% of 20
+            #expect(tested >= 20 * 5)      // the timing, length and category features were really tested
+        }
+
+        @Test func aSlowerDecodeIsDriftInInterTokenAndEndToEndLatency() async throws {
+            let fixture = try DriftFixture()
+            defer { fixture.folder.remove() }
+            let verdict = try await withHTTPClient { client in
+                try await withSimulators([driftProfile(seed: 1), driftProfile(seed: 2, decodeMs: 24)]) { sims in
                     try await measure(fixture, reference: sims[0], current: sims[1], client: client)
                 }
-                if verdict.drifted { drifted += 1 }
-                tested += verdict.features.filter { $0.test != "none" }.count
             }
+            let named = Set(verdict.driftedFeatures)
+            #expect(verdict.drifted)
+            #expect(named.contains(.itlMs) && named.contains(.e2eMs))
+            #expect(!named.contains(.ttftMs) && !named.contains(.outputTokens) && !named.contains(.finishReason))
+            #expect(verdict.summary.hasPrefix("drift in "))
         }
-        #expect(drifted <= 1)          // nominal rate: 5% of 20
-        #expect(tested >= 20 * 5)      // the timing, length and category features were really tested
-    }
 
-    @Test func aSlowerDecodeIsDriftInInterTokenAndEndToEndLatency() async throws {
-        let fixture = try DriftFixture()
-        defer { fixture.folder.remove() }
-        let verdict = try await withHTTPClient { client in
-            try await withSimulators([driftProfile(seed: 1), driftProfile(seed: 2, decodeMs: 12)]) { sims in
-                try await measure(fixture, reference: sims[0], current: sims[1], client: client)
+        @Test func longerAnswersAreDriftInOutputTokensStoredWithTheVerdict() async throws {
+            let fixture = try DriftFixture()
+            defer { fixture.folder.remove() }
+            let store = try RunStore(path: fixture.folder.path("tollgate.db"))
+            let verdict = try await withHTTPClient { client in
+                try await withSimulators([driftProfile(seed: 1, decodeMs: 1), driftProfile(seed: 2, decodeMs: 1, tokens: 30)]) { sims in
+                    // The reference is a stored run of the first simulator's samples.
+                    let runner = DriftRunner(httpClient: client)
+                    let (reference, _) = try await runner.currentWindow(try fixture.suite(endpoint: sims[0].baseURL), store: nil, now: Date())
+                    let run = try store.createRun(NewRun(kind: .replay, name: "reference"))
+                    try store.insertSamples(reference, runID: run.id, stage: nil)
+                    // Windows measured one after the other: compare what load cannot move.
+                return try await runner.run(suite: try fixture.suite(endpoint: sims[1].baseURL, referenceRun: run.id,
+                                                                     features: "[output_tokens, finish_reason, error_class]"), store: store)
+                }
             }
+            let named = Set(verdict.driftedFeatures)
+            #expect(named.contains(.outputTokens))
+            #expect(!named.contains(.ttftMs) && !named.contains(.itlMs))
+            let stored = try store.read { try $0.driftResults(suite: "sim-drift") }
+            #expect(stored.count == 1 && stored[0].drifted && stored[0].summary == verdict.summary)
+            let runID = try #require(verdict.runID)
+            #expect(try store.samples(runID: runID).count == 40)
+            #expect(try store.run(runID).outcome == "drift")
         }
-        let named = Set(verdict.driftedFeatures)
-        #expect(verdict.drifted)
-        #expect(named.contains(.itlMs) && named.contains(.e2eMs))
-        #expect(!named.contains(.ttftMs) && !named.contains(.outputTokens) && !named.contains(.finishReason))
-        #expect(verdict.summary.hasPrefix("drift in "))
-    }
 
-    @Test func longerAnswersAreDriftInOutputTokensStoredWithTheVerdict() async throws {
-        let fixture = try DriftFixture()
-        defer { fixture.folder.remove() }
-        let store = try RunStore(path: fixture.folder.path("tollgate.db"))
-        let verdict = try await withHTTPClient { client in
-            try await withSimulators([driftProfile(seed: 1, decodeMs: 1), driftProfile(seed: 2, decodeMs: 1, tokens: 24)]) { sims in
-                // The reference is a stored run of the first simulator's samples.
-                let runner = DriftRunner(httpClient: client)
-                let (reference, _) = try await runner.currentWindow(try fixture.suite(endpoint: sims[0].baseURL), store: nil, now: Date())
-                let run = try store.createRun(NewRun(kind: .replay, name: "reference"))
-                try store.insertSamples(reference, runID: run.id, stage: nil)
-                return try await runner.run(suite: try fixture.suite(endpoint: sims[1].baseURL, referenceRun: run.id), store: store)
+        @Test func anUnreachableTargetIsAnOperationalFailureNotDrift() async throws {
+            let fixture = try DriftFixture()
+            defer { fixture.folder.remove() }
+            let store = try RunStore(path: fixture.folder.path("tollgate.db"))
+            let run = try store.createRun(NewRun(kind: .replay, name: "reference"))
+            try store.insertSamples(syntheticSamples(20, seed: 1), runID: run.id, stage: nil)
+            await #expect(throws: EvalError.self) {
+                try await withHTTPClient { client in
+                    try await DriftRunner(httpClient: client).run(suite: try fixture.suite(endpoint: "http://127.0.0.1:9/v1", referenceRun: run.id, requests: 5), store: store)
+                }
+            }
+            #expect(throws: EvalError.referenceNotFound("no run with id 'missing' in \(store.path).")) {
+                try DriftSamples.reference(.run(id: "missing"), store: store)
             }
         }
-        let named = Set(verdict.driftedFeatures)
-        #expect(named.contains(.outputTokens))
-        #expect(!named.contains(.ttftMs) && !named.contains(.itlMs))
-        let stored = try store.read { try $0.driftResults(suite: "sim-drift") }
-        #expect(stored.count == 1 && stored[0].drifted && stored[0].summary == verdict.summary)
-        let runID = try #require(verdict.runID)
-        #expect(try store.samples(runID: runID).count == 40)
-        #expect(try store.run(runID).outcome == "drift")
-    }
 
-    @Test func anUnreachableTargetIsAnOperationalFailureNotDrift() async throws {
-        let fixture = try DriftFixture()
-        defer { fixture.folder.remove() }
-        let store = try RunStore(path: fixture.folder.path("tollgate.db"))
-        let run = try store.createRun(NewRun(kind: .replay, name: "reference"))
-        try store.insertSamples(syntheticSamples(20, seed: 1), runID: run.id, stage: nil)
-        await #expect(throws: EvalError.self) {
-            try await withHTTPClient { client in
-                try await DriftRunner(httpClient: client).run(suite: try fixture.suite(endpoint: "http://127.0.0.1:9/v1", referenceRun: run.id, requests: 5), store: store)
+        @Test func embeddingsDriftWhenAnswersChange() async throws {
+            let fixture = try DriftFixture(prompts: 30)
+            defer { fixture.folder.remove() }
+            var answering = driftProfile(seed: 5, decodeMs: 1)
+            answering.cases = fixture.simulatorCases
+            var refusing = answering
+            refusing.degradedRate = 0.9
+            let verdict = try await withHTTPClient { client in
+                try await withSimulators([answering, refusing]) { sims in
+                    let runner = DriftRunner(httpClient: client, embeddingsEndpoint: sims[0].baseURL)
+                    let suite = try fixture.suite(endpoint: sims[1].baseURL, requests: 30, features: "[embeddings, output_tokens]")
+                    let (ref, _) = try await runner.currentWindow(try fixture.suite(endpoint: sims[0].baseURL, requests: 30), store: nil, now: Date())
+                    let (cur, _) = try await runner.currentWindow(suite, store: nil, now: Date())
+                    return try await runner.analyze(suite: suite, reference: ref, referenceSource: "a", current: cur, currentSource: "b")
+                }
             }
+            let embeddings = try #require(verdict.features.first { $0.feature == .embeddings })
+            #expect(embeddings.test == "mmd-permutation")
+            #expect(embeddings.drifted)
         }
-        #expect(throws: EvalError.referenceNotFound("no run with id 'missing' in \(store.path).")) {
-            try DriftSamples.reference(.run(id: "missing"), store: store)
-        }
-    }
-
-    @Test func embeddingsDriftWhenAnswersChange() async throws {
-        let fixture = try DriftFixture(prompts: 30)
-        defer { fixture.folder.remove() }
-        var answering = driftProfile(seed: 5, decodeMs: 1)
-        answering.cases = fixture.simulatorCases
-        var refusing = answering
-        refusing.degradedRate = 0.9
-        let verdict = try await withHTTPClient { client in
-            try await withSimulators([answering, refusing]) { sims in
-                let runner = DriftRunner(httpClient: client, embeddingsEndpoint: sims[0].baseURL)
-                let suite = try fixture.suite(endpoint: sims[1].baseURL, requests: 30, features: "[embeddings, output_tokens]")
-                let (ref, _) = try await runner.currentWindow(try fixture.suite(endpoint: sims[0].baseURL, requests: 30), store: nil, now: Date())
-                let (cur, _) = try await runner.currentWindow(suite, store: nil, now: Date())
-                return try await runner.analyze(suite: suite, reference: ref, referenceSource: "a", current: cur, currentSource: "b")
-            }
-        }
-        let embeddings = try #require(verdict.features.first { $0.feature == .embeddings })
-        #expect(embeddings.test == "mmd-permutation")
-        #expect(embeddings.drifted)
     }
 }
 

@@ -3,8 +3,13 @@ import Foundation
 import TollgateCore
 import TollgateSimulator
 import TollgateTestSupport
+import Testing
 import TollgateTraffic
 @testable import TollgateEval
+
+/// The tests that drive simulators and measure time run one at a time: run side by side they
+/// load the machine enough to distort each other's latencies.
+@Suite(.serialized) struct SimulatorDrivenTests {}
 
 /// A simulator profile that answers within a few milliseconds.
 func fastProfile(seed: UInt64, degradedRate: Double = 0, cases: [SimulatorProfile.Case] = [],

@@ -45,7 +45,10 @@ public struct NoiseEstimate: Sendable, Equatable, Codable {
     public var repetitions: Int
     /// Pass-rate difference of each consecutive pair of baseline repetitions.
     public var passRateDifferences: [Double]
-    /// Largest absolute A/A pass-rate difference: a candidate difference within it is noise.
+    /// How far nondeterminism alone moves the pass rate: the largest, over consecutive baseline
+    /// repetitions, of |A/A difference| + z·√(b + c)/n (b + c the cases that flipped; √(b + c)/n is
+    /// the standard error of a paired difference under McNemar's null). A candidate difference
+    /// within it is noise.
     public var band: Double
     /// Fraction of cases whose pass/fail flipped between consecutive baseline repetitions.
     public var discordantRate: Double
@@ -109,7 +112,7 @@ public enum QualityComparator {
         let n = Double(paired.count)
         let baseRate = Double(table.a + table.b) / n, candRate = Double(table.a + table.c) / n
         let tags = tagBreakdown(paired, alpha: alpha)
-        let noise = noiseEstimate(scores: scores, cases: cases)
+        let noise = noiseEstimate(scores: scores, cases: cases, confidence: confidence)
         let withinNoise = noise.map { abs(interval.estimate) <= $0.band } ?? false
 
         var reasons: [String] = []
@@ -174,13 +177,14 @@ public enum QualityComparator {
     }
 
     /// The baseline against itself: consecutive repetitions compared case by case.
-    static func noiseEstimate(scores: [CaseScore], cases: [EvalCase]) -> NoiseEstimate? {
+    static func noiseEstimate(scores: [CaseScore], cases: [EvalCase], confidence: Double = 0.95) -> NoiseEstimate? {
+        let z = NormalDistribution.quantile(1 - (1 - confidence) / 2)
         let baseline = scores.filter { $0.arm == .baseline }
         let reps = Set(baseline.map(\.repetition)).sorted()
         guard reps.count >= 2 else { return nil }
         var passed: [Int: [String: Bool]] = [:]
         for s in baseline { passed[s.repetition, default: [:]][s.caseID] = s.passed }
-        var diffs: [Double] = [], discordant = 0, compared = 0, minP = 1.0
+        var diffs: [Double] = [], bands: [Double] = [], discordant = 0, compared = 0, minP = 1.0
         for (r1, r2) in zip(reps, reps.dropFirst()) {
             var b = 0, c = 0, n = 0, p1 = 0, p2 = 0
             for id in cases.map(\.id) {
@@ -192,12 +196,13 @@ public enum QualityComparator {
             }
             guard n > 0 else { continue }
             diffs.append(Double(p2 - p1) / Double(n))
+            bands.append(abs(Double(p2 - p1)) / Double(n) + z * Double(b + c).squareRoot() / Double(n))
             discordant += b + c
             compared += n
             minP = min(minP, (try? McNemar.test(b: b, c: c).pValue) ?? 1)
         }
         guard !diffs.isEmpty else { return nil }
-        return NoiseEstimate(repetitions: reps.count, passRateDifferences: diffs, band: diffs.map(abs).max() ?? 0,
+        return NoiseEstimate(repetitions: reps.count, passRateDifferences: diffs, band: bands.max() ?? 0,
                              discordantRate: compared > 0 ? Double(discordant) / Double(compared) : 0, minPValue: minP)
     }
 }

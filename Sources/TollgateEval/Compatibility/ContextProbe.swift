@@ -1,10 +1,11 @@
 import Foundation
 import TollgateTraffic
 
-/// Probes whether a model accepts inputs up to `max_input_tokens`: it first sends a short filler
-/// input to learn how many tokens the server counts per filler word (from `usage.prompt_tokens`;
-/// one per word when the server reports none), then inputs growing to 25%, 50%, 75% and 95% of the
-/// limit (the margin leaves room for the chat template), each with `max_tokens: 1`.
+/// Probes whether a model accepts inputs up to `max_input_tokens`: two short filler inputs (32 and
+/// 128 words) first calibrate how the server counts tokens (a line through their
+/// `usage.prompt_tokens`: tokens per word and the chat template's overhead; one token per word and
+/// 16 of overhead when the server reports none), then inputs grow to 25%, 50%, 75% and 95% of the
+/// limit, each with `max_tokens: 1`.
 public struct ContextProbe: Sendable {
     public let chat: JSONEndpoint
     public let model: String?
@@ -26,12 +27,11 @@ public struct ContextProbe: Sendable {
     }
 
     public func run() async throws(EvalError) -> [Step] {
-        let calibrationWords = 64
-        let calibration = try await send(words: calibrationWords)
-        let overhead = 8.0
-        var perWord = 1.0
-        if let reported = calibration.reportedTokens, reported > Int(overhead) {
-            perWord = max(0.2, (Double(reported) - overhead) / Double(calibrationWords))
+        let small = try await send(words: 32), large = try await send(words: 128)
+        var perWord = 1.0, overhead = 16.0
+        if let t1 = small.reportedTokens, let t2 = large.reportedTokens, t2 > t1 {
+            perWord = Double(t2 - t1) / 96
+            overhead = max(0, Double(t1) - perWord * 32)
         }
         var steps: [Step] = []
         for f in fractions {
