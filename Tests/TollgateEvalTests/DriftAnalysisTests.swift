@@ -2,6 +2,9 @@ import Foundation
 import Testing
 import TollgateCore
 import TollgateStats
+import TollgateStore
+import TollgateTestSupport
+import TollgateTraffic
 @testable import TollgateEval
 
 /// Synthetic samples: lognormal TTFT around `ttft`, `tokens` output tokens, a finish reason.
@@ -90,5 +93,44 @@ struct DriftAnalysisTests {
             if try MaximumMeanDiscrepancy.test(a, b, permutations: 99, seed: UInt64(rep)).pValue < 0.05 { rejections += 1 }
         }
         #expect(rejections <= 5)   // nominal 2 of 40; 6 or more has probability ≈ 1.4% under the null
+    }
+}
+
+@Suite("Drift samples")
+struct DriftSamplesTests {
+    @Test func referenceFilesWrittenByReplayReadBack() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let path = folder.path("samples.jsonl")
+        let sink = try JSONLinesSampleSink(path: path)
+        let written = syntheticSamples(12, seed: 4)
+        try await sink.write(written)
+        try await sink.close()
+        let (read, source) = try DriftSamples.reference(.file(path: path), store: nil)
+        #expect(source == path)
+        #expect(read.map(\.ttftMs) == written.map(\.ttftMs) && read.map(\.finishReason) == written.map(\.finishReason))
+        try "{\"requestID\": 1}\n".write(toFile: folder.path("bad.jsonl"), atomically: true, encoding: .utf8)
+        #expect(throws: EvalError.self) { try DriftSamples.reference(.file(path: folder.path("bad.jsonl")), store: nil) }
+    }
+
+    @Test func recentGatewaySamplesAreTakenFromTheWindowAndTheTargetsArm() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let store = try RunStore(path: folder.path("t.db"))
+        let now = Date()
+        let gateway = try store.createRun(NewRun(kind: .gateway, name: "gateway", baselineVersion: "2.3.0", candidateVersion: "2.4.0"), at: now.addingTimeInterval(-7200))
+        var samples: [Sample] = []
+        for (i, age) in [60.0, 600, 3000, 5000].enumerated() {
+            for arm in [Arm.baseline, .candidate] {
+                samples.append(Sample(requestID: "r\(i)", arm: arm, startedAt: now.addingTimeInterval(-age), ttftMs: 100))
+            }
+        }
+        try store.insertSamples(samples, runID: gateway.id, stage: nil)
+        try store.appendEvent(runID: gateway.id, kind: "tick", payload: ["n": 1], at: now)
+        let lastHour = try DriftSamples.recent(window: .seconds(3600), version: "2.4.0", store: store, now: now)
+        #expect(lastHour.count == 3 && lastHour.allSatisfy { $0.arm == .candidate })
+        let everyArm = try DriftSamples.recent(window: .seconds(3600), version: "live", store: store, now: now)
+        #expect(everyArm.count == 6)
+        #expect(try DriftSamples.recent(window: .seconds(3600), version: "9.9", store: store, now: now).isEmpty)
     }
 }

@@ -53,7 +53,7 @@ struct DriftFixture {
 
 /// A profile with latencies large enough that loopback overhead does not dominate them.
 func driftProfile(seed: UInt64, decodeMs: Double = 4, tokens: Double = 10) -> SimulatorProfile {
-    SimulatorProfile(seed: seed, prefill: .init(medianMs: 30, spread: 0.3, perInputTokenMs: 0),
+    SimulatorProfile(seed: seed, prefill: .init(medianMs: 20, spread: 0.3, perInputTokenMs: 0),
                      decode: .init(medianMs: decodeMs, spread: 0.2), outputTokens: .init(median: tokens, spread: 0.3, min: 2, max: 64))
 }
 

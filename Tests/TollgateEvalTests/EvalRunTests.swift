@@ -12,7 +12,7 @@ extension SimulatorDrivenTests {
     @Suite("Eval runs against simulators")
     struct EvalRunTests {
         @Test func anAASuiteFindsNoDifferenceInTwentySeededRepetitions() async throws {
-            let fixture = try SupportFixture(cases: 40)
+            let fixture = try SupportFixture(cases: 30)
             defer { fixture.folder.remove() }
             let suite = try fixture.suite()
             var significant = 0, failed = 0, discordant = 0

@@ -33,8 +33,6 @@ public struct JudgeScorer: Scorer {
         self.minScore = minScore ?? scale * 0.7
     }
 
-    public var needsBothAnswers: Bool { pairwise }
-
     public func score(_ input: ScoringInput) async throws -> ScorerOutcome {
         if pairwise { return try await scorePairwise(input) }
         let reply = try await ask(singlePrompt(input))
@@ -132,8 +130,6 @@ public struct SimilarityScorer: Scorer {
         self.againstBaseline = againstBaseline
         self.minimum = minimum
     }
-
-    public var needsBothAnswers: Bool { againstBaseline }
 
     public func score(_ input: ScoringInput) async throws -> ScorerOutcome {
         let reference = againstBaseline ? (input.arm == .baseline ? input.answer : input.baselineAnswer) : input.evalCase.expected

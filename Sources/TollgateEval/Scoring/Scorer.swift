@@ -49,17 +49,15 @@ public struct ScorerOutcome: Sendable, Equatable, Codable {
 
 /// Turns an answer into a score. One implementation per `type:` of an eval suite's scorers;
 /// remote ones (judge, similarity) call an endpoint and may throw ``EvalError/endpointFailed(url:reason:)``.
+/// The runner scores once both versions have answered, so ``ScoringInput`` always carries the
+/// other version's answer to the same case and repetition.
 public protocol Scorer: Sendable {
     var name: String { get }
     var weight: Double { get }
-    /// Whether the scorer needs both arms' answers before it can score (pairwise judging).
-    var needsBothAnswers: Bool { get }
     func score(_ input: ScoringInput) async throws -> ScorerOutcome
 }
 
 extension Scorer {
-    public var needsBothAnswers: Bool { false }
-
     func outcome(_ score: Double, _ detail: String, passed: Bool? = nil) -> ScorerOutcome {
         ScorerOutcome(scorer: name, score: score, passed: passed ?? (score >= 1), weight: weight, detail: detail)
     }
