@@ -52,8 +52,8 @@ struct DriftFixture {
 }
 
 /// A profile with latencies large enough that loopback overhead does not dominate them.
-func driftProfile(seed: UInt64, decodeMs: Double = 4, tokens: Double = 10) -> SimulatorProfile {
-    SimulatorProfile(seed: seed, prefill: .init(medianMs: 20, spread: 0.3, perInputTokenMs: 0),
+func driftProfile(seed: UInt64, prefillMs: Double = 20, decodeMs: Double = 4, tokens: Double = 10) -> SimulatorProfile {
+    SimulatorProfile(seed: seed, prefill: .init(medianMs: prefillMs, spread: 0.3, perInputTokenMs: 0),
                      decode: .init(medianMs: decodeMs, spread: 0.2), outputTokens: .init(median: tokens, spread: 0.3, min: 2, max: 64))
 }
 
@@ -92,14 +92,16 @@ extension SimulatorDrivenTests {
             let fixture = try DriftFixture()
             defer { fixture.folder.remove() }
             let verdict = try await withHTTPClient { client in
-                try await withSimulators([driftProfile(seed: 1), driftProfile(seed: 2, decodeMs: 24)]) { sims in
+                // A long prefill keeps TTFT well above what a loaded machine adds to it.
+                try await withSimulators([driftProfile(seed: 1, prefillMs: 80), driftProfile(seed: 2, prefillMs: 80, decodeMs: 24)]) { sims in
                     try await measure(fixture, reference: sims[0], current: sims[1], client: client)
                 }
             }
             let named = Set(verdict.driftedFeatures)
             #expect(verdict.drifted)
             #expect(named.contains(.itlMs) && named.contains(.e2eMs))
-            #expect(!named.contains(.ttftMs) && !named.contains(.outputTokens) && !named.contains(.finishReason))
+            #expect(!named.contains(.ttftMs) && !named.contains(.outputTokens) && !named.contains(.finishReason),
+                    "\(verdict.features.map { "\($0.feature.rawValue): \($0.note) \($0.referenceSummary) → \($0.currentSummary)" })")
             #expect(verdict.summary.hasPrefix("drift in "))
         }
 

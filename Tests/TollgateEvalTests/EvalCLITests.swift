@@ -98,6 +98,21 @@ extension SimulatorDrivenTests {
             #expect(runs.filter { $0.kind == .eval }.count == 2)
         }
 
+        @Test func theShippedTicketSuiteFailsADegradedCandidate() async throws {
+            let folder = try TemporaryFolder()
+            defer { folder.remove() }
+            let cases = ["--cases", "evalsuites/support-tickets.sim-cases.json", "--prefill-ms", "2", "--decode-ms", "0.5", "--seed", "8"]
+            let result = try await Tollgate.withSim(cases) { baseline in
+                try await Tollgate.withSim(cases + ["--degraded-rate", "0.6"]) { candidate in
+                    try await Tollgate.run(["eval", "run", "evalsuites/support-tickets.yaml", "--baseline", baseline, "--candidate", candidate,
+                                            "--db", folder.path("t.db")])
+                }
+            }
+            #expect(result.status == 6, "\(result.stderr)")
+            #expect(result.stdout.contains("Pass rate   baseline 100.0%"))
+            #expect(result.stdout.contains("json_fields") && result.stdout.contains("Overall: FAIL"))
+        }
+
         @Test func theShippedDriftSuiteRunsAgainstTollgateSimWithItsExitCodes() async throws {
             let folder = try TemporaryFolder()
             defer { folder.remove() }
