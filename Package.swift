@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "TollgateServer",
             dependencies: [
-                "TollgateCore", "TollgateEngine", "TollgateStore", "TollgateTraffic",
+                "TollgateCore", "TollgateEngine", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -206,7 +206,7 @@ let package = Package(
         .testTarget(
             name: "TollgateServerTests",
             dependencies: [
-                "TollgateServer", "TollgateEngine", "TollgateCore", "TollgateTraffic", "TollgateSimulator",
+                "TollgateServer", "TollgateEngine", "TollgateCore", "TollgateTraffic", "TollgateSimulator", "TollgateStore", "TollgateTestSupport", "tollgate",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -215,6 +215,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(
