@@ -20,6 +20,8 @@ public struct JudgeScorer: Scorer {
     public var pairwise: Bool
     public var scale: Double
     public var minScore: Double
+    /// Pairwise verdicts by case and repetition, so the two arms share one pair of judge calls.
+    let verdicts = PairwiseVerdictCache()
 
     public init(name: String, weight: Double, chat: JSONEndpoint, model: String?, rubric: String,
                 pairwise: Bool = false, scale: Double = 10, minScore: Double? = nil) {
@@ -47,10 +49,12 @@ public struct JudgeScorer: Scorer {
             return outcome(0.5, "No answer of the other version to compare with.", passed: true)
         }
         let (candidate, baseline) = input.arm == .baseline ? (other, input.answer) : (input.answer, other)
-        let first = try await ask(pairPrompt(input.evalCase, a: candidate, b: baseline))
-        let second = try await ask(pairPrompt(input.evalCase, a: baseline, b: candidate))
-        let verdict = JudgeParsing.combine(candidateFirst: JudgeParsing.preference(in: first),
-                                           candidateSecond: JudgeParsing.preference(in: second))
+        let verdict = try await verdicts.verdict(for: input.sample.requestID) {
+            let first = try await ask(pairPrompt(input.evalCase, a: candidate, b: baseline))
+            let second = try await ask(pairPrompt(input.evalCase, a: baseline, b: candidate))
+            return JudgeParsing.combine(candidateFirst: JudgeParsing.preference(in: first),
+                                        candidateSecond: JudgeParsing.preference(in: second))
+        }
         let mine: PairwiseVerdict.Winner = input.arm == .baseline ? .baseline : .candidate
         let consistency = verdict.consistent ? "consistent" : "inconsistent across the swapped orders, counted as a tie"
         switch verdict.winner {
@@ -111,6 +115,27 @@ public struct JudgeScorer: Scorer {
     }
 
     static func number(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
+}
+
+/// Remembers each case's pairwise verdict (keyed by request id, which names the case and the
+/// repetition) so that scoring the baseline's and the candidate's answer asks the judge once.
+final class PairwiseVerdictCache: Sendable {
+    private let state = VerdictTasks()
+
+    actor VerdictTasks {
+        var tasks: [String: Task<PairwiseVerdict, any Error>] = [:]
+
+        func task(for key: String, _ make: @escaping @Sendable () async throws -> PairwiseVerdict) -> Task<PairwiseVerdict, any Error> {
+            if let existing = tasks[key] { return existing }
+            let task = Task { try await make() }
+            tasks[key] = task
+            return task
+        }
+    }
+
+    func verdict(for key: String, _ make: @escaping @Sendable () async throws -> PairwiseVerdict) async throws -> PairwiseVerdict {
+        try await state.task(for: key, make).value
+    }
 }
 
 /// `similarity`: cosine similarity of the answer's embedding with the expected answer's (default)
