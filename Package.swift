@@ -115,12 +115,23 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Eval suites (scorers, paired quality comparison, compatibility checks) and drift suites.
+        .target(
+            name: "TollgateEval",
+            dependencies: [
+                "TollgateCore", "TollgateStats", "TollgateTraffic", "TollgateStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The command-line tool: argument parsing and output formatting only.
         .executableTarget(
             name: "tollgate",
             dependencies: [
                 "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
-                "TollgateEngine", "TollgateServer",
+                "TollgateEngine", "TollgateServer", "TollgateEval",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -213,6 +224,15 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateEvalTests",
+            dependencies: [
+                "TollgateEval", "TollgateSimulator", "TollgateTraffic", "TollgateStore", "TollgateStats", "TollgateCore",
+                "TollgateTestSupport", "tollgate",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

@@ -23,7 +23,10 @@ struct Tollgate: AsyncParsableCommand {
             ReplayCommand.self,
             ShadowCommand.self,
             SimCommand.self,
-            StatsCommand.self, JudgeCommand.self,
+            EvalCommand.self,
+            DriftCommand.self,
+            StatsCommand.self,
+            JudgeCommand.self,
         ]
     )
 }
