@@ -33,6 +33,9 @@ public final class DriftScheduler: Sendable {
         self.logger = logger
     }
 
+    /// How many suites have a schedule.
+    public var scheduledCount: Int { suites.count }
+
     /// Schedules every suite until cancelled.
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
@@ -75,7 +78,7 @@ public final class DriftScheduler: Sendable {
         Task {
             defer { _ = running.withLockedValue { $0.remove(suite.name) } }
             do {
-                try await executor.execute(suite, at: clock.now())
+                try await executor.execute(suite, at: date)
             } catch {
                 logger.error("drift suite \(suite.name) failed: \(error)")
                 record(suite, "failed", "\(error)")
