@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "TollgateEngine",
             dependencies: [
-                "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic",
+                "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateEval", "TollgateStore", "TollgateTraffic",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -105,6 +105,12 @@ public struct StoreTransaction {
         return try request.order(Column("id")).fetchAll(db).map(\.sample)
     }
 
+    /// A run's samples that started after `date`, oldest first (the gateway's live samples).
+    public func samples(runID: String, startedAfter date: Date) throws -> [Sample] {
+        try SampleRow.filter(Column("run_id") == runID && Column("started_at") > date).order(Column("started_at"), Column("id"))
+            .fetchAll(db).map(\.sample)
+    }
+
     /// Number of samples per arm of a run (and stage).
     public func sampleCounts(runID: String, stage: Int? = nil) throws -> [Arm: Int] {
         var sql = "SELECT arm, COUNT(*) FROM samples WHERE run_id = ?"
