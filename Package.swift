@@ -45,6 +45,13 @@ let package = Package(
             dependencies: ["TollgateStats", "TollgateCore"],
             swiftSettings: strictSettings
         ),
+        // Benchmarks of the statistics and judges (benchmarks/stats/run.sh builds it in release).
+        .executableTarget(
+            name: "tollgate-bench-stats",
+            dependencies: ["TollgateStats", "TollgateAnalysis", "TollgateCore"],
+            path: "benchmarks/stats/Sources/tollgate-bench-stats",
+            swiftSettings: strictSettings
+        ),
         // SQLite run history: migrations, journal, samples, verdicts, alerts.
         .target(
             name: "TollgateStore",
@@ -86,6 +93,7 @@ let package = Package(
                 "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -96,7 +104,7 @@ let package = Package(
         .target(
             name: "TollgateServer",
             dependencies: [
-                "TollgateCore", "TollgateEngine", "TollgateStore", "TollgateTraffic",
+                "TollgateCore", "TollgateEngine", "TollgateEval", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -107,12 +115,23 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Eval suites (scorers, paired quality comparison, compatibility checks) and drift suites.
+        .target(
+            name: "TollgateEval",
+            dependencies: [
+                "TollgateCore", "TollgateStats", "TollgateTraffic", "TollgateStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The command-line tool: argument parsing and output formatting only.
         .executableTarget(
             name: "tollgate",
             dependencies: [
                 "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
-                "TollgateEngine", "TollgateServer",
+                "TollgateEngine", "TollgateServer", "TollgateEval",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -195,7 +214,7 @@ let package = Package(
         .testTarget(
             name: "TollgateServerTests",
             dependencies: [
-                "TollgateServer", "TollgateEngine", "TollgateCore", "TollgateTraffic", "TollgateSimulator",
+                "TollgateServer", "TollgateEngine", "TollgateCore", "TollgateTraffic", "TollgateSimulator", "TollgateStore", "TollgateTestSupport", "tollgate",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -203,6 +222,16 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateEvalTests",
+            dependencies: [
+                "TollgateEval", "TollgateSimulator", "TollgateTraffic", "TollgateStore", "TollgateStats", "TollgateCore",
+                "TollgateTestSupport", "tollgate",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSettings
         ),

@@ -40,14 +40,14 @@ func driveRun(_ engine: RolloutEngine, options: DriveOptions) async throws -> Ex
         return TollgateExit.failure
     }
     switch state.phase {
-    case .promoted: print("PROMOTED: \(state.finish?.reason ?? "")")
-    case .rolledBack: print("ROLLED BACK: \(state.finish?.reason ?? "")")
-    case .aborted: print("ABORTED: \(state.finish?.reason ?? "")")
-    case .paused: print("PAUSED: \(state.pauseReason ?? "") — continue with `tollgate rollout resume \(engine.runID)`")
-    case .awaitingApproval: print("WAITING FOR APPROVAL — `tollgate rollout approve \(engine.runID)`, then `tollgate rollout resume \(engine.runID)`")
-    case .failed, .created, .running: print("STOPPED: \(state.phase.rawValue)")
+    case .promoted: Output.line("PROMOTED: \(state.finish?.reason ?? "")")
+    case .rolledBack: Output.line("ROLLED BACK: \(state.finish?.reason ?? "")")
+    case .aborted: Output.line("ABORTED: \(state.finish?.reason ?? "")")
+    case .paused: Output.line("PAUSED: \(state.pauseReason ?? "") — continue with `tollgate rollout resume \(engine.runID)`")
+    case .awaitingApproval: Output.line("WAITING FOR APPROVAL — `tollgate rollout approve \(engine.runID)`, then `tollgate rollout resume \(engine.runID)`")
+    case .failed, .created, .running: Output.line("STOPPED: \(state.phase.rawValue)")
     }
-    print("Explanation: tollgate rollout explain \(engine.runID)")
+    Output.line("Explanation: tollgate rollout explain \(engine.runID)")
     return TollgateExit.forRun(state)
 }
 
@@ -61,9 +61,9 @@ func progressPrinter(quiet: Bool) -> (@Sendable (RunProgress) -> Void)? {
         if progress.baselineSamples + progress.candidateSamples > 0 {
             line += "n=\(progress.baselineSamples)/\(progress.candidateSamples) "
         }
-        print(line + progress.message)
+        Output.line(line + progress.message)
         if let verdict = progress.verdict {
-            for metric in verdict.metrics { print("      \(metric.metric) [\(metric.outcome)] \(metric.sentence)") }
+            for metric in verdict.metrics { Output.line("      \(metric.metric) [\(metric.outcome)] \(metric.sentence)") }
         }
     }
 }
@@ -81,6 +81,9 @@ struct RolloutStart: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var drive: DriveOptions
 
+    @Flag(help: "Create the run and exit: `tollgate serve` on the same database drives it.")
+    var detach = false
+
     func run() async throws {
         let pipeline: Pipeline
         do { pipeline = try DocumentLoader.loadPipeline(at: pipelinePath) } catch {
@@ -88,7 +91,21 @@ struct RolloutStart: AsyncParsableCommand {
             throw TollgateExit.invalidInput
         }
         let store = try database.open()
-        let assembly = try RolloutAssembly(pipeline: pipeline, store: store)
+        if detach {
+            do {
+                let run = try RolloutEngine.createRun(pipelinePath: pipelinePath, pipeline: pipeline, store: store)
+                Output.line("Run \(run.id): created; `tollgate serve --db \(store.path)` drives it. Follow it with `tollgate rollout status \(run.id) --watch`.")
+                return
+            } catch let error as EngineError {
+                Output.error("tollgate: \(error)")
+                throw TollgateExit.failure
+            }
+        }
+        let assembly: RolloutAssembly
+        do { assembly = try RolloutAssembly(pipeline: pipeline, store: store) } catch {
+            Output.error("tollgate: \(error)")
+            throw TollgateExit.invalidInput
+        }
         defer { assembly.shutdown() }
         let run: Run
         do {
@@ -97,7 +114,7 @@ struct RolloutStart: AsyncParsableCommand {
             Output.error("tollgate: \(error)")
             throw TollgateExit.failure
         }
-        print("Run \(run.id): \(pipeline.name), \(pipeline.model.baseline.version) → \(pipeline.model.candidate.version), \(pipeline.stages.count) stages")
+        Output.line("Run \(run.id): \(pipeline.name), \(pipeline.model.baseline.version) → \(pipeline.model.candidate.version), \(pipeline.stages.count) stages")
         let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline,
                                    dependencies: try assembly.dependencies(onProgress: progressPrinter(quiet: drive.quiet)))
         throw try await driveRun(engine, options: drive)
@@ -140,18 +157,18 @@ struct RolloutStatus: AsyncParsableCommand {
             if json {
                 try Output.printJSON(report)
             } else {
-                if watch { print("\u{1B}[2J\u{1B}[H", terminator: "") }
-                print("Run \(report.run.id)  \(report.run.name)  \(report.run.baselineVersion ?? "?") → \(report.run.candidateVersion ?? "?")")
-                print("  state:  \(report.phase)" + (report.activeStage.map { "   stage: \($0)" } ?? "") + (report.weight.map { "   candidate weight: \($0)%" } ?? ""))
+                if watch { FileHandle.standardOutput.write(Data("\u{1B}[2J\u{1B}[H".utf8)) }
+                Output.line("Run \(report.run.id)  \(report.run.name)  \(report.run.baselineVersion ?? "?") → \(report.run.candidateVersion ?? "?")")
+                Output.line("  state:  \(report.phase)" + (report.activeStage.map { "   stage: \($0)" } ?? "") + (report.weight.map { "   candidate weight: \($0)%" } ?? ""))
                 for (stage, counts) in report.samples.sorted(by: { $0.key < $1.key }) {
-                    print("  samples \(stage): baseline \(counts["baseline"] ?? 0), candidate \(counts["candidate"] ?? 0)")
+                    Output.line("  samples \(stage): baseline \(counts["baseline"] ?? 0), candidate \(counts["candidate"] ?? 0)")
                 }
                 if let latest = report.latest {
-                    print("  latest verdict (\(latest.stage)): \(latest.verdict.decision.rawValue)" + (latest.verdict.score.map { String(format: ", score %.1f", $0) } ?? ""))
-                    for metric in latest.verdict.metrics { print("    \(metric.metric) [\(metric.outcome)] \(metric.sentence)") }
+                    Output.line("  latest verdict (\(latest.stage)): \(latest.verdict.decision.rawValue)" + (latest.verdict.score.map { String(format: ", score %.1f", $0) } ?? ""))
+                    for metric in latest.verdict.metrics { Output.line("    \(metric.metric) [\(metric.outcome)] \(metric.sentence)") }
                 }
-                if !report.pendingCommands.isEmpty { print("  pending commands: \(report.pendingCommands.joined(separator: ", "))") }
-                if let last = report.decisions.last { print("  last decision: \(last.action) — \(last.reason)") }
+                if !report.pendingCommands.isEmpty { Output.line("  pending commands: \(report.pendingCommands.joined(separator: ", "))") }
+                if let last = report.decisions.last { Output.line("  last decision: \(last.action) — \(last.reason)") }
             }
             guard watch, !(RunState.Phase(rawValue: report.phase)?.isTerminal ?? true) else { return }
             try await Task.sleep(for: .seconds(1))
@@ -168,8 +185,8 @@ struct RolloutList: ParsableCommand {
         let store = try database.open()
         let runs = try store.read { try $0.runs(limit: 200) }.filter { $0.kind == .rollout }
         if json { try Output.printJSON(runs.map { ["id": $0.id, "name": $0.name, "status": $0.status.rawValue, "outcome": $0.outcome ?? ""] }); return }
-        if runs.isEmpty { print("No rollouts recorded in \(store.path)."); return }
-        print(Output.table(["RUN", "PIPELINE", "VERSIONS", "STATUS", "STARTED", "OUTCOME"], runs.map {
+        if runs.isEmpty { Output.line("No rollouts recorded in \(store.path)."); return }
+        Output.line(Output.table(["RUN", "PIPELINE", "VERSIONS", "STATUS", "STARTED", "OUTCOME"], runs.map {
             [$0.id, $0.name, "\($0.baselineVersion ?? "?") → \($0.candidateVersion ?? "?")", $0.status.rawValue, Output.timestamp($0.createdAt), $0.outcome ?? ""]
         }))
     }
@@ -202,7 +219,7 @@ extension OperatorCommandLine {
         let lease = try store.read { try $0.lease(target: run.target ?? "") }
         let driven = lease.map { $0.expiresAt > Date() && $0.runId == run.id } ?? false
         if driven {
-            print("\(operatorCommand.rawValue): requested; \(lease?.owner ?? "the engine") applies it within one check interval.")
+            Output.line("\(operatorCommand.rawValue): requested; \(lease?.owner ?? "the engine") applies it within one check interval.")
             return
         }
         if operatorCommand == .rollback || operatorCommand == .abort {
@@ -214,7 +231,7 @@ extension OperatorCommandLine {
             try engine.attach()
             throw try await driveRun(engine, options: try DriveOptions.parse(["--exit-on-wait", "--quiet"]))
         }
-        print("\(operatorCommand.rawValue): recorded. No process is driving run \(run.id); continue it with `tollgate rollout resume \(run.id)`.")
+        Output.line("\(operatorCommand.rawValue): recorded. No process is driving run \(run.id); continue it with `tollgate rollout resume \(run.id)`.")
     }
 }
 
@@ -305,7 +322,7 @@ struct RolloutResume: AsyncParsableCommand {
             if case .runFinished = error { throw TollgateExit.forRun(state) }
             throw TollgateExit.failure
         }
-        print("Resuming run \(run.id) at \(state.activeStage.map { pipeline.stages[$0].name } ?? "the next stage")")
+        Output.line("Resuming run \(run.id) at \(state.activeStage.map { pipeline.stages[$0].name } ?? "the next stage")")
         throw try await driveRun(engine, options: drive)
     }
 }
@@ -320,6 +337,6 @@ struct RolloutExplain: ParsableCommand {
         let store = try database.open()
         let run = try selector.resolve(in: store)
         let report = try RunReport.load(runID: run.id, store: store)
-        if json { try Output.printJSON(report) } else { report.explanation().forEach { print($0) } }
+        if json { try Output.printJSON(report) } else { report.explanation().forEach { Output.line($0) } }
     }
 }

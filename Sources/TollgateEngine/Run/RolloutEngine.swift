@@ -117,7 +117,8 @@ public final class RolloutEngine: Sendable {
             let run = try tx.run(runID)
             let state = RunState.fold(try tx.events(runID: runID))
             if state.phase.isTerminal { throw EngineError.runFinished(runID: run.id, status: state.phase.rawValue) }
-            switch try tx.acquireLease(target: target, runID: runID, owner: deps.owner, ttl: deps.leaseTTL, now: now) {
+            switch try tx.acquireLease(target: target, runID: runID, owner: deps.owner, ttl: deps.leaseTTL, now: now,
+                                       ownerIsGone: Self.ownerIsGone) {
             case .heldByOther(let lease):
                 throw EngineError.targetBusy(target: lease.target, runID: lease.runId, owner: lease.owner,
                                              expiresIn: lease.expiresAt.timeIntervalSince(now))
@@ -126,6 +127,15 @@ public final class RolloutEngine: Sendable {
                                    payload: RunEventPayload.LeaseTaken(owner: deps.owner, tookOverFrom: previous), at: now)
             }
         }
+    }
+
+    /// Whether a lease owner (`host:pid`) is a process of this host that no longer runs: its
+    /// lease can be taken over at once instead of waiting for it to expire (a killed `rollout start`).
+    public static func ownerIsGone(_ owner: String) -> Bool {
+        guard let colon = owner.lastIndex(of: ":"), let pid = Int32(owner[owner.index(after: colon)...]),
+              String(owner[..<colon]) == ProcessInfo.processInfo.hostName, pid > 0 else { return false }
+        if pid == ProcessInfo.processInfo.processIdentifier { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
     }
 
     // MARK: Driving

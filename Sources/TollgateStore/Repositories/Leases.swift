@@ -27,12 +27,14 @@ public enum LeaseOutcome: Sendable, Equatable {
 
 extension StoreTransaction {
     /// Takes the target's lease for `runID` unless another owner holds an unexpired one.
-    /// A lease held by the same run (a resume) or expired is taken over.
-    public func acquireLease(target: String, runID: String, owner: String, ttl: TimeInterval, now: Date = Date()) throws -> LeaseOutcome {
+    /// A lease held by the same run and owner (a resume), expired, or held by an owner that
+    /// `ownerIsGone` says no longer exists (a process on this host that died) is taken over.
+    public func acquireLease(target: String, runID: String, owner: String, ttl: TimeInterval, now: Date = Date(),
+                             ownerIsGone: (String) -> Bool = { _ in false }) throws -> LeaseOutcome {
         let fresh = Lease(target: target, runId: runID, owner: owner, heartbeatAt: now, expiresAt: now.addingTimeInterval(ttl))
         if let existing = try Lease.fetchOne(db, key: target) {
             let sameHolder = existing.runId == runID && existing.owner == owner
-            if !sameHolder, existing.expiresAt > now {
+            if !sameHolder, existing.expiresAt > now, !ownerIsGone(existing.owner) {
                 // A different run, or the same run driven by another live process.
                 return .heldByOther(existing)
             }

@@ -142,6 +142,31 @@ enum Migrations {
                 t.column("expires_at", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v2-alert-dedupe") { db in
+            // Alertmanager re-sends groups: one row per (fingerprint, status, start), whatever the repeats.
+            try db.alter(table: "alerts") { t in t.add(column: "dedupe_key", .text) }
+            try db.execute(sql: "UPDATE alerts SET dedupe_key = 'legacy-' || id")
+            try db.create(index: "alerts_dedupe", on: "alerts", columns: ["dedupe_key"], unique: true)
+            try db.create(table: "alert_actions") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("alert_id", .integer).notNull().references("alerts", onDelete: .cascade)
+                t.column("run_id", .text).notNull().references("runs", onDelete: .cascade)
+                t.column("at", .datetime).notNull()
+                t.column("action", .text).notNull()
+                t.uniqueKey(["alert_id", "run_id"])
+            }
+        }
+        migrator.registerMigration("v3-schedule-events") { db in
+            // What the drift scheduler of `tollgate serve` did: runs started, skipped (overlap), caught up.
+            try db.create(table: "schedule_events") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("suite", .text).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("kind", .text).notNull()
+                t.column("detail", .text).notNull()
+            }
+            try db.create(index: "schedule_events_by_suite", on: "schedule_events", columns: ["suite", "at"])
+        }
         return migrator
     }
 }

@@ -21,6 +21,9 @@ struct SyntheticTraffic: StageTrafficSource {
     var slowdown: Double = 1.0
     var candidateErrorRate: Double = 0
     var perInterval = 40
+    /// When set, a canary interval of this stage never finishes (until the task is cancelled):
+    /// the run is interrupted in the middle of that stage.
+    var hangAtStage: Int?
 
     func shadow(runID: String, stage: Int, requests: Int, duration: Duration?) async throws {
         try write(runID: runID, stage: stage, count: requests)
@@ -28,6 +31,7 @@ struct SyntheticTraffic: StageTrafficSource {
 
     func canaryInterval(runID: String, stage: Int, weight: Int, interval: Duration) async throws {
         try write(runID: runID, stage: stage, count: perInterval)
+        if stage == hangAtStage { try await Task.sleep(for: .seconds(3600)) }
     }
 
     func write(runID: String, stage: Int, count: Int) throws {

@@ -213,11 +213,13 @@ import TollgateTestSupport
         let h = try Harness(stages: Self.threeStages)
         defer { h.folder.remove() }
         let run = try h.start(owner: "first:1")
-        let first = h.engine(runID: run.id, traffic: SyntheticTraffic(store: h.store), owner: "first:1")
+        let first = h.engine(runID: run.id, traffic: SyntheticTraffic(store: h.store, hangAtStage: 2), owner: "first:1")
         let driving = Task { try await first.drive() }
-        _ = await waitUntil(timeout: .seconds(10)) { (try? h.store.read { try $0.stages(runID: run.id) }.count) ?? 0 >= 2 }
+        let reached = await waitUntil(timeout: .seconds(20)) { (try? h.store.read { try $0.sampleCounts(runID: run.id, stage: 2) }.count) ?? 0 > 0 }
+        #expect(reached)
         driving.cancel()
         _ = try? await driving.value
+        #expect(try h.store.events(runID: run.id).contains { $0.kind == "stage_started" && $0.payload.contains("\"stage\":2") })
         // The interrupted process's lease is still live: a different owner must wait for expiry.
         let second = h.engine(runID: run.id, traffic: SyntheticTraffic(store: h.store), owner: "second:2")
         #expect(throws: EngineError.self) { try second.attach() }
