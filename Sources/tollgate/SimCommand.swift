@@ -77,7 +77,8 @@ struct SimCommand: AsyncParsableCommand {
         try apply(to: &profile)
         let (host, port) = try parseListen()
         let sim = try await Simulator.start(profile: profile, host: host, port: port)
-        print("tollgate sim listening on http://\(host):\(sim.port)/v1 (seed \(profile.seed)); Ctrl-C stops it.")
+        // Written unbuffered: scripts read the port chosen for --listen HOST:0 from this line.
+        FileHandle.standardOutput.write(Data("tollgate sim listening on http://\(host):\(sim.port)/v1 (seed \(profile.seed)); Ctrl-C stops it.\n".utf8))
         let stop = AsyncStream<Void>.makeStream()
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)

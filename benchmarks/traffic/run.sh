@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Traffic benchmarks (run on demand; not part of the test suite):
 #   1. non-streamed requests/s of `tollgate replay` vs `wrk` against the same local stub;
-#   2. 1000 concurrent streams against the simulator: achieved concurrency, TTFT/ITL measurement
+#   2. 50, 200 and 1000 concurrent streams against the simulator: achieved concurrency, TTFT/ITL measurement
 #      error against the simulator's own write times, and peak memory of the client.
 # Usage: benchmarks/traffic/run.sh   (from the package root; builds release first)
 set -euo pipefail
@@ -33,20 +33,23 @@ REPLAY=$("$BIN" replay "$WORK/whole.jsonl" --endpoint "http://127.0.0.1:$PORT/v1
 python3 -c "print(f'non-streamed req/s at concurrency $CONC: wrk $WRK, tollgate replay $REPLAY, ratio {float($REPLAY)/float($WRK):.2f} (goal >= 0.5)')"
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
 
-# --- 2. 1000 concurrent streams ---------------------------------------------------------
+# --- 2. concurrent streams (50, 200, 1000 by default) -----------------------------------
 PORT=$(free_port)
 "$BIN" sim --listen "127.0.0.1:$PORT" --profile "$HERE/streams-profile.yaml" >/dev/null & PIDS+=($!)
 wait_ready "$PORT"
-STREAMS=${STREAMS:-1000}
-python3 "$HERE/make_traffic.py" $((STREAMS * 4)) stream "$WORK/stream.jsonl"
-/usr/bin/time -v "$BIN" replay "$WORK/stream.jsonl" --endpoint "http://127.0.0.1:$PORT/v1" --concurrency "$STREAMS" \
-  --warmup "$STREAMS" --samples "$WORK/samples.jsonl" --json > "$WORK/report.json" 2> "$WORK/time.txt"
-python3 - "$WORK/report.json" <<'PY'
+for STREAMS in ${STREAM_LEVELS:-50 200 1000}; do
+  echo "--- $STREAMS concurrent streams (warm-up $STREAMS, then $((STREAMS * 3)) measured)"
+  python3 "$HERE/make_traffic.py" $((STREAMS * 4)) stream "$WORK/stream-$STREAMS.jsonl" "s$STREAMS-"
+  /usr/bin/time -v "$BIN" replay "$WORK/stream-$STREAMS.jsonl" --endpoint "http://127.0.0.1:$PORT/v1" --concurrency "$STREAMS" \
+    --warmup "$STREAMS" --samples "$WORK/samples-$STREAMS.jsonl" --json > "$WORK/report-$STREAMS.json" 2> "$WORK/time-$STREAMS.txt"
+  python3 - "$WORK/report-$STREAMS.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["arms"][0]
 print(f"{r['requests']} streamed requests, {r['succeeded']} ok, errors {r['errors']}; "
       f"TTFT p50 {r['ttftMs']['p50']:.1f} ms p99 {r['ttftMs']['p99']:.1f} ms; ITL p50 {r['itlMs']['p50']:.1f} ms p99 {r['itlMs']['p99']:.1f} ms; "
       f"{r['outputTokensPerSecond']:.0f} output tokens/s")
 PY
-python3 "$HERE/analyze_streams.py" "$WORK/samples.jsonl" "http://127.0.0.1:$PORT/sim/schedule"
-awk -F: '/Maximum resident set size/ {printf "peak resident memory of tollgate replay: %.0f MB\n", $2/1024}' "$WORK/time.txt"
+  python3 "$HERE/analyze_streams.py" "$WORK/samples-$STREAMS.jsonl" "http://127.0.0.1:$PORT/sim/schedule"
+  awk -F: '/Maximum resident set size/ {printf "peak resident memory of tollgate replay: %.0f MB\n", $2/1024}' "$WORK/time-$STREAMS.txt"
+done
+echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -41,7 +41,7 @@ struct AttemptObservation: Sendable {
 ///
 /// All mutable state is touched only on `eventLoop`, which is why it is `@unchecked Sendable`.
 final class TimedResponseDelegate: HTTPClientResponseDelegate, @unchecked Sendable {
-    typealias Response = Void
+    typealias Response = AttemptObservation
 
     let eventLoop: any EventLoop
     private let startNs: UInt64
@@ -55,7 +55,7 @@ final class TimedResponseDelegate: HTTPClientResponseDelegate, @unchecked Sendab
     private var lastActivityNs: UInt64
     private var timer: Scheduled<Void>?
     private var ended = false
-    private weak var task: HTTPClient.Task<Void>?
+    private weak var task: HTTPClient.Task<AttemptObservation>?
     private var pendingTaskFailure: ClientAbort?
 
     init(eventLoop: any EventLoop, timeouts: ClientTimeouts, keepText: Bool, bodyLimit: Int = 64 << 20) {
@@ -69,9 +69,10 @@ final class TimedResponseDelegate: HTTPClientResponseDelegate, @unchecked Sendab
         self.bodyLimit = bodyLimit
     }
 
-    /// Starts the deadline timer for `task` (call on `eventLoop`).
-    func arm(task: HTTPClient.Task<Void>) {
-        eventLoop.preconditionInEventLoop()
+    /// Starts the deadline timer for `task` (on `eventLoop`, from the first callback: the
+    /// deadlines still count from the delegate's creation).
+    private func arm(task: HTTPClient.Task<AttemptObservation>) {
+        guard self.task == nil else { return }
         self.task = task
         if let pending = pendingTaskFailure { task.fail(reason: pending) }
         scheduleCheck()
@@ -87,7 +88,12 @@ final class TimedResponseDelegate: HTTPClientResponseDelegate, @unchecked Sendab
 
     // MARK: HTTPClientResponseDelegate
 
-    func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+    func didSendRequestHead(task: HTTPClient.Task<AttemptObservation>, _ head: HTTPRequestHead) {
+        arm(task: task)
+    }
+
+    func didReceiveHead(task: HTTPClient.Task<AttemptObservation>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        arm(task: task)
         observation.status = Int(head.status.code)
         observation.retryAfter = head.headers.first(name: "retry-after")
         observation.servedBy = head.headers.first(name: "x-tollgate-arm")
@@ -96,7 +102,7 @@ final class TimedResponseDelegate: HTTPClientResponseDelegate, @unchecked Sendab
         return eventLoop.makeSucceededVoidFuture()
     }
 
-    func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+    func didReceiveBodyPart(task: HTTPClient.Task<AttemptObservation>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
         let now = DispatchTime.now().uptimeNanoseconds
         let ms = Self.ms(now - startNs)
         lastActivityNs = now
@@ -111,21 +117,23 @@ final class TimedResponseDelegate: HTTPClientResponseDelegate, @unchecked Sendab
         return eventLoop.makeSucceededVoidFuture()
     }
 
-    func didReceiveError(task: HTTPClient.Task<Void>, _ error: any Error) {
+    func didReceiveError(task: HTTPClient.Task<AttemptObservation>, _ error: any Error) {
         timer?.cancel()
     }
 
-    func didFinishRequest(task: HTTPClient.Task<Void>) throws {
-        timer?.cancel()
+    func didFinishRequest(task: HTTPClient.Task<AttemptObservation>) throws -> AttemptObservation {
         if observation.isEventStream {
             let ms = observation.lastByteMs ?? 0
             for event in parser.finish() { handle(event, atMs: ms, task: task) }
         }
+        ended = true
+        timer?.cancel()
+        return observation
     }
 
     // MARK: Events
 
-    private func handle(_ event: SSEEvent, atMs ms: Double, task: HTTPClient.Task<Void>) {
+    private func handle(_ event: SSEEvent, atMs ms: Double, task: HTTPClient.Task<AttemptObservation>) {
         guard observation.abort == nil else { return }
         let data = event.data.trimmingCharacters(in: .whitespaces)
         if data == "[DONE]" {
@@ -152,7 +160,7 @@ final class TimedResponseDelegate: HTTPClientResponseDelegate, @unchecked Sendab
         if let c = reading.completionTokens { observation.completionTokens = c }
     }
 
-    private func abort(_ reason: ClientAbort, task: HTTPClient.Task<Void>?) {
+    private func abort(_ reason: ClientAbort, task: HTTPClient.Task<AttemptObservation>?) {
         guard observation.abort == nil else { return }
         observation.abort = reason
         timer?.cancel()
