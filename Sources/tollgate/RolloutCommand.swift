@@ -81,6 +81,9 @@ struct RolloutStart: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var drive: DriveOptions
 
+    @Flag(help: "Create the run and exit: `tollgate serve` on the same database drives it.")
+    var detach = false
+
     func run() async throws {
         let pipeline: Pipeline
         do { pipeline = try DocumentLoader.loadPipeline(at: pipelinePath) } catch {
@@ -88,7 +91,21 @@ struct RolloutStart: AsyncParsableCommand {
             throw TollgateExit.invalidInput
         }
         let store = try database.open()
-        let assembly = try RolloutAssembly(pipeline: pipeline, store: store)
+        if detach {
+            do {
+                let run = try RolloutEngine.createRun(pipelinePath: pipelinePath, pipeline: pipeline, store: store)
+                Output.line("Run \(run.id): created; `tollgate serve --db \(store.path)` drives it. Follow it with `tollgate rollout status \(run.id) --watch`.")
+                return
+            } catch let error as EngineError {
+                Output.error("tollgate: \(error)")
+                throw TollgateExit.failure
+            }
+        }
+        let assembly: RolloutAssembly
+        do { assembly = try RolloutAssembly(pipeline: pipeline, store: store) } catch {
+            Output.error("tollgate: \(error)")
+            throw TollgateExit.invalidInput
+        }
         defer { assembly.shutdown() }
         let run: Run
         do {

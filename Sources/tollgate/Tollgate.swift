@@ -12,6 +12,8 @@ struct Tollgate: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self,
             RolloutCommand.self,
+            ServeCommand.self,
+            AlertRollbackCommand.self,
             Validate.self,
             ChecklistCommand.self,
             History.self,

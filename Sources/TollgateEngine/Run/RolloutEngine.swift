@@ -131,7 +131,7 @@ public final class RolloutEngine: Sendable {
 
     /// Whether a lease owner (`host:pid`) is a process of this host that no longer runs: its
     /// lease can be taken over at once instead of waiting for it to expire (a killed `rollout start`).
-    static func ownerIsGone(_ owner: String) -> Bool {
+    public static func ownerIsGone(_ owner: String) -> Bool {
         guard let colon = owner.lastIndex(of: ":"), let pid = Int32(owner[owner.index(after: colon)...]),
               String(owner[..<colon]) == ProcessInfo.processInfo.hostName, pid > 0 else { return false }
         if pid == ProcessInfo.processInfo.processIdentifier { return false }

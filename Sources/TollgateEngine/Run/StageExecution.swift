@@ -93,9 +93,12 @@ extension RolloutEngine {
         }
         let remaining = DurationText.seconds(maxDuration) - elapsed
         let slice = min(interval, .milliseconds(Int64(max(1, remaining * 1000))))
-        try await deps.traffic.canaryInterval(runID: runID, stage: index, weight: weight, interval: slice)
-        // Commands that arrived during the interval take effect before the check.
-        if try !currentState().pendingCommands.isEmpty { return }
+        let interrupted = try await untilCommandArrives {
+            try await self.deps.traffic.canaryInterval(runID: self.runID, stage: index, weight: weight, interval: slice)
+        }
+        // A command that arrived during the interval (an operator, an alert) takes effect now,
+        // before the check: the interval's traffic was cut short for it.
+        if try interrupted || !currentState().pendingCommands.isEmpty { return }
         let result = try await check(index, look: (state.looks[index] ?? 0) + 1, sequential: true, state: state)
         guard case .decision(let decision) = result.outcome else { return }
         if decision == .promote {
@@ -104,6 +107,27 @@ extension RolloutEngine {
                                   numbers: ["baseline_samples": Double(result.baseline), "candidate_samples": Double(result.candidate)]
                                       .merging(result.verdict.score.map { ["score": $0] } ?? [:]) { a, _ in a })
             }
+        }
+    }
+
+    /// Runs `work`, cutting it short when an operator command appears in the journal (checked
+    /// every poll interval), so that a rollback takes effect within a second, not at the end of
+    /// a long check interval. Returns whether it was cut short.
+    func untilCommandArrives(_ work: @escaping @Sendable () async throws -> Void) async throws -> Bool {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await work()
+                return false
+            }
+            group.addTask {
+                while true {
+                    try await self.deps.clock.sleep(for: self.deps.pollInterval)
+                    if try !self.currentState().pendingCommands.isEmpty { return true }
+                }
+            }
+            let first = try await group.next() ?? false
+            group.cancelAll()
+            return first
         }
     }
 
