@@ -79,7 +79,7 @@ def hl_reference(x, y, conf):
     alpha = 1 - conf
     xy = np.concatenate([x, y])
     ties = len(np.unique(xy)) < len(xy)
-    if not ties and (min(n1, n2) ** 2 * max(n1, n2) ** 2 / 2 <= 150_000_000):
+    if not ties and (min(n1, n2) ** 2 * max(n1, n2) ** 2 / 2 <= 50_000_000):
         # qwilcox(alpha/2): smallest q with P(U <= q) >= alpha/2, from the exact distribution.
         counts = exact_u_counts(n1, n2)
         cdf = np.cumsum(counts) / counts.sum()

@@ -9,8 +9,9 @@ struct MannWhitneyDistribution {
     private let counts: [Double]
     private let total: Double
 
-    /// The largest problem computed exactly (work grows as n₁·n₂·n₁·n₂/2).
-    static let workLimit = 150_000_000.0
+    /// The largest problem computed exactly (work grows as n₁·n₂·n₁·n₂/2); beyond it (for example
+    /// 8 against more than 1 250 values, or 70 against 70) the normal approximation is used.
+    static let workLimit = 50_000_000.0
 
     static func isFeasible(_ a: Int, _ b: Int) -> Bool {
         let m = Double(min(a, b)), n = Double(max(a, b))
@@ -18,22 +19,25 @@ struct MannWhitneyDistribution {
     }
 
     init(_ a: Int, _ b: Int) {
-        n1 = min(a, b)
-        n2 = max(a, b)
+        let n1 = min(a, b), n2 = max(a, b)
+        self.n1 = n1
+        self.n2 = n2
         let maxU = n1 * n2 / 2 + 1
-        // dp[k][u]: partitions of u into exactly k parts, parts drawn from 1...v so far.
-        var dp = [[Double]](repeating: [Double](repeating: 0, count: maxU + 1), count: n1 + 1)
-        dp[0][0] = 1
-        if n1 > 0 {
-            for v in 1...max(1, n2) where n2 >= 1 {
+        let width = maxU + 1
+        // dp[k·width + u]: partitions of u into exactly k parts, parts drawn from 1...v so far.
+        var dp = [Double](repeating: 0, count: (n1 + 1) * width)
+        dp[0] = 1
+        dp.withUnsafeMutableBufferPointer { table in
+            guard n1 > 0, n2 > 0 else { return }
+            for v in 1...n2 where v <= maxU {
                 for k in 1...n1 {
-                    if v > maxU { break }
-                    for u in v...maxU { dp[k][u] += dp[k - 1][u - v] }
+                    let row = k * width, previous = (k - 1) * width
+                    for u in v...maxU { table[row + u] += table[previous + u - v] }
                 }
             }
         }
-        var c = [Double](repeating: 0, count: maxU + 1)
-        for k in 0...n1 { for u in 0...maxU { c[u] += dp[k][u] } }
+        var c = [Double](repeating: 0, count: width)
+        for k in 0...n1 { for u in 0..<width { c[u] += dp[k * width + u] } }
         counts = c
         // Total arrangements: C(n1 + n2, n1).
         var t = 1.0
