@@ -45,6 +45,13 @@ let package = Package(
             dependencies: ["TollgateStats", "TollgateCore"],
             swiftSettings: strictSettings
         ),
+        // Benchmarks of the statistics and judges (benchmarks/stats/run.sh builds it in release).
+        .executableTarget(
+            name: "tollgate-bench-stats",
+            dependencies: ["TollgateStats", "TollgateAnalysis", "TollgateCore"],
+            path: "benchmarks/stats/Sources/tollgate-bench-stats",
+            swiftSettings: strictSettings
+        ),
         // SQLite run history: migrations, journal, samples, verdicts, alerts.
         .target(
             name: "TollgateStore",
@@ -86,6 +93,7 @@ let package = Package(
                 "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

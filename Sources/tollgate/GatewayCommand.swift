@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import TollgateCore
 import TollgateServer
+import TollgateStore
 
 /// `tollgate gateway`: runs the traffic gateway in front of a baseline and a candidate until
 /// interrupted.
@@ -33,6 +34,12 @@ struct GatewayCommand: AsyncParsableCommand {
 
     @Option(help: "Percent of baseline requests also copied to the candidate as shadow traffic (0-100).")
     var mirror = 0
+
+    @Option(name: .long, help: ArgumentHelp(
+        "SQLite database to record every request's sample in (a run of kind gateway).",
+        discussion: "Without --db (or $TOLLGATE_DB) the gateway keeps only its metrics.",
+        valueName: "FILE"))
+    var db: String?
 
     @Option(help: "Environment variable holding the admin API bearer token. Without it the admin API is off.")
     var adminTokenEnv: String?
@@ -98,7 +105,21 @@ struct GatewayCommand: AsyncParsableCommand {
             adminToken: adminTokenEnv.flatMap { environment[$0] },
             mirrorQueueCapacity: mirrorQueue, mirrorConcurrency: mirrorConcurrency
         )
-        let gateway = try Gateway(configuration: configuration)
+        var recording: (store: RunStore, run: Run)?
+        if db != nil || environment["TOLLGATE_DB"] != nil {
+            let store: RunStore
+            do {
+                store = try RunStore(path: db ?? RunStore.defaultPath())
+            } catch {
+                Output.error("tollgate: \(error)")
+                throw TollgateExit.failure
+            }
+            let run = try store.createRun(NewRun(kind: .gateway, name: "gateway \(listen)", baselineVersion: baseline, candidateVersion: candidate))
+            recording = (store, run)
+            print("recording samples in \(store.path), run \(run.id)")
+        }
+        let sink = recording.map { RunStoreSampleSink(store: $0.store, runID: $0.run.id) }
+        let gateway = try Gateway(configuration: configuration, sampleSink: sink)
         let task = Task {
             try await gateway.run { port in
                 // Unbuffered, so a script waiting for this line sees it at once.
@@ -107,6 +128,9 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         let signals = Self.onTermination { task.cancel() }
         defer { signals.forEach { $0.cancel() } }
+        defer {
+            if let recording { try? recording.store.write { try $0.setStatus(runID: recording.run.id, status: .completed) } }
+        }
         try await task.value
         print(gateway.statsJSON)
     }

@@ -25,6 +25,8 @@ struct Tollgate: AsyncParsableCommand {
             SimCommand.self,
             EvalCommand.self,
             DriftCommand.self,
+            StatsCommand.self,
+            JudgeCommand.self,
         ]
     )
 }

@@ -19,6 +19,19 @@ struct ArmSelectionTests {
         }
     }
 
+    @Test("random choices and mirror draws follow their percentages within binomial bounds")
+    func randomShares() {
+        let n = 20_000
+        for percent in [5, 25, 50] {
+            let p = Double(percent) / 100
+            let bound = 4.5 * (Double(n) * p * (1 - p)).squareRoot()
+            let candidate = (0..<n).filter { _ in ArmSelector.choose(candidatePercent: percent, stickyKey: nil) == .candidate }.count
+            let mirrored = (0..<n).filter { _ in ArmSelector.shouldMirror(mirrorPercent: percent) }.count
+            #expect(abs(Double(candidate) - Double(n) * p) < bound, "\(percent)%: \(candidate) of \(n)")
+            #expect(abs(Double(mirrored) - Double(n) * p) < bound, "\(percent)%: \(mirrored) of \(n) mirrored")
+        }
+    }
+
     @Test("a sticky key's bucket is the same in every process")
     func bucketIsStable() {
         // FNV-1a 64 + SplitMix64 finaliser of "alice", computed independently in Python.

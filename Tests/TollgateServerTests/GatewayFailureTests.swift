@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import Testing
 import TollgateCore
+import TollgateTraffic
 @testable import TollgateServer
 
 extension GatewayTests {
@@ -40,8 +41,8 @@ extension GatewayTests {
 
         @Test("upstream HTTP errors pass through unchanged and are classified")
         func upstreamErrorsPassThrough() async throws {
-            let collector = SampleCollector()
-            try await GatewayHarness.with(sampleSink: collector.sink) { (h: GatewayHarness) async throws in
+            let collector = MemorySampleSink()
+            try await GatewayHarness.with(sampleSink: collector) { (h: GatewayHarness) async throws in
                 #expect(try await h.send("/status?code=429").status == 429)
                 #expect(try await h.send("/status?code=500").status == 500)
                 await h.gateway.flushSamples()

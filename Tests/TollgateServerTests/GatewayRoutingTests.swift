@@ -110,7 +110,11 @@ extension GatewayTests {
                 request.body = .stream(chunks.async, length: .unknown)
                 let response = try await h.client.execute(request, timeout: .seconds(10))
                 #expect(response.status.code == 413)
-                #expect(h.gateway.metrics.snapshot.rejected[413] == 2)
+                let snapshot = h.gateway.metrics.snapshot
+                #expect(snapshot.rejected[413] == 2)
+                // An oversized body is the client's fault: nothing is held against the arm.
+                #expect(snapshot.errors[.baseline] == nil)
+                #expect((snapshot.inFlight[.baseline] ?? 0) == 0)
             }
         }
     }

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import Testing
 import TollgateCore
+import TollgateTraffic
 import TollgateSimulator
 @testable import TollgateServer
 
@@ -22,7 +23,7 @@ extension GatewayTests {
 
         /// Starts the two simulators and a gateway, runs `body`, and stops all three.
         static func withSetup(
-            sink: @escaping SampleSink, _ body: (Gateway, RunningGateway, Simulator, HTTPClient) async throws -> Void
+            sink: any SampleSink, _ body: (Gateway, RunningGateway, Simulator, HTTPClient) async throws -> Void
         ) async throws {
             let baseline = try await Simulator.start(profile: profile(model: "baseline-model"))
             let candidate = try await Simulator.start(profile: profile(model: "candidate-model"))
@@ -66,8 +67,8 @@ extension GatewayTests {
 
         @Test("the gateway's chunk times match when the simulator wrote each token")
         func chunkTimesMatchSchedule() async throws {
-            let collector = SampleCollector()
-            try await Self.withSetup(sink: collector.sink) { gateway, running, candidate, client in
+            let collector = MemorySampleSink()
+            try await Self.withSetup(sink: collector) { gateway, running, candidate, client in
                 for i in 0..<5 {
                     let (status, text) = try await Self.chat(client, running.baseURL, id: "timing-\(i)")
                     #expect(status == 200)
@@ -94,8 +95,8 @@ extension GatewayTests {
 
         @Test("faults the candidate injects are passed through and classified")
         func faultsAreClassified() async throws {
-            let collector = SampleCollector()
-            try await Self.withSetup(sink: collector.sink) { gateway, running, _, client in
+            let collector = MemorySampleSink()
+            try await Self.withSetup(sink: collector) { gateway, running, _, client in
                 let cases: [(String, Int, ErrorClass)] = [
                     ("rate_limited", 429, .http429), ("server_error", 500, .http5xx),
                     ("context_length", 400, .contextLength), ("stream_cut", 200, .streamCut),

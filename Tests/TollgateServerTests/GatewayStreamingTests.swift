@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOCore
 import Testing
 import TollgateCore
+import TollgateTraffic
 @testable import TollgateServer
 
 extension GatewayTests {
@@ -27,8 +28,8 @@ extension GatewayTests {
 
         @Test("streamed chunks pass through as they arrive, not buffered, and are measured")
         func streamingPassthrough() async throws {
-            let collector = SampleCollector()
-            try await GatewayHarness.with(sampleSink: collector.sink) { (h: GatewayHarness) async throws in
+            let collector = MemorySampleSink()
+            try await GatewayHarness.with(sampleSink: collector) { (h: GatewayHarness) async throws in
                 let direct = try await chunkArrivals(h, base: h.baseline.url, chunks: 8, gap: 100)
                 let proxied = try await chunkArrivals(h, base: h.running.baseURL, chunks: 8, gap: 100)
                 #expect(direct.count == 8)

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import Testing
 import TollgateCore
+import TollgateTraffic
 @testable import TollgateServer
 
 extension GatewayTests {
@@ -10,9 +11,9 @@ extension GatewayTests {
     struct ShadowMirrorTests {
         @Test("a slow candidate does not slow the primary path; overflow copies are dropped and counted")
         func slowCandidateLeavesPrimaryAlone() async throws {
-            let collector = SampleCollector()
+            let collector = MemorySampleSink()
             try await GatewayHarness.with(
-                candidateDelay: .milliseconds(1500), sampleSink: collector.sink,
+                candidateDelay: .milliseconds(1500), sampleSink: collector,
                 configure: { $0.mirrorPercent = 100; $0.mirrorQueueCapacity = 2; $0.mirrorConcurrency = 2 }
             ) { (h: GatewayHarness) async throws in
                 var latencies: [Duration] = []
@@ -44,8 +45,8 @@ extension GatewayTests {
 
         @Test("a mirrored copy carries the same body to the candidate")
         func mirroredBody() async throws {
-            let collector = SampleCollector()
-            try await GatewayHarness.with(sampleSink: collector.sink, configure: { $0.mirrorPercent = 100 }) { (h: GatewayHarness) async throws in
+            let collector = MemorySampleSink()
+            try await GatewayHarness.with(sampleSink: collector, configure: { $0.mirrorPercent = 100 }) { (h: GatewayHarness) async throws in
                 let body = String(repeating: "z", count: 10_000)
                 let r = try await h.send("/echo", method: .POST, body: body)
                 #expect(r.body == body)

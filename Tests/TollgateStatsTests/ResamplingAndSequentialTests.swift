@@ -89,3 +89,22 @@ import Testing
         for _ in 0..<1000 { let i = a.nextIndex(7); #expect(i >= 0 && i < 7) }
     }
 }
+
+/// Bootstrap intervals against a Python transcription that replays the same random stream
+/// (scripts/golden/generate_stats.py, BCa as in scipy.stats.bootstrap).
+@Suite struct GoldenBootstrapTests {
+    @Test func bootstrapMatchesTheReplayedReference() throws {
+        for c in try Fixture.cases("bootstrap") {
+            let statistic: Bootstrap.Statistic = c["statistic"] is String ? .mean : .quantile(c.double("statistic"))
+            let result = try Bootstrap.interval(
+                baseline: c.doubles("baseline"), candidate: c.doubles("candidate"), statistic: statistic,
+                comparison: try #require(Bootstrap.Comparison(rawValue: c.string("comparison"))),
+                confidence: c.double("confidence"), resamples: c.int("resamples"), seed: UInt64(c.int("seed")),
+                method: try #require(Bootstrap.IntervalMethod(rawValue: c.string("method"))))
+            let label = c.string("name")
+            #expect(close(result.estimate, c.double("estimate"), rel: 1e-12, abs: 1e-12), "\(label) estimate")
+            #expect(close(result.ciLow, c.double("ci_low"), rel: 1e-9, abs: 1e-12), "\(label) low \(result.ciLow ?? .nan) vs \(c.double("ci_low"))")
+            #expect(close(result.ciHigh, c.double("ci_high"), rel: 1e-9, abs: 1e-12), "\(label) high \(result.ciHigh ?? .nan) vs \(c.double("ci_high"))")
+        }
+    }
+}

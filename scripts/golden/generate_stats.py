@@ -326,11 +326,12 @@ def special():
         cases["normal_quantile"].append({"x": p, "value": float(stats.norm.ppf(p))})
     for z in [-38, -20, -8, -3, -1.96, -0.5, 0, 0.5, 1.96, 3, 8]:
         cases["normal_cdf"].append({"x": z, "value": float(stats.norm.cdf(z))})
-    for t, df in [(0.5, 3), (2.1, 10), (-1.5, 4.5), (10, 2), (3.2, 100.5), (0.0, 7), (25, 30), (1.0, 1)]:
+    for t, df in [(0.5, 3), (2.1, 10), (-1.5, 4.5), (10, 2), (3.2, 100.5), (0.0, 7), (25, 30), (1.0, 1), (-4.2, 12.3), (6.5, 2000)]:
         cases["t_sf"].append({"x": t, "df": df, "value": float(stats.t.sf(t, df))})
-    for x, df in [(0.5, 1), (3.84, 1), (10, 3), (0.1, 5), (50, 10), (200, 150), (1e-4, 2), (30, 1), (7.5, 4)]:
+    for x, df in [(0.5, 1), (3.84, 1), (10, 3), (0.1, 5), (50, 10), (200, 150), (1e-4, 2), (30, 1), (7.5, 4), (1.5, 0.5)]:
         cases["chi2_sf"].append({"x": x, "df": df, "value": float(stats.chi2.sf(x, df))})
-    for n, d in [(5000, 0.01), (5000, 0.02), (6000, 0.03), (20000, 0.005), (200, 0.05), (200, 0.2), (1000, 0.08)]:
+    for n, d in [(5000, 0.01), (5000, 0.02), (6000, 0.03), (20000, 0.005), (200, 0.05), (200, 0.2), (1000, 0.08),
+                 (7000, 0.025), (12000, 0.012), (300, 0.6)]:
         cases["kolmogorov_two_sided_sf"].append({"n": n, "x": d, "value": float(stats.kstwo.sf(d, n))})
     path = os.path.join(OUT, "special.json")
     with open(path, "w") as f:
@@ -338,8 +339,113 @@ def special():
     print("special:", {k: len(v) for k, v in cases.items()})
 
 
+class Xoshiro:
+    """TollgateStats.SeededGenerator: xoshiro256** seeded by SplitMix64, Lemire bounded integers."""
+    M = (1 << 64) - 1
+
+    def __init__(self, seed):
+        x = seed & self.M
+        out = []
+        for _ in range(4):
+            x = (x + 0x9E3779B97F4A7C15) & self.M
+            z = x
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & self.M
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & self.M
+            out.append(z ^ (z >> 31))
+        self.s = out
+
+    @staticmethod
+    def rotl(x, k):
+        return ((x << k) | (x >> (64 - k))) & Xoshiro.M
+
+    def next(self):
+        s = self.s
+        result = (self.rotl((s[1] * 5) & self.M, 7) * 9) & self.M
+        t = (s[1] << 17) & self.M
+        s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t
+        s[3] = self.rotl(s[3], 45)
+        return result
+
+    def index(self, bound):
+        m = self.next() * bound
+        low, high = m & self.M, m >> 64
+        if low < bound:
+            threshold = ((1 << 64) - bound) % bound
+            while low < threshold:
+                m = self.next() * bound
+                low, high = m & self.M, m >> 64
+        return high
+
+
+def bootstrap_reference(baseline, candidate, stat, comparison, conf, resamples, seed, method):
+    """Transcription of Bootstrap.interval with scipy.stats.bootstrap's BCa formulas (_bca_interval)."""
+    from scipy.special import ndtr, ndtri
+    b = np.sort(np.asarray(baseline)); c = np.sort(np.asarray(candidate))
+    f = (lambda a: float(np.mean(a))) if stat == "mean" else (lambda a: float(np.quantile(a, stat)))
+    comb = (lambda cv, bv: cv - bv) if comparison == "difference" else (lambda cv, bv: cv / bv)
+    est = comb(f(c), f(b))
+    g = Xoshiro(seed)
+    reps = []
+    for _ in range(resamples):
+        rb = b[[g.index(len(b)) for _ in range(len(b))]]
+        rc = c[[g.index(len(c)) for _ in range(len(c))]]
+        if stat == "mean":
+            vb = sum(rb.tolist()) / len(b); vc = sum(rc.tolist()) / len(c)
+        else:
+            vb = f(rb); vc = f(rc)
+        v = comb(vc, vb) if (comparison == "difference" or vb != 0) else float("nan")
+        if math.isfinite(v):
+            reps.append(v)
+    reps = np.sort(np.asarray(reps))
+    alpha = (1 - conf) / 2
+    lo_level, hi_level = alpha, 1 - alpha
+    if method == "bca":
+        share = ((reps < est).sum() + (reps <= est).sum()) / (2 * len(reps))
+        z0 = ndtri(share)
+        nums = dens = 0.0
+        for sample, is_c in ((b, False), (c, True)):
+            loo = [f(np.delete(sample, i)) for i in range(len(sample))]
+            # Leave one out of this sample, keep the other sample's full statistic.
+            thetas = np.array([comb(v, f(b)) if is_c else comb(f(c), v) for v in loo])
+            n = len(thetas)
+            u = (n - 1) * (thetas.mean() - thetas)
+            nums += (u ** 3).sum() / n ** 3
+            dens += (u ** 2).sum() / n ** 2
+        a = nums / 6 / dens ** 1.5 if dens > 0 else 0.0
+        zl = ndtri(alpha); zh = -zl
+        lo_level = ndtr(z0 + (z0 + zl) / (1 - a * (z0 + zl)))
+        hi_level = ndtr(z0 + (z0 + zh) / (1 - a * (z0 + zh)))
+    return est, float(np.quantile(reps, lo_level)), float(np.quantile(reps, hi_level))
+
+
+def bootstrap():
+    cases = []
+    r = np.random.default_rng(77)
+    data = [
+        ("lognormal-p95", fl(r.lognormal(5.7, 0.5, 200)), fl(r.lognormal(5.8, 0.5, 180)), 0.95, "difference", "bca"),
+        ("lognormal-p99-ratio", fl(r.lognormal(5.7, 0.5, 300)), fl(r.lognormal(5.7, 0.6, 300)), 0.99, "ratio", "bca"),
+        ("p50-percentile", fl(r.normal(100, 10, 60)), fl(r.normal(104, 10, 70)), 0.5, "difference", "percentile"),
+        ("mean-difference", fl(r.normal(100, 10, 80)), fl(r.normal(98, 12, 90)), "mean", "difference", "bca"),
+        ("mean-ratio-percentile", fl(r.lognormal(3, 1, 50)), fl(r.lognormal(3.2, 1, 50)), "mean", "ratio", "percentile"),
+        ("ties-integers-p95", fl(r.integers(1, 8, 120)), fl(r.integers(1, 9, 110)), 0.95, "difference", "bca"),
+        ("heavy-tails-p95", fl(np.abs(r.standard_cauchy(150)) + 1), fl(np.abs(r.standard_cauchy(150)) + 1.2), 0.95, "difference", "bca"),
+        ("small-n", [210.0, 190.0, 250.0, 300.0, 205.0], [220.0, 260.0, 240.0, 310.0], 0.5, "difference", "bca"),
+        ("identical", [5.0] * 20, [5.0] * 20, 0.95, "difference", "percentile"),
+        ("p99-large", fl(r.lognormal(6, 0.4, 600)), fl(r.lognormal(6.05, 0.4, 600)), 0.99, "difference", "percentile"),
+        ("mean-bca-skewed", fl(r.exponential(50, 100)), fl(r.exponential(55, 100)), "mean", "difference", "bca"),
+    ]
+    for name, b, c, stat, comparison, method in data:
+        for seed in (1, 42):
+            est, lo, hi = bootstrap_reference(b, c, stat, comparison, 0.95, 300, seed, method)
+            cases.append({"name": f"{name}/seed{seed}", "baseline": b, "candidate": c,
+                          "statistic": stat, "comparison": comparison, "method": method, "seed": seed,
+                          "resamples": 300, "confidence": 0.95, "estimate": est, "ci_low": lo, "ci_high": hi,
+                          "tol": EXACT})
+    write("bootstrap", cases)
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     for fn in [mannwhitney, hodges_lehmann, welch, ks, chi2, fisher, proportions, binomial, mcnemar, wilcoxon,
-               drift, multiple_testing, special]:
+               drift, multiple_testing, special, bootstrap]:
         fn()

@@ -53,8 +53,7 @@ public enum TollgateJudge {
         let perArm = min(s.baseline.count, s.candidate.count)
         switch c.kind {
         case .location:
-            let hl = try HodgesLehmann.shift(s.candidate, s.baseline, confidence: settings.confidence)
-            let mw = try MannWhitney.test(s.candidate, s.baseline)
+            let (mw, hl) = try HodgesLehmann.testAndShift(s.candidate, s.baseline, confidence: settings.confidence)
             let mb = Descriptive.median(s.baseline), mc = Descriptive.median(s.candidate)
             return IntervalEstimate(method: hl.method, baselineValue: mb, candidateValue: mc, reference: mb,
                                     estimate: hl.estimate!, low: hl.ciLow!, high: hl.ciHigh!, pValue: mw.pValue, perArm: perArm)

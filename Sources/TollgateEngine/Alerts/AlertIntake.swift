@@ -1,12 +1,15 @@
 import Foundation
+import NIOConcurrencyHelpers
 import TollgateCore
 import TollgateStore
 
 /// Takes alerts in: stores every one (once, however often Alertmanager re-sends it), and for a
 /// firing alert asks every active rollout whose `rollback.on` alert rule matches it to roll back.
 /// The engine driving the run applies the rollback within its poll interval (weight 0 first).
-public struct AlertIntake: Sendable {
+public final class AlertIntake: Sendable {
     public let store: RunStore
+    /// The alert rules of each run's pipeline snapshot, parsed once (snapshots never change).
+    private let rulesByRun = NIOLockedValueBox<[String: [[AlertMatcher]]]>([:])
 
     public init(store: RunStore) {
         self.store = store
@@ -36,10 +39,10 @@ public struct AlertIntake: Sendable {
                     startsAt: alert.startsAt, endsAt: alert.endsAt, receivedAt: now, source: source, raw: raw))
                 var rolledBack: [String] = []
                 if alert.isFiring, let alertID = row.id {
+                    // The runs table carries each run's status (terminal states are written with the
+                    // final journal event), so no journal needs folding here.
                     for run in try tx.runs(statuses: [.running, .paused, .awaitingApproval]) where run.kind == .rollout {
-                        guard let rule = try Self.matchingRule(run: run, labels: alert.labels) else { continue }
-                        let state = RunState.fold(try tx.events(runID: run.id))
-                        guard !state.phase.isTerminal else { continue }
+                        guard let rule = matchingRule(run: run, labels: alert.labels) else { continue }
                         // One rollback request per alert and run, however often the alert is re-sent.
                         guard try tx.recordAlertAction(alertID: alertID, runID: run.id, action: "rollback", at: now) else { continue }
                         var details = alert.labels
@@ -60,11 +63,16 @@ public struct AlertIntake: Sendable {
     }
 
     /// The first `alert` rollback rule of the run's pipeline snapshot that the labels satisfy.
-    static func matchingRule(run: Run, labels: [String: String]) throws -> [AlertMatcher]? {
-        guard let pipeline = try? RolloutEngine.pipeline(of: run) else { return nil }
-        for case .alert(let matchers) in pipeline.rollback.rules where matchers.allSatisfy({ $0.matches(labels) }) {
-            return matchers
+    func matchingRule(run: Run, labels: [String: String]) -> [AlertMatcher]? {
+        let rules = rulesByRun.withLockedValue { cache -> [[AlertMatcher]] in
+            if let known = cache[run.id] { return known }
+            var parsed: [[AlertMatcher]] = []
+            if let pipeline = try? RolloutEngine.pipeline(of: run) {
+                for case .alert(let matchers) in pipeline.rollback.rules { parsed.append(matchers) }
+            }
+            cache[run.id] = parsed
+            return parsed
         }
-        return nil
+        return rules.first { $0.allSatisfy { $0.matches(labels) } }
     }
 }

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import TollgateCore
 import TollgateEngine
+import TollgateTraffic
 
 /// Tollgate's traffic gateway: a streaming reverse proxy for OpenAI-compatible APIs that sends
 /// each request to the baseline or the candidate by the current weight (optionally sticky),
@@ -40,7 +41,7 @@ public final class Gateway: Sendable {
     /// The gateway owns its upstream `HTTPClient` because a proxy needs settings a load client does
     /// not: no redirects followed, no connection retries (a down upstream must fail fast with 502),
     /// many connections per host, and the idle timeout as the read timeout.
-    public init(configuration: GatewayConfiguration, sampleSink: SampleSink? = nil, logger: Logger = Logger(label: "tollgate.gateway")) throws {
+    public init(configuration: GatewayConfiguration, sampleSink: (any SampleSink)? = nil, logger: Logger = Logger(label: "tollgate.gateway")) throws {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger

@@ -48,6 +48,11 @@ final class GatewayMetrics: Sendable {
         state.withLockedValue { $0.inFlight[arm, default: 0] += 1 }
     }
 
+    /// A request that started towards an arm but was refused before it reached it (body too large).
+    func requestAbandoned(_ arm: Arm) {
+        state.withLockedValue { $0.inFlight[arm, default: 0] -= 1 }
+    }
+
     /// Records a finished request (or mirrored copy) from its sample.
     func requestFinished(_ sample: Sample) {
         state.withLockedValue { state in

@@ -6,10 +6,11 @@ import NIOHTTP1
 /// headers, and any header the `Connection` header names, are not forwarded in either direction.
 enum HopByHopHeaders {
     /// Headers that only describe one connection. `host` and `content-length` are also dropped:
-    /// the upstream client sets both for its own connection and body.
+    /// the upstream client sets both for its own connection and body; `expect: 100-continue` was
+    /// already answered on the client's connection.
     static let always: Set<String> = [
         "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-        "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length",
+        "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length", "expect",
     ]
 
     /// The names listed in the `Connection` header values, lowercased.

@@ -63,8 +63,8 @@ struct Proxy: Sendable {
             response = try await client.execute(outbound, deadline: .now() + TimeAmount(configuration.responseTimeout))
         } catch {
             if body.exceededLimit {
-                meter.failedBeforeResponse(.http4xx, status: 413, message: "The request body exceeded the limit.")
-                finish(meter.sample, mirrorJob: nil)
+                // The client's fault, not the arm's: no sample, counted as rejected.
+                metrics.requestAbandoned(arm)
                 return tooLarge()
             }
             let failure = UpstreamFailure(error, arm: arm, upstream: upstream.origin)

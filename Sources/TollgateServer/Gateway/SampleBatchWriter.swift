@@ -1,13 +1,11 @@
 import Logging
 import NIOConcurrencyHelpers
 import TollgateCore
+import TollgateStore
+import TollgateTraffic
 
-/// Where batches of per-request samples go: typically `RunStore.insertSamples` for the run and
-/// stage in progress.
-public typealias SampleSink = @Sendable ([Sample]) async throws -> Void
-
-/// Collects samples from the request path and hands them to a ``SampleSink`` in batches, off
-/// the request path.
+/// Collects samples from the request path and hands them to a `SampleSink` (TollgateTraffic's,
+/// the one replay uses) in batches, off the request path.
 ///
 /// ``submit(_:)`` never waits: it appends under a lock, and when ``capacity`` samples are
 /// already waiting the new one is dropped and counted (a slow database must not slow traffic).
@@ -15,7 +13,7 @@ public typealias SampleSink = @Sendable ([Sample]) async throws -> Void
 public final class SampleBatchWriter: Sendable {
     public let capacity: Int
     public let interval: Duration
-    private let sink: SampleSink
+    private let sink: any SampleSink
     private let pending = NIOLockedValueBox<[Sample]>([])
     private let counters = NIOLockedValueBox<Counters>(Counters())
     private let logger: Logger
@@ -27,7 +25,7 @@ public final class SampleBatchWriter: Sendable {
         public var failedWrites = 0
     }
 
-    public init(capacity: Int = 10_000, interval: Duration = .milliseconds(250), logger: Logger = Logger(label: "tollgate.samples"), sink: @escaping SampleSink) {
+    public init(capacity: Int = 10_000, interval: Duration = .milliseconds(250), logger: Logger = Logger(label: "tollgate.samples"), sink: any SampleSink) {
         self.capacity = capacity
         self.interval = interval
         self.sink = sink
@@ -56,7 +54,7 @@ public final class SampleBatchWriter: Sendable {
         }
         guard !batch.isEmpty else { return }
         do {
-            try await sink(batch)
+            try await sink.write(batch)
             counters.withLockedValue { $0.written += batch.count }
         } catch {
             counters.withLockedValue { $0.failedWrites += batch.count }
@@ -71,5 +69,23 @@ public final class SampleBatchWriter: Sendable {
             await flush()
         }
         await flush()
+    }
+}
+
+/// A `SampleSink` that inserts each batch into a run of the SQLite run store, in one transaction.
+public struct RunStoreSampleSink: SampleSink {
+    public let store: RunStore
+    public let runID: String
+    /// The stage index the samples belong to, or `nil` outside a staged rollout.
+    public let stage: Int?
+
+    public init(store: RunStore, runID: String, stage: Int? = nil) {
+        self.store = store
+        self.runID = runID
+        self.stage = stage
+    }
+
+    public func write(_ batch: [Sample]) async throws {
+        try store.insertSamples(batch, runID: runID, stage: stage)
     }
 }

@@ -40,6 +40,7 @@ public final class TollgateService: Sendable {
     let logger: Logger
     let counters = ServiceCounters()
     let supervisor: RunSupervisor
+    let intake: AlertIntake
 
     public init(configuration: ServiceConfiguration, store: RunStore, logger: Logger = Logger(label: "tollgate.serve")) throws {
         guard !configuration.token.isEmpty else {
@@ -49,6 +50,7 @@ public final class TollgateService: Sendable {
         self.store = store
         self.logger = logger
         supervisor = RunSupervisor(store: store, logger: logger)
+        intake = AlertIntake(store: store)
     }
 
     func buildRouter() -> Router<BasicRequestContext> {
@@ -56,7 +58,7 @@ public final class TollgateService: Sendable {
         router.add(middleware: BodyLimitErrorMiddleware())
         router.add(middleware: BearerTokenMiddleware(token: configuration.token))
         let limit = configuration.maxBodyBytes
-        let store = self.store, counters = self.counters
+        let store = self.store, counters = self.counters, intake = self.intake
 
         router.get("/health") { _, _ in ServiceResponse.json(.ok, ["status": "ok"]) }
         router.get("/ready") { _, _ in
@@ -71,10 +73,10 @@ public final class TollgateService: Sendable {
             ServiceResponse.text(ServiceMetrics.text(store: store, counters: counters), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         router.post("/v1/alerts/alertmanager") { request, _ in
-            try await Self.alerts(request, limit: limit, store: store, counters: counters, source: "alertmanager", parse: AlertPayload.alertmanager)
+            try await Self.alerts(request, limit: limit, intake: intake, counters: counters, source: "alertmanager", parse: AlertPayload.alertmanager)
         }
         router.post("/v1/alerts") { request, _ in
-            try await Self.alerts(request, limit: limit, store: store, counters: counters, source: "generic", parse: AlertPayload.generic)
+            try await Self.alerts(request, limit: limit, intake: intake, counters: counters, source: "generic", parse: AlertPayload.generic)
         }
         router.get("/v1/runs") { _, _ in
             let runs = try store.read { try $0.runs(limit: 200) }.filter { $0.kind == .rollout }
@@ -111,7 +113,7 @@ public final class TollgateService: Sendable {
         }
     }
 
-    static func alerts(_ request: Request, limit: Int, store: RunStore, counters: ServiceCounters, source: String,
+    static func alerts(_ request: Request, limit: Int, intake: AlertIntake, counters: ServiceCounters, source: String,
                        parse: (Data) throws -> [IncomingAlert]) async throws -> Response {
         let body = try await request.body.collect(upTo: limit)
         let data = Data(body.readableBytesView)
@@ -120,7 +122,7 @@ public final class TollgateService: Sendable {
             counters.add(malformedAlerts: 1)
             return ServiceResponse.error(.badRequest, code: "malformed", "\(error)")
         }
-        let results = try AlertIntake(store: store).receive(alerts, raw: String(decoding: data, as: UTF8.self), source: source)
+        let results = try intake.receive(alerts, raw: String(decoding: data, as: UTF8.self), source: source)
         counters.add(received: results.count, duplicates: results.filter { !$0.stored }.count,
                      rollbacks: results.reduce(0) { $0 + $1.rolledBack.count })
         return ServiceResponse.json(.accepted, ["alerts": results])

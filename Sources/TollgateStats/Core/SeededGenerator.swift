@@ -34,9 +34,16 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         Double(next() >> 11) * 0x1.0p-53
     }
 
-    /// A uniform integer in 0..<bound (Lemire's nearly divisionless method, unbiased).
+    /// A uniform integer in 0..<bound by Lemire's nearly divisionless method (unbiased), written out
+    /// here so that scripts/golden/generate_stats.py can reproduce the exact stream.
     public mutating func nextIndex(_ bound: Int) -> Int {
-        Int(truncatingIfNeeded: next(upperBound: UInt64(bound)))
+        let upper = UInt64(bound)
+        var m = next().multipliedFullWidth(by: upper)
+        if m.low < upper {
+            let threshold = (0 &- upper) % upper
+            while m.low < threshold { m = next().multipliedFullWidth(by: upper) }
+        }
+        return Int(truncatingIfNeeded: m.high)
     }
 
     /// A standard normal deviate (Box–Muller).

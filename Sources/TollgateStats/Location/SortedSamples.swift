@@ -5,8 +5,8 @@ struct SortedPair {
     let y: [Double]
 
     init(_ x: [Double], _ y: [Double]) {
-        self.x = x.sorted()
-        self.y = y.sorted()
+        self.x = RadixSort.sorted(x)
+        self.y = RadixSort.sorted(y)
     }
 
     init(sortedX: [Double], sortedY: [Double]) {

@@ -33,6 +33,13 @@ public struct ModelEndpoint: Sendable, Equatable {
         self.apiKey = apiKey
     }
 
+    /// The endpoint of a pipeline's model version: its URL, `model` id (the version's, else
+    /// `modelName`), headers, and the API key read from its `api_key_env`.
+    public init(version: ModelVersion, api: ModelAPI, modelName: String? = nil) throws(TrafficError) {
+        self.init(url: version.endpoint, api: api, model: version.modelID ?? modelName, headers: version.headers,
+                  apiKey: try version.apiKeyEnv.map { name throws(TrafficError) in try Self.apiKey(fromEnvironment: name) })
+    }
+
     /// The URL requests are posted to: `url` itself when it already ends in the API path,
     /// `url` + `/v1` + path when it has no path, else `url` + path.
     public var requestURL: String {

@@ -18,7 +18,7 @@ struct GatewayHarness: Sendable {
     static func with<T: Sendable>(
         baselineDelay: Duration = .zero,
         candidateDelay: Duration = .zero,
-        sampleSink: SampleSink? = nil,
+        sampleSink: (any SampleSink)? = nil,
         configure: (inout GatewayConfiguration) -> Void = { _ in },
         _ body: (GatewayHarness) async throws -> T
     ) async throws -> T {
@@ -69,14 +69,8 @@ struct GatewayHarness: Sendable {
     }
 }
 
-/// Collects what the gateway writes to its sample sink.
-actor SampleCollector {
-    private(set) var samples: [TollgateCore.Sample] = []
-    func add(_ batch: [TollgateCore.Sample]) { samples += batch }
-    nonisolated var sink: SampleSink { { batch in await self.add(batch) } }
-}
-
 import TollgateCore
+import TollgateTraffic
 
 /// Waits until `condition` holds, checking every 20 ms, for at most `timeout`.
 func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
