@@ -80,35 +80,10 @@ struct JSONText: Encodable {
     init(_ text: String) { self.text = text }
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        if let data = text.data(using: .utf8), let value = try? JSONDecoder().decode(AnyJSON.self, from: data) {
+        if let value = JSONValue.parse(Data(text.utf8)) {
             try container.encode(value)
         } else {
             try container.encode(text)
-        }
-    }
-}
-
-/// Any JSON value, decoded and re-encoded unchanged.
-enum AnyJSON: Codable {
-    case null, bool(Bool), number(Double), string(String), array([AnyJSON]), object([String: AnyJSON])
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? c.decode(Double.self) { self = .number(n) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([AnyJSON].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: AnyJSON].self)) }
-    }
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .null: try c.encodeNil()
-        case .bool(let b): try c.encode(b)
-        case .number(let n): try c.encode(n)
-        case .string(let s): try c.encode(s)
-        case .array(let a): try c.encode(a)
-        case .object(let o): try c.encode(o)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 import Testing
 @testable import TollgateTraffic
 

@@ -97,7 +97,7 @@ public struct TrafficPlan: Sendable, Equatable, Codable {
     /// the router so the canary split is real; `live` waits for user traffic via the gateway.
     public var via: TrafficVia
     /// Applied to every request (temperature, seed, max_tokens).
-    public var overrides: [String: ConfigValue]
+    public var overrides: [String: JSONValue]
     public var warmupRequests: Int
 }
 

@@ -13,7 +13,7 @@ public struct EvalSuite: Sendable, Equatable, Codable {
     public var maxDrop: Tolerance
     public var repeats: Int
     /// Merged into every request (temperature, max_tokens, seed…).
-    public var requestDefaults: [String: ConfigValue]
+    public var requestDefaults: [String: JSONValue]
 }
 
 /// The scorers an eval suite can use.
@@ -45,7 +45,7 @@ public struct ScorerConfig: Sendable, Equatable, Codable {
     public var kind: ScorerKind
     public var name: String
     public var weight: Double
-    public var options: [String: ConfigValue]
+    public var options: [String: JSONValue]
 }
 
 /// A drift suite (`kind: driftsuite`): the live version measured now against a reference,

@@ -121,12 +121,12 @@ enum PipelineLoader {
         let rate = m.double("rate", min: 0.001)
         let timeout = m.duration("timeout") ?? .seconds(60)
         let via = m.oneOf("via", TrafficVia.allCases.map(\.rawValue)).flatMap(TrafficVia.init(rawValue:)) ?? .replay
-        var overrides: [String: ConfigValue] = [:]
+        var overrides: [String: JSONValue] = [:]
         if let o = m.mapping("overrides") {
-            if let t = o.double("temperature", min: 0, max: 2) { overrides["temperature"] = .double(t) }
-            if let s = o.int("seed") { overrides["seed"] = .int(s) }
-            if let mt = o.int("max_tokens", in: 1...10_000_000) { overrides["max_tokens"] = .int(mt) }
-            if let tp = o.double("top_p", min: 0, max: 1) { overrides["top_p"] = .double(tp) }
+            if let t = o.double("temperature", min: 0, max: 2) { overrides["temperature"] = .number(t) }
+            if let s = o.int("seed") { overrides["seed"] = .integer(s) }
+            if let mt = o.int("max_tokens", in: 1...10_000_000) { overrides["max_tokens"] = .integer(mt) }
+            if let tp = o.double("top_p", min: 0, max: 1) { overrides["top_p"] = .number(tp) }
             o.finish(what: "'traffic.overrides'")
         }
         let warmup = m.int("warmup_requests", in: 0...1_000_000) ?? 0

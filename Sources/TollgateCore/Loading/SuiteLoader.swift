@@ -21,10 +21,10 @@ enum SuiteLoader {
         let threshold = root.double("pass_threshold", min: 0, max: 1) ?? 1.0
         let maxDrop = root.tolerance("max_drop") ?? .percentagePoints(2)
         let repeats = root.int("repeat", in: 1...100) ?? 1
-        var defaults: [String: ConfigValue] = [:]
+        var defaults: [String: JSONValue] = [:]
         if let d = root.mapping("defaults") {
             for key in ["temperature", "max_tokens", "seed", "top_p"] {
-                if let v = d.value(key) { defaults[key] = configValue(v) }
+                if let v = d.value(key) { defaults[key] = jsonValue(v) }
             }
             d.finish(what: "'defaults'")
         }
@@ -43,7 +43,7 @@ enum SuiteLoader {
             for key in m.keys { _ = m.value(key) }  // the type is wrong: its options cannot be judged
             return nil
         }
-        var options: [String: ConfigValue] = [:]
+        var options: [String: JSONValue] = [:]
         for key in kind.optionKeys {
             guard let v = m.value(key) else { continue }
             switch key {
@@ -61,9 +61,9 @@ enum SuiteLoader {
             case "expect" where kind == .refusal: if let s = v.oneOf(["refuse", "answer"]) { options[key] = .string(s) }
             case "metric": if let s = v.oneOf(["ttft_ms", "e2e_ms"]) { options[key] = .string(s) }
             case "min", "max", "max_ms", "max_usd", "tolerance", "min_score", "per_1k_input_usd", "per_1k_output_usd", "scale":
-                if let d = v.double(min: 0) { options[key] = .double(d) }
+                if let d = v.double(min: 0) { options[key] = .number(d) }
             case "ignore_case", "trim", "must_match", "relative": if let b = v.bool() { options[key] = .bool(b) }
-            default: options[key] = configValue(v)
+            default: options[key] = jsonValue(v)
             }
         }
         m.finish(what: "a \(kind.rawValue) scorer ('\(item.path)')")
@@ -195,24 +195,24 @@ enum SuiteLoader {
         return window
     }
 
-    static func configValue(_ value: YAMLValue) -> ConfigValue {
+    static func jsonValue(_ value: YAMLValue) -> JSONValue {
         switch value.node {
         case .scalar(let s):
             if value.isNull { return .null }
             if s.style == .plain {
-                if let i = Int(s.string) { return .int(i) }
-                if let d = Double(s.string), d.isFinite, s.string.rangeOfCharacter(from: .letters) == nil { return .double(d) }
+                if let i = Int(s.string) { return .integer(i) }
+                if let d = Double(s.string), d.isFinite, s.string.rangeOfCharacter(from: .letters) == nil { return .number(d) }
                 if ["true", "True", "TRUE"].contains(s.string) { return .bool(true) }
                 if ["false", "False", "FALSE"].contains(s.string) { return .bool(false) }
             }
             return .string(s.string)
         case .sequence:
-            return .array((value.sequence() ?? []).map(configValue))
+            return .array((value.sequence() ?? []).map(jsonValue))
         case .mapping(let m):
-            var object: [String: ConfigValue] = [:]
+            var object: [String: JSONValue] = [:]
             for (k, v) in m {
                 guard let key = k.string else { continue }
-                object[key] = configValue(YAMLValue(node: v, path: "\(value.path).\(key)", context: value.context))
+                object[key] = jsonValue(YAMLValue(node: v, path: "\(value.path).\(key)", context: value.context))
             }
             return .object(object)
         case .alias:

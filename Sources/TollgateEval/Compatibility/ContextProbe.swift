@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 import TollgateTraffic
 
 /// Probes whether a model accepts inputs up to `max_input_tokens`: two short filler inputs (32 and

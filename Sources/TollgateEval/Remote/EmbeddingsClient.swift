@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import TollgateCore
 import TollgateTraffic
 
 /// Embeds texts through an OpenAI-compatible `/v1/embeddings` endpoint (the simulator's, or a real

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import TollgateCore
 import NIOCore
 import NIOHTTP1
 import TollgateTraffic

@@ -85,7 +85,7 @@ public struct EvalRunner: Sendable {
         for rep in 0..<repeats {
             for c in cases { jobs.append((c, .baseline, rep)); jobs.append((c, .candidate, rep)) }
         }
-        let defaults = suite.requestDefaults.mapValues(ScorerFactory.json)
+        let defaults = suite.requestDefaults
         let api = suite.api
         let answers: [CaseAnswer]
         do {

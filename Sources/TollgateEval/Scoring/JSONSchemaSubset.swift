@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 import TollgateTraffic
 
 /// A validator for the subset of JSON Schema (draft 2020-12 vocabulary) that eval suites use:

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 import TollgateTraffic
 
 /// Reads a JSON answer: the whole answer, trimmed, or the inside of one fenced code block

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 import TollgateTraffic
 
 /// Reads a judge model's verdict out of free text. Judges are told to end with `Score: N` (or

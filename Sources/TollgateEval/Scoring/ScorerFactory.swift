@@ -37,7 +37,7 @@ public struct ScorerFactory: Sendable {
         case .jsonSchema:
             guard let schema = o["schema"] else { throw .badScorer(name: name, reason: "a json_schema scorer needs 'schema'.") }
             do throws(EvalError) {
-                return JSONSchemaScorer(name: name, weight: weight, schema: try JSONSchemaSubset(Self.json(schema)))
+                return JSONSchemaScorer(name: name, weight: weight, schema: try JSONSchemaSubset(schema))
             } catch {
                 throw .badScorer(name: name, reason: error.description)
             }
@@ -74,14 +74,14 @@ public struct ScorerFactory: Sendable {
         }
     }
 
-    private func endpoint(_ o: [String: ConfigValue], scorer: String) throws(EvalError) -> String {
+    private func endpoint(_ o: [String: JSONValue], scorer: String) throws(EvalError) -> String {
         guard let url = o["endpoint"]?.stringValue ?? defaultEndpoint else {
             throw .badScorer(name: scorer, reason: "set 'endpoint' (an OpenAI-compatible base URL).")
         }
         return url
     }
 
-    private func apiKey(_ o: [String: ConfigValue], scorer: String) throws(EvalError) -> String? {
+    private func apiKey(_ o: [String: JSONValue], scorer: String) throws(EvalError) -> String? {
         guard let variable = o["api_key_env"]?.stringValue else { return nil }
         guard let key = environment[variable], !key.isEmpty else {
             throw .badScorer(name: scorer, reason: "the environment variable \(variable) named by 'api_key_env' is not set.")
@@ -89,21 +89,8 @@ public struct ScorerFactory: Sendable {
         return key
     }
 
-    /// A config value as JSON.
-    static func json(_ value: ConfigValue) -> JSONValue {
-        switch value {
-        case .null: return .null
-        case .bool(let b): return .bool(b)
-        case .int(let i): return .integer(i)
-        case .double(let d): return .number(d)
-        case .string(let s): return .string(s)
-        case .array(let a): return .array(a.map(json))
-        case .object(let o): return .object(o.mapValues(json))
-        }
-    }
-
-    static func text(_ value: ConfigValue) -> String {
+    static func text(_ value: JSONValue) -> String {
         if let s = value.stringValue { return s }
-        return json(value).jsonText
+        return value.jsonText
     }
 }

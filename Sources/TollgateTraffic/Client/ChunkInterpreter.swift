@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 
 /// What one OpenAI response object (a streamed chunk or a whole body) says.
 struct ChunkReading {

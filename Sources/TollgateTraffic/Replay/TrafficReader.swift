@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 
 /// One request read from a recorded traffic file.
 public struct TrafficRequest: Sendable, Equatable {

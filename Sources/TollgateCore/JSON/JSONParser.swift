@@ -3,13 +3,13 @@ import Foundation
 /// A small, strict RFC 8259 JSON parser into ``JSONValue``. It exists because decoding an
 /// untyped value with `JSONDecoder` tries each type in turn and builds a `DecodingError` for every
 /// miss, which made reading a traffic file cost about a millisecond per line.
-struct JSONParser {
+public struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var i = 0
     private var depth = 0
 
     /// Parses one JSON value filling all of `data` (whitespace around it allowed).
-    static func parse(_ data: some ContiguousBytes) -> JSONValue? {
+    public static func parse(_ data: some ContiguousBytes) -> JSONValue? {
         data.withUnsafeBytes { raw in
             var parser = JSONParser(bytes: raw.bindMemory(to: UInt8.self))
             guard let value = parser.value() else { return nil }
