@@ -39,6 +39,19 @@ let package = Package(
             name: "TollgateStats",
             swiftSettings: strictSettings
         ),
+        // The judges (Tollgate's, sequential, Kayenta-compatible) and verdict types, built on TollgateStats.
+        .target(
+            name: "TollgateAnalysis",
+            dependencies: ["TollgateStats", "TollgateCore"],
+            swiftSettings: strictSettings
+        ),
+        // Benchmarks of the statistics and judges (benchmarks/stats/run.sh builds it in release).
+        .executableTarget(
+            name: "tollgate-bench-stats",
+            dependencies: ["TollgateStats", "TollgateAnalysis", "TollgateCore"],
+            path: "benchmarks/stats/Sources/tollgate-bench-stats",
+            swiftSettings: strictSettings
+        ),
         // SQLite run history: migrations, journal, samples, verdicts, alerts.
         .target(
             name: "TollgateStore",
@@ -77,9 +90,10 @@ let package = Package(
         .target(
             name: "TollgateEngine",
             dependencies: [
-                "TollgateCore", "TollgateStats", "TollgateStore", "TollgateTraffic",
+                "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -90,7 +104,7 @@ let package = Package(
         .target(
             name: "TollgateServer",
             dependencies: [
-                "TollgateCore", "TollgateEngine", "TollgateStore", "TollgateTraffic",
+                "TollgateCore", "TollgateEngine", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -101,12 +115,23 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Eval suites (scorers, paired quality comparison, compatibility checks) and drift suites.
+        .target(
+            name: "TollgateEval",
+            dependencies: [
+                "TollgateCore", "TollgateStats", "TollgateTraffic", "TollgateStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The command-line tool: argument parsing and output formatting only.
         .executableTarget(
             name: "tollgate",
             dependencies: [
-                "TollgateCore", "TollgateStats", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
-                "TollgateEngine", "TollgateServer",
+                "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
+                "TollgateEngine", "TollgateServer", "TollgateEval",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -132,6 +157,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "TollgateCLITests",
+            dependencies: ["TollgateCore", "TollgateStore", "TollgateTestSupport", "tollgate",
+                           .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "TollgateCoreTests",
             dependencies: ["TollgateCore"],
             resources: [.copy("Fixtures")],
@@ -140,6 +171,12 @@ let package = Package(
         .testTarget(
             name: "TollgateStatsTests",
             dependencies: ["TollgateStats"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateAnalysisTests",
+            dependencies: ["TollgateAnalysis", "TollgateStats", "TollgateCore"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
@@ -165,7 +202,8 @@ let package = Package(
         .testTarget(
             name: "TollgateEngineTests",
             dependencies: [
-                "TollgateEngine", "TollgateCore", "TollgateSimulator", "TollgateTestSupport",
+                "TollgateEngine", "TollgateCore", "TollgateStore", "TollgateSimulator", "TollgateTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -176,7 +214,7 @@ let package = Package(
         .testTarget(
             name: "TollgateServerTests",
             dependencies: [
-                "TollgateServer", "TollgateEngine", "TollgateCore", "TollgateTraffic", "TollgateSimulator",
+                "TollgateServer", "TollgateEngine", "TollgateCore", "TollgateTraffic", "TollgateSimulator", "TollgateStore", "TollgateTestSupport", "tollgate",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -184,6 +222,16 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateEvalTests",
+            dependencies: [
+                "TollgateEval", "TollgateSimulator", "TollgateTraffic", "TollgateStore", "TollgateStats", "TollgateCore",
+                "TollgateTestSupport", "tollgate",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSettings
         ),

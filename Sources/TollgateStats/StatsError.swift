@@ -6,6 +6,10 @@ public enum StatsError: Error, Equatable, Sendable, CustomStringConvertible {
     case notEnoughData(name: String, needed: Int, got: Int)
     /// A parameter is outside its domain (a confidence level of 1.5, a negative count).
     case invalidParameter(String)
+    /// Paired samples must have the same length.
+    case lengthMismatch(first: Int, second: Int)
+    /// The data carry no information for this method (every value identical, zero variance).
+    case degenerate(String)
 
     public var description: String {
         switch self {
@@ -14,6 +18,10 @@ public enum StatsError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notEnoughData(let name, let needed, let got):
             return "\(name) needs at least \(needed) values, got \(got)."
         case .invalidParameter(let message):
+            return message
+        case .lengthMismatch(let first, let second):
+            return "Paired samples must have the same length, got \(first) and \(second) values; pair each baseline value with its candidate value."
+        case .degenerate(let message):
             return message
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import TollgateCore
+import TollgateStore
 import TollgateTraffic
 
 /// Options shared by `replay` and `shadow`: the traffic file, load shape, bounds, overrides,
@@ -49,6 +50,9 @@ struct TrafficOptions: ParsableArguments {
     @Option(name: .customLong("max-tokens"), help: "Override `max_tokens` in every request.")
     var maxTokens: Int?
 
+    @Option(name: .customLong("top-p"), help: "Override `top_p` in every request.")
+    var topP: Double?
+
     @Flag(inversion: .prefixedNo, help: "Force streaming on or off (default: as each request says).")
     var stream: Bool?
 
@@ -81,6 +85,8 @@ struct TrafficOptions: ParsableArguments {
 
     @Option(name: .customLong("samples"), help: "Also write every measured sample as JSON Lines to this file.")
     var samplesFile: String?
+
+    @OptionGroup var database: DatabaseOptions
 
     @Flag(help: "Print the report as JSON.")
     var json = false
@@ -133,7 +139,7 @@ struct TrafficOptions: ParsableArguments {
         let configuration = ReplayConfiguration(
             shape: shape, maxInFlight: maxInFlight, requestLimit: requests,
             duration: try duration.map { try self.duration($0, "--duration") }, warmupRequests: warmup,
-            overrides: RequestOverrides(temperature: temperature, seed: overrideSeed, maxTokens: maxTokens, stream: stream),
+            overrides: RequestOverrides(temperature: temperature, seed: overrideSeed, maxTokens: maxTokens, topP: topP, stream: stream),
             seed: seed, gracePeriod: try self.duration(grace, "--grace"), repeatTraffic: loop,
             goodput: try goodput.map { try GoodputThresholds.parse($0) } ?? GoodputThresholds())
         try configuration.validate()
@@ -148,14 +154,30 @@ struct TrafficOptions: ParsableArguments {
 
     func retryPolicy() -> RetryPolicy { RetryPolicy(maxAttempts: retries + 1) }
 
+    /// Samples go to the run history only when a database is named (`--db` or `TOLLGATE_DB`),
+    /// so a quick measurement does not leave a database in the working folder.
+    var storeRequested: Bool {
+        database.db != nil || !(ProcessInfo.processInfo.environment["TOLLGATE_DB"] ?? "").isEmpty
+    }
+
     /// Runs the replay with Ctrl-C handling and a progress bar, prints the report, and exits
-    /// non-zero when interrupted.
-    func run(targets: (HTTPClient) throws -> [ReplayTarget], configuration: ReplayConfiguration) async throws {
+    /// non-zero when interrupted. With a database, the run and its samples are recorded there.
+    func run(targets: (HTTPClient) throws -> [ReplayTarget], configuration: ReplayConfiguration,
+             run newRun: NewRun) async throws {
+        var sinks: [any SampleSink] = []
+        var recorded: (store: RunStore, run: Run)?
+        if storeRequested {
+            let store = try database.open()
+            let run = try store.createRun(newRun)
+            recorded = (store, run)
+            sinks.append(StoreSampleSink(store: store, runID: run.id))
+        }
+        if let samplesFile { sinks.append(try JSONLinesSampleSink(path: samplesFile)) }
         let http = ModelClient.makeHTTPClient(concurrency: connectionLimit(configuration),
                                               connectTimeout: try duration(connectTimeout, "--connect-timeout"))
         let report: ReplayReport
         do {
-            let sink: (any SampleSink)? = try samplesFile.map { try JSONLinesSampleSink(path: $0) }
+            let sink: (any SampleSink)? = sinks.isEmpty ? nil : CombinedSampleSink(sinks)
             let stop = StopSignal()
             let interrupt = InterruptHandler(stop: stop)
             defer { interrupt.cancel() }
@@ -169,9 +191,21 @@ struct TrafficOptions: ParsableArguments {
             bar?.finish()
         } catch {
             try? await http.shutdown()
+            if let recorded {
+                _ = try? recorded.store.write { try $0.setStatus(runID: recorded.run.id, status: .failed, outcome: "\(error)") }
+            }
             throw error
         }
         try await http.shutdown()
+        if let recorded {
+            let status: RunStatus = report.interrupted ? .aborted : .completed
+            try recorded.store.write { tx in
+                _ = try tx.appendEvent(runID: recorded.run.id, kind: "replay.report", payload: report)
+                try tx.setStatus(runID: recorded.run.id, status: status,
+                                 outcome: report.interrupted ? "interrupted" : "\(report.dispatched) request(s) replayed")
+            }
+            FileHandle.standardError.write(Data("Recorded as run \(recorded.run.id) in \(recorded.store.path).\n".utf8))
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -181,7 +215,7 @@ struct TrafficOptions: ParsableArguments {
         }
         if report.interrupted {
             FileHandle.standardError.write(Data("Interrupted: stopped sending; \(report.abandoned) in-flight request(s) abandoned after the grace period.\n".utf8))
-            throw ExitCode(130)
+            throw TollgateExit.interrupted
         }
     }
 }
@@ -221,7 +255,19 @@ struct ReplayCommand: AsyncParsableCommand {
         let retry = options.retryPolicy()
         try await options.run(targets: { http in
             [ReplayTarget(arm: .baseline, client: ModelClient(httpClient: http, endpoint: endpoint, timeouts: timeouts, retry: retry))]
-        }, configuration: configuration)
+        }, configuration: configuration,
+        run: NewRun(kind: .replay, name: URL(fileURLWithPath: options.traffic).lastPathComponent, target: self.endpoint,
+                    baselineVersion: model))
+    }
+}
+
+/// Writes replay samples into the run history, one transaction per batch.
+struct StoreSampleSink: SampleSink {
+    let store: RunStore
+    let runID: String
+
+    func write(_ batch: [Sample]) async throws {
+        try store.insertSamples(batch, runID: runID, stage: nil)
     }
 }
 

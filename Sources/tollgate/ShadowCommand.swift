@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TollgateCore
+import TollgateStore
 import TollgateTraffic
 
 /// `tollgate shadow`: sends every recorded request to both the baseline and the candidate, in a
@@ -53,6 +54,8 @@ struct ShadowCommand: AsyncParsableCommand {
             endpoints.map { arm, endpoint in
                 ReplayTarget(arm: arm, client: ModelClient(httpClient: http, endpoint: endpoint, timeouts: timeouts, retry: retry))
             }
-        }, configuration: configuration)
+        }, configuration: configuration,
+        run: NewRun(kind: .shadow, name: URL(fileURLWithPath: options.traffic).lastPathComponent, target: candidate,
+                    baselineVersion: baselineModel, candidateVersion: candidateModel))
     }
 }

@@ -10,6 +10,10 @@ struct Tollgate: AsyncParsableCommand {
         abstract: "Release new versions of GenAI models safely: shadow, canary, full, with statistical judgement and rollback.",
         version: "0.1.0",
         subcommands: [
+            DemoCommand.self,
+            RolloutCommand.self,
+            ServeCommand.self,
+            AlertRollbackCommand.self,
             Validate.self,
             ChecklistCommand.self,
             History.self,
@@ -19,6 +23,10 @@ struct Tollgate: AsyncParsableCommand {
             ReplayCommand.self,
             ShadowCommand.self,
             SimCommand.self,
+            EvalCommand.self,
+            DriftCommand.self,
+            StatsCommand.self,
+            JudgeCommand.self,
         ]
     )
 }

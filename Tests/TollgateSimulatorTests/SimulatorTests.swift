@@ -22,7 +22,8 @@ struct SimulatorTests {
         await sim.stop()
     }
 
-    func call(_ http: HTTPClient, _ url: String, json: String? = nil, headers: [String: String] = [:]) async throws -> (Int, String, [String: String]) {
+    func call(_ http: HTTPClient, _ url: String, json: String? = nil, headers: [String: String] = [:],
+              timeout: TimeAmount = .seconds(30)) async throws -> (Int, String, [String: String]) {
         var request = HTTPClientRequest(url: url)
         if let json {
             request.method = .POST
@@ -30,7 +31,7 @@ struct SimulatorTests {
             request.body = .bytes(ByteBuffer(string: json))
         }
         for (k, v) in headers { request.headers.add(name: k, value: v) }
-        let response = try await http.execute(request, timeout: .seconds(10))
+        let response = try await http.execute(request, timeout: timeout)
         let body = try await response.body.collect(upTo: 1 << 22)
         var h: [String: String] = [:]
         for header in response.headers { h[header.name.lowercased()] = header.value }
@@ -197,7 +198,8 @@ struct SimulatorTests {
         let ok = await withTaskGroup(of: Bool.self) { group in
             for i in 0..<300 {
                 group.addTask {
-                    let result = try? await call(http, url, json: Self.chat("p\(i)", stream: true))
+                    // Generous deadline: CI runs every suite at once on two cores.
+                    let result = try? await call(http, url, json: Self.chat("p\(i)", stream: true), timeout: .seconds(120))
                     return result?.1.hasSuffix("data: [DONE]\n\n") == true
                 }
             }

@@ -7,10 +7,11 @@ import TollgateSimulator
 
 @Suite("Model client against a misbehaving simulator")
 struct ClientErrorClassTests {
-    /// Short enough to keep the tests quick, long enough for a loaded CI machine; the simulator's
-    /// injected stalls (8 s in `SimulatorProfile.fast`) are far longer.
-    static let quickTimeouts = ClientTimeouts(connect: .seconds(5), firstToken: .milliseconds(1500),
-                                              idle: .milliseconds(1000), total: .seconds(20))
+    /// Short enough to keep the tests quick, long enough for a CI machine running every suite at
+    /// once on two cores; the simulator's injected stalls (30 s in `SimulatorProfile.fast`) are
+    /// far longer, and stopping the simulator ends them.
+    static let quickTimeouts = ClientTimeouts(connect: .seconds(5), firstToken: .seconds(3),
+                                              idle: .seconds(3), total: .seconds(25))
 
     static func send(_ sim: Simulator, _ http: HTTPClient, fault: String? = nil, body: JSONValue = chatBody("hello there"),
                      timeouts: ClientTimeouts = quickTimeouts, retry: RetryPolicy = .none,

@@ -31,7 +31,7 @@ extension SimulatorProfile {
             prefill: Prefill(medianMs: 20, spread: 0, perInputTokenMs: 0),
             decode: Latency(medianMs: 2, spread: 0),
             outputTokens: OutputLength(median: 12, spread: 0, min: 12, max: 12),
-            faults: Faults(retryAfterSeconds: 1, stallMs: 8_000)
+            faults: Faults(retryAfterSeconds: 1, stallMs: 30_000)
         )
     }
 }

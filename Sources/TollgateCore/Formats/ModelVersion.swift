@@ -1,8 +1,11 @@
 /// Which wire protocol a model speaks.
 public enum ModelAPI: String, Sendable, Codable, CaseIterable {
-    case openAIChat = "openai-chat"
-    case openAICompletions = "openai-completions"
-    case openAIEmbeddings = "openai-embeddings"
+    /// `POST /v1/chat/completions`.
+    case chat = "openai-chat"
+    /// `POST /v1/completions`.
+    case completions = "openai-completions"
+    /// `POST /v1/embeddings`.
+    case embeddings = "openai-embeddings"
 }
 
 /// One deployed version of a model: identity (checklist section 1) and how to reach it.

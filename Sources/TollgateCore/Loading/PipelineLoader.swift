@@ -43,7 +43,7 @@ enum PipelineLoader {
     static func readModel(_ m: MappingReader?, context: LoadContext) -> ModelSection? {
         guard let m else { return nil }
         let name = m.required("name", in: "'model'")?.nonEmptyString()
-        let api = m.oneOf("api", ModelAPI.allCases.map(\.rawValue)).flatMap(ModelAPI.init(rawValue:)) ?? .openAIChat
+        let api = m.oneOf("api", ModelAPI.allCases.map(\.rawValue)).flatMap(ModelAPI.init(rawValue:)) ?? .chat
         let modalities = m.stringList("modalities") ?? ["text"]
         let maxInput = m.int("max_input_tokens", in: 1...100_000_000)
         let maxOutput = m.int("max_output_tokens", in: 1...100_000_000)

@@ -7,7 +7,7 @@ enum SuiteLoader {
         _ = root.value("version"); _ = root.value("kind")
         let name = root.required("name", in: "the eval suite")?.nonEmptyString()
         let description = root.string("description")
-        let api = root.oneOf("api", ModelAPI.allCases.map(\.rawValue)).flatMap(ModelAPI.init(rawValue:)) ?? .openAIChat
+        let api = root.oneOf("api", ModelAPI.allCases.map(\.rawValue)).flatMap(ModelAPI.init(rawValue:)) ?? .chat
         let cases = CommonChecks.existingFile(root.required("cases", in: "the eval suite"))
         var scorers: [ScorerConfig] = []
         if let items = root.required("scorers", in: "the eval suite")?.sequence() {
@@ -87,7 +87,7 @@ enum SuiteLoader {
         _ = root.value("version"); _ = root.value("kind")
         let name = root.required("name", in: "the drift suite")?.nonEmptyString()
         let description = root.string("description")
-        let api = root.oneOf("api", ModelAPI.allCases.map(\.rawValue)).flatMap(ModelAPI.init(rawValue:)) ?? .openAIChat
+        let api = root.oneOf("api", ModelAPI.allCases.map(\.rawValue)).flatMap(ModelAPI.init(rawValue:)) ?? .chat
         var target: ModelVersion?
         if let t = root.required("target", in: "the drift suite")?.mapping() {
             CommonChecks.rejectInlineSecrets(t, what: "'target'")

@@ -76,9 +76,12 @@ public struct StoredAlert: Codable, Sendable, Equatable {
     public var source: String
     /// The request body it arrived in.
     public var raw: String
+    /// `fingerprint|status|startsAt`: the same alert sent again has the same key and is stored once.
+    public var dedupeKey: String
 
     public init(id: Int64? = nil, fingerprint: String, status: String, labels: String, annotations: String,
                 startsAt: Date?, endsAt: Date?, receivedAt: Date, source: String, raw: String) {
+        self.dedupeKey = "\(fingerprint)|\(status)|\(startsAt.map { String($0.timeIntervalSince1970) } ?? "-")"
         self.id = id
         self.fingerprint = fingerprint
         self.status = status

@@ -36,7 +36,7 @@ public final class RunStore: Sendable {
         }
         let migrator = Migrations.migrator
         if FileManager.default.fileExists(atPath: path) {
-            try Self.refuseNewerSchema(path: path, migrator: migrator)
+            try Self.refuseNewerSchema(path: path, migrator: migrator, busyTimeout: busyTimeout)
         }
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout)
@@ -54,9 +54,10 @@ public final class RunStore: Sendable {
 
     /// Reads the schema version without writing anything (not even the WAL switch),
     /// so that a file from a newer Tollgate is left exactly as it was.
-    private static func refuseNewerSchema(path: String, migrator: DatabaseMigrator) throws {
+    private static func refuseNewerSchema(path: String, migrator: DatabaseMigrator, busyTimeout: TimeInterval) throws {
         var config = Configuration()
         config.readonly = true
+        config.busyMode = .timeout(busyTimeout)
         do {
             let queue = try DatabaseQueue(path: path, configuration: config)
             let applied: [String] = try queue.read { db in

@@ -155,6 +155,51 @@ public struct StoreTransaction {
         return alert
     }
 
+    /// Stores an alert unless the same one (same dedupe key) is already stored; returns the
+    /// stored row and whether it is new.
+    public func insertAlertOnce(_ alert: StoredAlert) throws -> (alert: StoredAlert, isNew: Bool) {
+        if let existing = try StoredAlert.filter(Column("dedupe_key") == alert.dedupeKey).fetchOne(db) {
+            return (existing, false)
+        }
+        return (try insertAlert(alert), true)
+    }
+
+    /// Records that an alert acted on a run; false when it already had (idempotent re-sends).
+    public func recordAlertAction(alertID: Int64, runID: String, action: String, at date: Date = Date()) throws -> Bool {
+        try db.execute(sql: "INSERT OR IGNORE INTO alert_actions (alert_id, run_id, at, action) VALUES (?, ?, ?, ?)",
+                       arguments: [alertID, runID, date, action])
+        return db.changesCount == 1
+    }
+
+    /// Counts of alerts by status, and of alerts that acted on a run.
+    public func alertCounts() throws -> (byStatus: [String: Int], actedOn: Int) {
+        var byStatus: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) FROM alerts GROUP BY status") { byStatus[row[0]] = row[1] }
+        let acted = try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT alert_id) FROM alert_actions") ?? 0
+        return (byStatus, acted)
+    }
+
+    /// Counts of decisions by action, over all runs.
+    public func decisionCounts() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT action, COUNT(*) FROM decisions GROUP BY action") { counts[row[0]] = row[1] }
+        return counts
+    }
+
+    /// Drift results by verdict.
+    public func driftCounts() throws -> (clean: Int, drifted: Int) {
+        let drifted = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM drift_results WHERE drifted") ?? 0
+        let all = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM drift_results") ?? 0
+        return (all - drifted, drifted)
+    }
+
+    /// Counts of runs by status.
+    public func runCounts() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) FROM runs GROUP BY status") { counts[row[0]] = row[1] }
+        return counts
+    }
+
     /// Alerts received, newest first.
     public func alerts(limit: Int? = nil) throws -> [StoredAlert] {
         var request = StoredAlert.order(Column("id").desc)

@@ -142,6 +142,20 @@ enum Migrations {
                 t.column("expires_at", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v2-alert-dedupe") { db in
+            // Alertmanager re-sends groups: one row per (fingerprint, status, start), whatever the repeats.
+            try db.alter(table: "alerts") { t in t.add(column: "dedupe_key", .text) }
+            try db.execute(sql: "UPDATE alerts SET dedupe_key = 'legacy-' || id")
+            try db.create(index: "alerts_dedupe", on: "alerts", columns: ["dedupe_key"], unique: true)
+            try db.create(table: "alert_actions") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("alert_id", .integer).notNull().references("alerts", onDelete: .cascade)
+                t.column("run_id", .text).notNull().references("runs", onDelete: .cascade)
+                t.column("at", .datetime).notNull()
+                t.column("action", .text).notNull()
+                t.uniqueKey(["alert_id", "run_id"])
+            }
+        }
         return migrator
     }
 }

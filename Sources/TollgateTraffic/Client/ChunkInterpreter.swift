@@ -13,51 +13,43 @@ struct ChunkReading {
     var embeddingCount: Int?
 
     /// Reads a chunk or body; `nil` when the bytes are not a JSON object.
-    static func read(_ data: Data) -> ChunkReading? {
-        guard let object = (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) as? [String: Any] else {
-            return nil
-        }
+    static func read(_ data: some ContiguousBytes) -> ChunkReading? {
+        guard let value = JSONParser.parse(data), let object = value.objectValue else { return nil }
         var reading = ChunkReading()
-        if let error = object["error"] {
-            if let e = error as? [String: Any] {
-                reading.errorMessage = [e["message"], e["code"], e["type"]].compactMap { $0.map { "\($0)" } }.joined(separator: " ")
+        if let error = object["error"], error != .null {
+            if let e = error.objectValue {
+                reading.errorMessage = ["message", "code", "type"].compactMap { key -> String? in
+                    guard let v = e[key], v != .null else { return nil }
+                    return v.stringValue ?? v.jsonText
+                }.joined(separator: " ")
             } else {
-                reading.errorMessage = "\(error)"
+                reading.errorMessage = error.stringValue ?? error.jsonText
             }
         }
-        if let usage = object["usage"] as? [String: Any] {
-            reading.promptTokens = int(usage["prompt_tokens"])
-            reading.completionTokens = int(usage["completion_tokens"])
+        if let usage = object["usage"]?.objectValue {
+            reading.promptTokens = usage["prompt_tokens"]?.intValue
+            reading.completionTokens = usage["completion_tokens"]?.intValue
         }
-        if let data = object["data"] as? [Any], object["object"] as? String == "list" {
+        if object["object"]?.stringValue == "list", let data = object["data"]?.arrayValue {
             reading.embeddingCount = data.count
         }
-        guard let choices = object["choices"] as? [Any], let choice = choices.first as? [String: Any] else {
-            return reading
-        }
-        if let finish = choice["finish_reason"] as? String, !finish.isEmpty { reading.finishReason = finish }
+        guard let choice = object["choices"]?.arrayValue?.first?.objectValue else { return reading }
+        if let finish = choice["finish_reason"]?.stringValue, !finish.isEmpty { reading.finishReason = finish }
         // Streamed chat: `delta`; whole chat body: `message`; completions: `text`.
-        let part = (choice["delta"] as? [String: Any]) ?? (choice["message"] as? [String: Any])
-        if let part {
-            if let content = part["content"] as? String, !content.isEmpty {
+        if let part = choice["delta"]?.objectValue ?? choice["message"]?.objectValue {
+            if let content = part["content"]?.stringValue, !content.isEmpty {
                 reading.hasContent = true
                 reading.text = content
             }
-            for key in ["reasoning_content", "reasoning"] {
-                if let r = part[key] as? String, !r.isEmpty { reading.hasContent = true }
+            for key in ["reasoning_content", "reasoning"] where !(part[key]?.stringValue ?? "").isEmpty {
+                reading.hasContent = true
             }
-            if let tools = part["tool_calls"] as? [Any], !tools.isEmpty { reading.hasContent = true }
-            if part["function_call"] is [String: Any] { reading.hasContent = true }
-        } else if let text = choice["text"] as? String, !text.isEmpty {
+            if let tools = part["tool_calls"]?.arrayValue, !tools.isEmpty { reading.hasContent = true }
+            if part["function_call"]?.objectValue != nil { reading.hasContent = true }
+        } else if let text = choice["text"]?.stringValue, !text.isEmpty {
             reading.hasContent = true
             reading.text = text
         }
         return reading
-    }
-
-    private static func int(_ value: Any?) -> Int? {
-        if let i = value as? Int { return i }
-        if let d = value as? Double, d.isFinite { return Int(d) }
-        return nil
     }
 }

@@ -6,6 +6,14 @@ import TollgateCore
 
 /// One attempt of a request, kept so retries are visible (the ``Sample`` holds the last one).
 public struct AttemptRecord: Sendable, Equatable {
+    public init(startedAt: Date, durationMs: Double, httpStatus: Int? = nil, errorClass: ErrorClass? = nil, backoffMs: Double? = nil) {
+        self.startedAt = startedAt
+        self.durationMs = durationMs
+        self.httpStatus = httpStatus
+        self.errorClass = errorClass
+        self.backoffMs = backoffMs
+    }
+
     public var startedAt: Date
     public var durationMs: Double
     public var httpStatus: Int?
@@ -18,6 +26,11 @@ public struct AttemptRecord: Sendable, Equatable {
 public struct ModelResult: Sendable {
     public var sample: Sample
     public var attempts: [AttemptRecord]
+
+    public init(sample: Sample, attempts: [AttemptRecord]) {
+        self.sample = sample
+        self.attempts = attempts
+    }
 }
 
 /// Sends OpenAI-compatible requests to one model endpoint and measures them token by token.

@@ -1,12 +1,7 @@
 import Foundation
 import TollgateCore
 
-/// Which OpenAI-compatible API a model server is called through.
-public enum ModelAPI: String, Sendable, Codable, CaseIterable {
-    case chat = "openai-chat"
-    case completions = "openai-completions"
-    case embeddings = "openai-embeddings"
-
+extension ModelAPI {
     /// The path appended to a base URL ending in `/v1`.
     var path: String {
         switch self {
@@ -36,6 +31,13 @@ public struct ModelEndpoint: Sendable, Equatable {
         self.model = model
         self.headers = headers
         self.apiKey = apiKey
+    }
+
+    /// The endpoint of a pipeline's model version: its URL, `model` id (the version's, else
+    /// `modelName`), headers, and the API key read from its `api_key_env`.
+    public init(version: ModelVersion, api: ModelAPI, modelName: String? = nil) throws(TrafficError) {
+        self.init(url: version.endpoint, api: api, model: version.modelID ?? modelName, headers: version.headers,
+                  apiKey: try version.apiKeyEnv.map { name throws(TrafficError) in try Self.apiKey(fromEnvironment: name) })
     }
 
     /// The URL requests are posted to: `url` itself when it already ends in the API path,

@@ -129,7 +129,7 @@ final class TimedResponseDelegate: HTTPClientResponseDelegate, @unchecked Sendab
             observation.sawDone = true
             return
         }
-        guard let reading = ChunkReading.read(Data(data.utf8)) else {
+        guard let reading = ChunkReading.read(Array(data.utf8)) else {
             abort(.malformed("The server sent an SSE event that is not a JSON object: \(data.prefix(120))"), task: task)
             return
         }

@@ -37,7 +37,12 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     /// Parses JSON text; `nil` when it is not valid JSON.
     public static func parse(_ data: Data) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: data)
+        JSONParser.parse(data)
+    }
+
+    /// Parses JSON bytes; `nil` when they are not valid JSON.
+    public static func parse(_ bytes: [UInt8]) -> JSONValue? {
+        JSONParser.parse(bytes)
     }
 
     /// The member `key` of an object; `nil` for other values or a missing key.

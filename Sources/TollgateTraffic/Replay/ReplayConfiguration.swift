@@ -1,14 +1,27 @@
 import Foundation
 import TollgateCore
 
+/// Sends one request to one model version and measures it. ``ModelClient`` is the HTTP
+/// implementation; the seam lets replay drive other transports (and lets tests replay
+/// 100k-line files without a server).
+public protocol ModelSender: Sendable {
+    func send(_ body: JSONValue, requestID: String, arm: Arm, tags: [String]) async -> ModelResult
+}
+
+extension ModelClient: ModelSender {}
+
 /// One arm replay sends to: baseline, candidate, or a single endpoint measured as `baseline`.
 public struct ReplayTarget: Sendable {
     public var arm: Arm
-    public var client: ModelClient
+    public var sender: any ModelSender
+
+    public init(arm: Arm, sender: any ModelSender) {
+        self.arm = arm
+        self.sender = sender
+    }
 
     public init(arm: Arm, client: ModelClient) {
-        self.arm = arm
-        self.client = client
+        self.init(arm: arm, sender: client)
     }
 }
 

@@ -150,7 +150,7 @@ public struct ReplayRunner: Sendable {
     private static func execute(body: JSONValue, id: String, tags: [String], warmup: Bool,
                                 targets: [ReplayTarget], seed: UInt64) async -> Event {
         if targets.count == 1 {
-            let result = await targets[0].client.send(body, requestID: id, arm: targets[0].arm, tags: tags)
+            let result = await targets[0].sender.send(body, requestID: id, arm: targets[0].arm, tags: tags)
             return .completed(Completed(warmup: warmup, results: [result], firstArm: nil))
         }
         var random = ReplayRandom(seed: seed, key: "order:" + id)
@@ -158,7 +158,7 @@ public struct ReplayRunner: Sendable {
         let results = await withTaskGroup(of: (Int, ModelResult).self) { group in
             for i in order {
                 let target = targets[i]
-                group.addTask { (i, await target.client.send(body, requestID: id, arm: target.arm, tags: tags)) }
+                group.addTask { (i, await target.sender.send(body, requestID: id, arm: target.arm, tags: tags)) }
             }
             var collected: [(Int, ModelResult)] = []
             for await r in group { collected.append(r) }

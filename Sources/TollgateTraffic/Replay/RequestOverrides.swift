@@ -6,10 +6,12 @@ public struct RequestOverrides: Sendable, Equatable {
     public var temperature: Double?
     public var seed: Int?
     public var maxTokens: Int?
+    public var topP: Double?
     /// Force streaming on or off; `nil` keeps each request's own `stream`.
     public var stream: Bool?
 
-    public init(temperature: Double? = nil, seed: Int? = nil, maxTokens: Int? = nil, stream: Bool? = nil) {
+    public init(temperature: Double? = nil, seed: Int? = nil, maxTokens: Int? = nil, topP: Double? = nil, stream: Bool? = nil) {
+        self.topP = topP
         self.temperature = temperature
         self.seed = seed
         self.maxTokens = maxTokens
@@ -22,6 +24,7 @@ public struct RequestOverrides: Sendable, Equatable {
         var body = body
         if let temperature { body["temperature"] = .number(temperature) }
         if let seed { body["seed"] = .integer(seed) }
+        if let topP { body["top_p"] = .number(topP) }
         if let maxTokens {
             body["max_tokens"] = .integer(maxTokens)
             if body["max_completion_tokens"] != nil { body["max_completion_tokens"] = .integer(maxTokens) }

@@ -6,6 +6,17 @@ public protocol SampleSink: Sendable {
     func write(_ batch: [Sample]) async throws
 }
 
+/// Sends every batch to several sinks in turn (a database and a file, for example).
+public struct CombinedSampleSink: SampleSink {
+    public let sinks: [any SampleSink]
+
+    public init(_ sinks: [any SampleSink]) { self.sinks = sinks }
+
+    public func write(_ batch: [Sample]) async throws {
+        for sink in sinks { try await sink.write(batch) }
+    }
+}
+
 /// Keeps every sample in memory: for tests and for callers that analyse a short run themselves.
 public actor MemorySampleSink: SampleSink {
     public private(set) var samples: [Sample] = []

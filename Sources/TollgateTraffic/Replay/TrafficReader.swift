@@ -38,7 +38,6 @@ public final class TrafficReader {
     private var atEnd = false
     private var lineNumber = 0
     private let maxLineBytes: Int
-    private let decoder = JSONDecoder()
 
     public init(path: String, maxLineBytes: Int = 16 << 20) throws(TrafficError) {
         self.path = path
@@ -64,7 +63,7 @@ public final class TrafficReader {
             while lo < hi, Self.isSpace(bytes[lo]) { lo += 1 }
             while hi > lo, Self.isSpace(bytes[hi - 1]) { hi -= 1 }
             if lo == hi { continue }
-            return parse(Data(bytes[lo..<hi]), line: lineNumber)
+            return parse(Array(bytes[lo..<hi]), line: lineNumber)
         }
         return nil
     }
@@ -115,9 +114,9 @@ public final class TrafficReader {
         }
     }
 
-    private func parse(_ data: Data, line: Int) -> TrafficEntry {
+    private func parse(_ bytes: [UInt8], line: Int) -> TrafficEntry {
         func bad(_ reason: String) -> TrafficEntry { .malformed(MalformedLine(line: line, reason: reason)) }
-        guard let value = try? decoder.decode(JSONValue.self, from: data) else { return bad("not valid JSON") }
+        guard let value = JSONValue.parse(bytes) else { return bad("not valid JSON") }
         guard let object = value.objectValue else { return bad("not a JSON object") }
         var id = "line-\(line)"
         var ts: Double?

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TollgateEngine
 
 /// Tollgate's exit codes, documented in README ("Exit codes"). Scripts and CronJobs branch on them.
 enum TollgateExit {
@@ -16,4 +17,16 @@ enum TollgateExit {
     static let drift = ExitCode(5)
     /// The command was interrupted (Ctrl-C) before it finished.
     static let interrupted = ExitCode(130)
+}
+
+extension TollgateExit {
+    /// The exit code for the state a driven run stopped in.
+    static func forRun(_ state: RunState) -> ExitCode {
+        switch state.phase {
+        case .promoted: return success
+        case .rolledBack, .aborted: return rolledBack
+        case .paused, .awaitingApproval: return waiting
+        case .failed, .created, .running: return failure
+        }
+    }
 }

@@ -10,6 +10,12 @@ enum Output {
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 
+    /// Writes a line to stdout at once (not buffered), so that a pipe or a log sees progress
+    /// as it happens, even if the process is killed later.
+    static func line(_ text: String = "") {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
     /// Writes a line to stderr.
     static func error(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
@@ -23,6 +29,11 @@ enum Output {
             row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
                 .joined(separator: "  ")
         }.joined(separator: "\n")
+    }
+
+    /// `01:23:45`, UTC.
+    static func clock(_ date: Date) -> String {
+        String(timestamp(date).dropFirst(11).prefix(8))
     }
 
     /// `2026-11-30 01:23:45Z`.

@@ -1,0 +1,75 @@
+import Foundation
+import TollgateCore
+import TollgateStats
+
+/// The judge for repeated looks during a canary stage: the same classification and scoring as
+/// ``TollgateJudge``, but every interval is an always-valid confidence sequence
+/// (``ConfidenceSequence``), so judging after every batch keeps the false-rollback rate at
+/// 1 − confidence however often it looks. Stateless: pass all samples collected so far at each look.
+///
+/// Intervals: latency kinds (location and quantiles) use the difference of mean log values, i.e. the
+/// log of the candidate/baseline ratio, against log(1 + tolerance) (an absolute tolerance is first
+/// turned into a ratio of the baseline's geometric mean); rates use the difference of proportions;
+/// paired kinds the difference of means. The mixing scale τ is the tolerance itself (the effect
+/// size that matters), with floors of 0.02 on the log scale and 0.002 for rates.
+public enum SequentialJudge {
+    public static func judge(criteria: [MetricCriterion], data: [String: MetricSamples],
+                             settings: JudgeSettings = JudgeSettings()) throws -> Verdict {
+        try settings.validate()
+        try Scoring.checkCriteria(criteria, data: data)
+        var verdicts: [MetricVerdict] = []
+        for criterion in criteria {
+            verdicts.append(try evaluate(criterion, data[criterion.name]!, settings: settings))
+        }
+        return Scoring.verdict(judge: "sequential", metrics: verdicts, settings: settings)
+    }
+
+    public static func evaluate(_ criterion: MetricCriterion, _ samples: MetricSamples,
+                                settings: JudgeSettings = JudgeSettings()) throws -> MetricVerdict {
+        try TollgateJudge.checkFinite(criterion.name, samples)
+        let counts = (samples.baseline.count, samples.candidate.count)
+        if counts.0 < 2 || counts.1 < 2 {
+            return Classification.nodata(criterion, counts: counts, confidence: settings.confidence, needed: 2)
+        }
+        let perArm = min(counts.0, counts.1)
+        switch criterion.kind {
+        case .location, .p50, .p90, .p95, .p99:
+            guard !samples.baseline.contains(where: { $0 <= 0 }), !samples.candidate.contains(where: { $0 <= 0 }) else {
+                throw StatsError.invalidParameter("The sequential judge compares \(criterion.name) on a log scale and needs positive values; found zero or negative ones.")
+            }
+            let logB = samples.baseline.map { log($0) }, logC = samples.candidate.map { log($0) }
+            let gmB = exp(Descriptive.mean(logB)), gmC = exp(Descriptive.mean(logC))
+            let ratioAllowance = criterion.tolerance.allowance(baseline: gmB) / gmB
+            let allowance = criterion.worse == .higher ? log1p(ratioAllowance) : -log1p(-min(ratioAllowance, 0.999_999))
+            let tau = max(allowance, 0.02)
+            let cs = try ConfidenceSequence.meanDifference(baseline: logB, candidate: logC, confidence: settings.confidence,
+                                                           mixingSD: tau, method: "confidence-sequence-log-ratio")
+            let e = IntervalEstimate(method: cs.method, baselineValue: gmB, candidateValue: gmC, reference: gmB,
+                                     estimate: cs.estimate!, low: cs.ciLow!, high: cs.ciHigh!, pValue: cs.pValue,
+                                     perArm: perArm, widthExponent: 0.45)
+            return Classification.classify(e, criterion: criterion, allowance: allowance, confidence: settings.confidence,
+                                           counts: counts, unitNote: " on the log-ratio scale")
+        case .rate:
+            let xb = samples.baseline.filter { $0 != 0 }.count, xc = samples.candidate.filter { $0 != 0 }.count
+            let pb = Double(xb) / Double(counts.0), pc = Double(xc) / Double(counts.1)
+            let allowance = criterion.tolerance.allowance(baseline: pb)
+            let cs = try ConfidenceSequence.proportionDifference(baselineEvents: xb, baselineTrials: counts.0,
+                                                                 candidateEvents: xc, candidateTrials: counts.1,
+                                                                 confidence: settings.confidence, mixingSD: max(allowance, 0.002))
+            let e = IntervalEstimate(method: cs.method, baselineValue: pb, candidateValue: pc, reference: pb,
+                                     estimate: cs.estimate!, low: cs.ciLow!, high: cs.ciHigh!, pValue: cs.pValue,
+                                     perArm: perArm, widthExponent: 0.45)
+            return Classification.classify(e, criterion: criterion, allowance: allowance, confidence: settings.confidence, counts: counts)
+        case .pairedScore, .pairedBinary:
+            let mb = Descriptive.mean(samples.baseline)
+            let allowance = criterion.tolerance.allowance(baseline: mb)
+            let cs = try ConfidenceSequence.meanDifference(baseline: samples.baseline, candidate: samples.candidate,
+                                                           confidence: settings.confidence,
+                                                           mixingSD: max(allowance, 1e-3), method: "confidence-sequence-mean")
+            let e = IntervalEstimate(method: cs.method, baselineValue: mb, candidateValue: Descriptive.mean(samples.candidate),
+                                     reference: mb, estimate: cs.estimate!, low: cs.ciLow!, high: cs.ciHigh!,
+                                     pValue: cs.pValue, perArm: perArm, widthExponent: 0.45)
+            return Classification.classify(e, criterion: criterion, allowance: allowance, confidence: settings.confidence, counts: counts)
+        }
+    }
+}

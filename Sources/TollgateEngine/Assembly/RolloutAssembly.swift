@@ -1,0 +1,125 @@
+import AsyncHTTPClient
+import Foundation
+import TollgateCore
+import TollgateStore
+import TollgateTraffic
+
+/// Builds what a rollout needs from its pipeline: the router of `router:`, the model clients of
+/// `model:` (timeouts and retries from `reliability:`), the replayed traffic of `traffic:` and the
+/// judge of `analysis:`. Owns one HTTP client for the process; call ``shutdown()`` at the end.
+public final class RolloutAssembly: Sendable {
+    public let pipeline: Pipeline
+    public let store: RunStore
+    public let httpClient: HTTPClient
+    public let router: any TrafficRouter
+
+    /// Why a pipeline cannot be assembled into a working rollout.
+    public enum AssemblyError: Error, CustomStringConvertible {
+        case missingSetting(String)
+        case missingSecret(variable: String, purpose: String)
+        case unsupported(String)
+
+        public var description: String {
+            switch self {
+            case .missingSetting(let message): return message
+            case .missingSecret(let variable, let purpose):
+                return "The environment variable \(variable) (\(purpose)) is not set; export it before starting the rollout."
+            case .unsupported(let message): return message
+            }
+        }
+    }
+
+    /// - Parameter router: a router to use instead of the pipeline's (the demo's in-process gateway).
+    public init(pipeline: Pipeline, store: RunStore, router: (any TrafficRouter)? = nil,
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.pipeline = pipeline
+        self.store = store
+        let client = ModelClient.makeHTTPClient(concurrency: max(8, pipeline.traffic.concurrency * 2),
+                                                connectTimeout: pipeline.reliability.connectTimeout ?? .seconds(10))
+        httpClient = client
+        do {
+            self.router = try router ?? Self.makeRouter(pipeline.router, client: client, environment: environment)
+            if pipeline.traffic.via != .replay {
+                throw AssemblyError.unsupported("traffic.via: \(pipeline.traffic.via.rawValue) needs samples labelled by the gateway per run and stage, which this version does not record yet; use `via: replay` (both versions get the recorded traffic at every check while the router carries the canary weight).")
+            }
+            guard pipeline.traffic.source != nil else {
+                throw AssemblyError.missingSetting("The pipeline has no traffic.source to replay.")
+            }
+        } catch {
+            try? client.syncShutdown()
+            throw error
+        }
+    }
+
+    /// The router a pipeline's `router:` section describes.
+    public static func makeRouter(_ config: RouterConfig, client: HTTPClient, environment: [String: String]) throws -> any TrafficRouter {
+        let s = config.settings
+        switch config.kind {
+        case .gateway:
+            guard let admin = s["admin"] else {
+                throw AssemblyError.missingSetting("A gateway router needs 'router.admin', the gateway's URL (e.g. http://127.0.0.1:9100).")
+            }
+            var token = ""
+            if let variable = s["token_env"] {
+                guard let value = environment[variable], !value.isEmpty else {
+                    throw AssemblyError.missingSecret(variable: variable, purpose: "the gateway's admin token")
+                }
+                token = value
+            }
+            return GatewayRouter(adminURL: admin, token: token, client: client)
+        case .haproxy:
+            return try HAProxyRouter(socketPath: s["socket"] ?? "", backend: s["backend"] ?? "models",
+                                     baselineServer: s["baseline_server"] ?? "baseline", candidateServer: s["candidate_server"] ?? "candidate")
+        case .kubernetes:
+            let name = s["name"] ?? ""
+            let target: KubernetesTarget
+            switch s["resource"] {
+            case "httproute":
+                target = .httpRoute(name: name, baseline: .init(index: 0, name: s["baseline_backend"] ?? "baseline"),
+                                    candidate: .init(index: 1, name: s["candidate_backend"] ?? "candidate"))
+            case "virtualservice":
+                target = .virtualService(name: name, baseline: .init(index: 0, host: s["baseline_backend"] ?? "baseline"),
+                                         candidate: .init(index: 1, host: s["candidate_backend"] ?? "candidate"))
+            default:
+                target = .inferenceService(name: name)
+            }
+            return KubernetesRouter(target: target, namespace: s["namespace"], context: s["context"])
+        case .command:
+            let timeout = s["timeout"].flatMap(DurationText.parse) ?? .seconds(60)
+            return try CommandRouter(setCommand: s["command"] ?? "", timeout: timeout)
+        }
+    }
+
+    /// A client for one version, with the pipeline's timeouts and retries.
+    public func client(for version: ModelVersion, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ModelClient {
+        var apiKey: String?
+        if let variable = version.apiKeyEnv {
+            guard let value = environment[variable], !value.isEmpty else {
+                throw AssemblyError.missingSecret(variable: variable, purpose: "the API key of version \(version.version)")
+            }
+            apiKey = value
+        }
+        let r = pipeline.reliability
+        let total = r.totalTimeout ?? pipeline.traffic.timeout
+        let timeouts = ClientTimeouts(connect: r.connectTimeout ?? .seconds(10), firstToken: r.firstTokenTimeout ?? total,
+                                      idle: r.idleTimeout ?? total, total: total)
+        let retry = RetryPolicy(maxAttempts: r.retryAttempts, baseDelay: r.retryBackoff ?? .milliseconds(500))
+        return ModelClient(httpClient: httpClient,
+                           endpoint: ModelEndpoint(url: version.endpoint, api: pipeline.model.api,
+                                                   model: version.modelID ?? pipeline.model.name, headers: version.headers, apiKey: apiKey),
+                           timeouts: timeouts, retry: retry, keepResponseText: pipeline.security.loggingMode != .none)
+    }
+
+    /// The engine's dependencies for this pipeline.
+    public func dependencies(clock: any EngineClock = SystemEngineClock(), onProgress: (@Sendable (RunProgress) -> Void)?) throws -> RolloutDependencies {
+        let traffic = ReplayStageTraffic(pipeline: pipeline, store: store, baseline: try client(for: pipeline.model.baseline),
+                                         candidate: try client(for: pipeline.model.candidate), trafficPath: pipeline.traffic.source ?? "")
+        return RolloutDependencies(router: router, traffic: traffic, judge: PipelineJudge(analysis: pipeline.analysis),
+                                   clock: clock, onProgress: onProgress)
+    }
+
+    /// Shuts the HTTP client down.
+    public func shutdown() {
+        try? httpClient.syncShutdown()
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import TollgateAnalysis
+import TollgateCore
+
+/// The judge a pipeline asks for (`analysis.judge`), fed with the metrics of `analysis.metrics`
+/// extracted from the samples: the sequential judge at canary checks (repeated looks), the
+/// fixed-horizon `tollgate` judge for shadow, or the Kayenta-compatible judge for both.
+///
+/// Extraction per metric, successful requests only for latencies: `ttft_ms`, `e2e_ms`,
+/// `tpot_ms`, `embedding_ms` one value per request; `itl_ms` the mean inter-token gap of each
+/// request (one value per request keeps the observations independent); `output_tokens` per request;
+/// `error_rate` 1 for a failed request, else 0; `timeout_rate` 1 for a timeout. `quality` and
+/// `refusal_rate` come from eval suites, which this judge does not run: they count as no data.
+public struct PipelineJudge: StageJudge {
+    public let analysis: AnalysisConfig
+
+    public init(analysis: AnalysisConfig) {
+        self.analysis = analysis
+    }
+
+    /// The judge's name of a criterion: the metric, with the quantile when one is compared (`ttft_ms.p95`).
+    static func criterionName(_ metric: MetricCriterionConfig) -> String {
+        metric.quantile.map { "\(metric.metric.rawValue).\($0)" } ?? metric.metric.rawValue
+    }
+
+    static func criterion(_ metric: MetricCriterionConfig) -> MetricCriterion {
+        let kind: MetricKind
+        if metric.metric.isRate {
+            kind = .rate
+        } else {
+            switch metric.quantile {
+            case "p50": kind = .p50
+            case "p90": kind = .p90
+            case "p95": kind = .p95
+            case "p99": kind = .p99
+            default: kind = .location
+            }
+        }
+        return MetricCriterion(name: criterionName(metric), kind: kind, worse: metric.worse == .higher ? .higher : .lower,
+                               tolerance: metric.tolerance, critical: metric.critical, weight: metric.weight)
+    }
+
+    /// One arm's observations of a metric.
+    static func values(_ metric: MetricName, _ samples: [Sample]) -> [Double] {
+        let ok = samples.filter(\.succeeded)
+        switch metric {
+        case .ttftMs: return ok.compactMap(\.ttftMs)
+        case .e2eMs, .embeddingMs: return ok.compactMap(\.e2eMs)
+        case .tpotMs: return ok.compactMap(\.timePerOutputTokenMs)
+        case .itlMs:
+            return ok.compactMap { s in
+                let gaps = s.interTokenLatenciesMs
+                return gaps.isEmpty ? nil : gaps.reduce(0, +) / Double(gaps.count)
+            }
+        case .outputTokens: return ok.compactMap { $0.outputTokens.map(Double.init) }
+        case .errorRate: return samples.map { $0.succeeded ? 0 : 1 }
+        case .timeoutRate:
+            return samples.map { [.timeoutFirstToken, .timeoutIdle, .timeoutTotal].contains($0.errorClass) ? 1 : 0 }
+        case .quality, .refusalRate: return []
+        }
+    }
+
+    public func judge(_ request: JudgeRequest) throws -> StageVerdict {
+        let criteria = analysis.metrics.map(Self.criterion)
+        var data: [String: MetricSamples] = [:]
+        for metric in analysis.metrics {
+            data[Self.criterionName(metric)] = MetricSamples(baseline: Self.values(metric.metric, request.baseline),
+                                                             candidate: Self.values(metric.metric, request.candidate))
+        }
+        let settings = JudgeSettings(confidence: analysis.confidence, passThreshold: analysis.passThreshold,
+                                     marginalThreshold: analysis.marginalThreshold, seed: analysis.seed)
+        let verdict: Verdict
+        switch analysis.judge {
+        case .kayenta:
+            verdict = try KayentaJudge.judge(criteria: criteria, data: data, passThreshold: analysis.passThreshold,
+                                             marginalThreshold: analysis.marginalThreshold)
+        case .tollgate:
+            verdict = request.sequential
+                ? try SequentialJudge.judge(criteria: criteria, data: data, settings: settings)
+                : try TollgateJudge.judge(criteria: criteria, data: data, settings: settings)
+        }
+        let decision: StageVerdict.Decision
+        switch verdict.decision {
+        case .promote: decision = .promote
+        case .hold: decision = .hold
+        case .rollback: decision = .rollback
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return StageVerdict(
+            decision: decision, score: verdict.score, summary: verdict.explanation,
+            metrics: verdict.metrics.map { .init(metric: $0.metric, outcome: $0.outcome.rawValue, sentence: $0.explanation) },
+            detailJSON: String(decoding: try encoder.encode(verdict), as: UTF8.self))
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import TollgateCore
+import TollgateStore
+
+/// A readable account of a rollout for `status` and `explain`: state, stages, and every
+/// decision with the numbers behind it.
+public struct RunReport: Sendable, Codable {
+    public struct Decision: Sendable, Codable {
+        public var at: Date
+        public var stage: String?
+        public var action: String
+        public var reason: String
+        public var numbers: [String: Double]
+    }
+
+    public struct Check: Sendable, Codable {
+        public var at: Date
+        public var stage: String
+        public var look: Int
+        public var verdict: StageVerdict
+    }
+
+    public var run: Run
+    public var phase: String
+    public var activeStage: String?
+    public var weight: Int?
+    public var samples: [String: [String: Int]]
+    public var decisions: [Decision]
+    public var checks: [Check]
+    public var pendingCommands: [String]
+
+    /// The latest check's verdict, if any.
+    public var latest: Check? { checks.last }
+
+    /// Reads everything about a run in one snapshot.
+    public static func load(runID: String, store: RunStore) throws -> RunReport {
+        try store.read { tx in
+            var run = try tx.run(runID)
+            let state = RunState.fold(try tx.events(runID: run.id))
+            let stages = try tx.stages(runID: run.id)
+            let stageName: (Int?) -> String? = { index in index.flatMap { i in stages.first { $0.idx == i }?.name } }
+            var samples: [String: [String: Int]] = [:]
+            for stage in stages {
+                let counts = try tx.sampleCounts(runID: run.id, stage: stage.idx)
+                samples[stage.name] = Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })
+            }
+            let decoder = JSONDecoder()
+            let decisions = try tx.decisions(runID: run.id).map { d in
+                Decision(at: d.at, stage: stageName(d.stage), action: d.action, reason: d.reason,
+                         numbers: (try? decoder.decode([String: Double].self, from: Data(d.payload.utf8))) ?? [:])
+            }
+            let checks = try tx.verdicts(runID: run.id).enumerated().compactMap { _, v -> Check? in
+                guard let verdict = try? decoder.decode(StageVerdict.self, from: Data(v.payload.utf8)) else { return nil }
+                return Check(at: v.at, stage: stageName(v.stage) ?? "-", look: 0, verdict: verdict)
+            }
+            run.pipelineText = nil
+            return RunReport(run: run, phase: state.phase.rawValue, activeStage: stageName(state.activeStage), weight: state.weight,
+                             samples: samples, decisions: decisions, checks: checks,
+                             pendingCommands: state.pendingCommands.map { "\($0.command.command.rawValue) (\($0.command.source))" })
+        }
+    }
+
+    /// The explanation as lines of text: each decision, and each check's per-metric sentences.
+    public func explanation() -> [String] {
+        var lines = ["Run \(run.id): \(run.name) \(run.baselineVersion ?? "?") → \(run.candidateVersion ?? "?"), \(phase)"]
+        var checksByStage: [String: [Check]] = [:]
+        for check in checks { checksByStage[check.stage, default: []].append(check) }
+        var explained: Set<String> = []
+        for decision in decisions {
+            if let stage = decision.stage, !explained.contains(stage), let stageChecks = checksByStage[stage] {
+                explained.insert(stage)
+                lines.append("")
+                lines.append("Stage \(stage): \(stageChecks.count) check\(stageChecks.count == 1 ? "" : "s")")
+                if let last = stageChecks.last {
+                    lines.append("  last verdict: \(last.verdict.decision.rawValue)" + (last.verdict.score.map { String(format: ", score %.1f", $0) } ?? "") + " — \(last.verdict.summary)")
+                    for metric in last.verdict.metrics {
+                        lines.append("    \(metric.metric) [\(metric.outcome)]: \(metric.sentence)")
+                    }
+                }
+            }
+            let numbers = decision.numbers.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.format($0.value))" }.joined(separator: ", ")
+            lines.append("  → \(decision.action)\(decision.stage.map { " at \($0)" } ?? ""): \(decision.reason)\(numbers.isEmpty ? "" : " [\(numbers)]")")
+        }
+        if decisions.isEmpty { lines.append("No decision yet.") }
+        return lines
+    }
+
+    static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e12 ? String(Int(value)) : String(format: "%.4g", value)
+    }
+}

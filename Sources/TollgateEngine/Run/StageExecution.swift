@@ -1,0 +1,229 @@
+import Foundation
+import TollgateCore
+import TollgateStore
+
+extension RolloutEngine {
+    /// The weight a stage holds while it runs (`nil` for approval and pause: they keep the previous one).
+    func weight(ofStage index: Int) -> Int? { pipeline.stages[index].weight }
+
+    func setWeight(_ weight: Int, stage: Int?) async throws {
+        let receipt = try await deps.router.setWeight(weight)
+        try journal(.weightSet, RunEventPayload.WeightSet(stage: stage, weight: weight, router: receipt.router, detail: receipt.detail), stage: stage)
+    }
+
+    func reapplyWeight(_ state: RunState) async throws {
+        if let active = state.activeStage, let weight = weight(ofStage: active) {
+            try await setWeight(weight, stage: active)
+        } else if let weight = state.weight {
+            try await setWeight(weight, stage: state.activeStage)
+        }
+    }
+
+    func startStage(_ index: Int) async throws {
+        let stage = pipeline.stages[index]
+        try journal(.stageStarted, RunEventPayload.StageStarted(stage: index, name: stage.name, kind: stage.kindName, weight: stage.weight), stage: index) { tx in
+            try tx.saveStage(StageRecord(runId: self.runID, idx: index, kind: stage.kindName, name: stage.name, weight: stage.weight,
+                                         status: "running", startedAt: self.deps.clock.now(), finishedAt: nil))
+        }
+        if let weight = stage.weight { try await setWeight(weight, stage: index) }
+    }
+
+    /// Runs one step of the active stage: some traffic and a check, or one wait.
+    func step(stage index: Int, state: RunState) async throws {
+        let stage = pipeline.stages[index]
+        switch stage.kind {
+        case .shadow(let requests, let duration, _):
+            try await shadowStep(index, requests: requests ?? 100, duration: duration, state: state)
+        case .canary(let weight, let minSamples, let maxDuration, let interval, let onTimeout):
+            try await canaryStep(index, weight: weight, minSamples: minSamples, maxDuration: maxDuration,
+                                 interval: interval ?? pipeline.analysis.checkInterval, onTimeout: onTimeout, state: state)
+        case .approval(let note):
+            if state.phase != .awaitingApproval {
+                try journal(.awaitingApproval, RunEventPayload.AwaitingApproval(stage: index, note: note), stage: index)
+            }
+        case .pause(let duration):
+            let started = state.stageStartedAt[index] ?? deps.clock.now()
+            let remaining = started.addingTimeInterval(DurationText.seconds(duration)).timeIntervalSince(deps.clock.now())
+            if remaining <= 0 {
+                try completeStage(index, outcome: "completed", reason: "paused for \(DurationText.format(duration))", numbers: [:])
+            } else {
+                try await deps.clock.sleep(for: min(deps.pollInterval, .milliseconds(Int64(remaining * 1000) + 1)))
+            }
+        case .full:
+            try finish(.promoted, stage: index, reason: "candidate \(pipeline.model.candidate.version) serves 100% of traffic",
+                       trigger: "full stage", numbers: ["weight": 100])
+        }
+    }
+
+    func shadowStep(_ index: Int, requests: Int, duration: Duration?, state: RunState) async throws {
+        let counts = try store.read { try $0.sampleCounts(runID: runID, stage: index) }
+        let done = min(counts[.baseline] ?? 0, counts[.candidate] ?? 0)
+        if done < requests, (state.looks[index] ?? 0) == 0 {
+            try await deps.traffic.shadow(runID: runID, stage: index, requests: requests - done, duration: duration)
+        }
+        let verdict = try await check(index, look: (state.looks[index] ?? 0) + 1, sequential: false, state: state)
+        switch verdict.outcome {
+        case .rolledBack:
+            return
+        case .decision(.promote):
+            try completeStage(index, outcome: "promoted", reason: verdict.verdict.summary, numbers: verdict.verdict.score.map { ["score": $0] } ?? [:])
+        case .decision(.hold):
+            // A shadow stage blocks on evidence of harm, not on a lack of evidence: the canary
+            // stages keep judging, with the sequential judge, on far more samples.
+            try completeStage(index, outcome: "advanced", reason: "no evidence of harm yet (\(verdict.verdict.summary)); the canary keeps judging",
+                              numbers: verdict.verdict.score.map { ["score": $0] } ?? [:])
+        case .decision(.rollback):
+            try pause(index, reason: "the shadow verdict failed the candidate (\(verdict.verdict.summary)) but rollback.on has no 'analysis: fail'; promote or roll back by hand")
+        }
+    }
+
+    func canaryStep(_ index: Int, weight: Int, minSamples: Int, maxDuration: Duration, interval: Duration,
+                    onTimeout: Stage.TimeoutAction, state: RunState) async throws {
+        let started = state.stageStartedAt[index] ?? deps.clock.now()
+        let elapsed = deps.clock.now().timeIntervalSince(started)
+        if elapsed >= DurationText.seconds(maxDuration) {
+            let reason = "no decision within max_duration \(DurationText.format(maxDuration)) (last verdict: \(state.lastCheck?.summary ?? "none"))"
+            switch onTimeout {
+            case .rollback:
+                try await rollback(stage: index, reason: reason, trigger: "on_timeout", numbers: ["elapsed_s": elapsed])
+            case .pause:
+                try pause(index, reason: reason)
+            }
+            return
+        }
+        let remaining = DurationText.seconds(maxDuration) - elapsed
+        let slice = min(interval, .milliseconds(Int64(max(1, remaining * 1000))))
+        let interrupted = try await untilCommandArrives {
+            try await self.deps.traffic.canaryInterval(runID: self.runID, stage: index, weight: weight, interval: slice)
+        }
+        // A command that arrived during the interval (an operator, an alert) takes effect now,
+        // before the check: the interval's traffic was cut short for it.
+        if try interrupted || !currentState().pendingCommands.isEmpty { return }
+        let result = try await check(index, look: (state.looks[index] ?? 0) + 1, sequential: true, state: state)
+        guard case .decision(let decision) = result.outcome else { return }
+        if decision == .promote {
+            if result.baseline >= minSamples, result.candidate >= minSamples {
+                try completeStage(index, outcome: "promoted", reason: result.verdict.summary,
+                                  numbers: ["baseline_samples": Double(result.baseline), "candidate_samples": Double(result.candidate)]
+                                      .merging(result.verdict.score.map { ["score": $0] } ?? [:]) { a, _ in a })
+            }
+        }
+    }
+
+    /// Runs `work`, cutting it short when an operator command appears in the journal (checked
+    /// every poll interval), so that a rollback takes effect within a second, not at the end of
+    /// a long check interval. Returns whether it was cut short.
+    func untilCommandArrives(_ work: @escaping @Sendable () async throws -> Void) async throws -> Bool {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await work()
+                return false
+            }
+            group.addTask {
+                while true {
+                    try await self.deps.clock.sleep(for: self.deps.pollInterval)
+                    if try !self.currentState().pendingCommands.isEmpty { return true }
+                }
+            }
+            let first = try await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
+    enum CheckOutcome {
+        case decision(StageVerdict.Decision)
+        case rolledBack
+    }
+
+    struct CheckResult {
+        var verdict: StageVerdict
+        var outcome: CheckOutcome
+        var baseline: Int
+        var candidate: Int
+    }
+
+    /// Judges the stage's samples so far, records the verdict and the check, and rolls back
+    /// when a rule fires.
+    func check(_ index: Int, look: Int, sequential: Bool, state: RunState) async throws -> CheckResult {
+        let (baseline, candidate) = try store.read { tx in
+            (try tx.samples(runID: runID, stage: index, arm: .baseline), try tx.samples(runID: runID, stage: index, arm: .candidate))
+        }
+        let verdict = try deps.judge.judge(JudgeRequest(baseline: baseline, candidate: candidate, look: look,
+                                                        sequential: sequential, stageName: pipeline.stages[index].name))
+        let evaluation = rules.evaluate(candidate: candidate, verdict: verdict, previous: state.consecutiveBreaches)
+        let now = deps.clock.now()
+        try store.write { tx in
+            let stored = try tx.insertVerdict(StoredVerdict(runId: runID, stage: index, at: now, decision: verdict.decision.rawValue,
+                                                            score: verdict.score, payload: try jsonText(verdict)))
+            try tx.appendEvent(runID: runID, kind: RunEventKind.check.rawValue, payload: RunEventPayload.Check(
+                stage: index, look: look, decision: verdict.decision.rawValue, score: verdict.score,
+                baselineSamples: baseline.count, candidateSamples: candidate.count, summary: verdict.summary,
+                verdictID: stored.id, breaches: evaluation.breaches), at: now)
+        }
+        report(RunEventKind.check.rawValue, message: "check \(look): \(verdict.decision.rawValue) — \(verdict.summary)", stage: index, verdict: verdict)
+        if let trigger = evaluation.trigger {
+            try await rollback(stage: index, reason: trigger.reason, trigger: trigger.rule, numbers: trigger.numbers)
+            return CheckResult(verdict: verdict, outcome: .rolledBack, baseline: baseline.count, candidate: candidate.count)
+        }
+        return CheckResult(verdict: verdict, outcome: .decision(verdict.decision), baseline: baseline.count, candidate: candidate.count)
+    }
+
+    func completeStage(_ index: Int, outcome: String, reason: String, numbers: [String: Double],
+                       applying: RunEventPayload.CommandHandled? = nil) throws {
+        let stage = pipeline.stages[index]
+        try journal(.stageCompleted, RunEventPayload.StageCompleted(stage: index, outcome: outcome, reason: reason), stage: index, applying: applying) { tx in
+            try self.decide(outcome == "promoted" ? "advance" : outcome, stage: index, reason: "\(stage.name): \(reason)", numbers: numbers, in: tx)
+            try tx.saveStage(StageRecord(runId: self.runID, idx: index, kind: stage.kindName, name: stage.name, weight: stage.weight,
+                                         status: outcome, startedAt: try tx.stages(runID: self.runID).first { $0.idx == index }?.startedAt,
+                                         finishedAt: self.deps.clock.now()))
+        }
+    }
+
+    func pause(_ index: Int?, reason: String, applying: RunEventPayload.CommandHandled? = nil) throws {
+        try journal(.paused, RunEventPayload.Paused(stage: index, reason: reason), stage: index, applying: applying) { tx in
+            try self.decide("pause", stage: index, reason: reason, numbers: [:], in: tx)
+            try tx.setStatus(runID: self.runID, status: .paused, outcome: reason, at: self.deps.clock.now())
+        }
+    }
+
+    /// Sets the candidate's weight to 0 first, then journals the rollback with its reason and numbers.
+    func rollback(stage: Int?, reason: String, trigger: String, numbers: [String: Double], details: [String: String]? = nil,
+                  applying: RunEventPayload.CommandHandled? = nil) async throws {
+        let receipt = try await deps.router.setWeight(0)
+        try finish(.rolledBack, stage: stage, reason: reason, trigger: trigger, numbers: numbers, details: details,
+                   weightReceipt: receipt, applying: applying)
+    }
+
+    /// Ends the run: the final event, the decision and the run's status in one transaction.
+    /// `weightReceipt`, when given, is journaled in the same transaction (the weight was set just before).
+    func finish(_ phase: RunState.Phase, stage: Int?, reason: String, trigger: String, numbers: [String: Double],
+                details: [String: String]? = nil, weightReceipt: RouterReceipt? = nil,
+                applying: RunEventPayload.CommandHandled? = nil) throws {
+        let kind: RunEventKind
+        let status: RunStatus
+        switch phase {
+        case .promoted: (kind, status) = (.promoted, .promoted)
+        case .rolledBack: (kind, status) = (.rolledBack, .rolledBack)
+        case .aborted: (kind, status) = (.aborted, .aborted)
+        default: (kind, status) = (.failed, .failed)
+        }
+        try journal(kind, RunEventPayload.Finished(stage: stage, reason: reason, trigger: trigger, numbers: numbers, details: details),
+                    stage: stage, applying: applying) { tx in
+            if let receipt = weightReceipt {
+                try tx.appendEvent(runID: self.runID, kind: RunEventKind.weightSet.rawValue, payload: RunEventPayload.WeightSet(
+                    stage: stage, weight: receipt.candidatePercent, router: receipt.router, detail: receipt.detail), at: self.deps.clock.now())
+            }
+            try self.decide(kind.rawValue, stage: stage, reason: reason, numbers: numbers, in: tx)
+            if let stage, self.pipeline.stages.indices.contains(stage) {
+                let record = self.pipeline.stages[stage]
+                try tx.saveStage(StageRecord(runId: self.runID, idx: stage, kind: record.kindName, name: record.name, weight: record.weight,
+                                             status: phase == .promoted ? "completed" : status.rawValue,
+                                             startedAt: try tx.stages(runID: self.runID).first { $0.idx == stage }?.startedAt,
+                                             finishedAt: self.deps.clock.now()))
+            }
+            try tx.setStatus(runID: self.runID, status: status, outcome: reason, at: self.deps.clock.now())
+            try tx.releaseLease(target: self.target, runID: self.runID)
+        }
+    }
+}

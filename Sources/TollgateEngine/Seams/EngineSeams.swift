@@ -1,0 +1,85 @@
+import Foundation
+import TollgateCore
+
+/// Where the engine gets the time and how it waits, so tests of stages and schedules can
+/// drive time instead of sleeping.
+public protocol EngineClock: Sendable {
+    func now() -> Date
+    func sleep(for duration: Duration) async throws
+}
+
+/// The wall clock and `Task.sleep`.
+public struct SystemEngineClock: EngineClock {
+    public init() {}
+    public func now() -> Date { Date() }
+    public func sleep(for duration: Duration) async throws { try await Task.sleep(for: duration) }
+}
+
+/// Produces a stage's traffic. Whatever it measures ends up in the run-history database as
+/// samples of `(runID, stage)`: written by the source itself (a replay) or by the gateway
+/// (live traffic labelled with the run and stage).
+public protocol StageTrafficSource: Sendable {
+    /// Sends `requests` recorded requests to both versions, paired (a shadow stage, or part of
+    /// one after a resume), stopping early after `duration` when given.
+    func shadow(runID: String, stage: Int, requests: Int, duration: Duration?) async throws
+    /// Produces one check interval of canary traffic at `weight`.
+    func canaryInterval(runID: String, stage: Int, weight: Int, interval: Duration) async throws
+}
+
+/// What a judge is asked at one check.
+public struct JudgeRequest: Sendable {
+    public var baseline: [Sample]
+    public var candidate: [Sample]
+    /// 1 for the first check of the stage, 2 for the second…
+    public var look: Int
+    /// True in canary stages: the judge must stay valid under repeated looks.
+    public var sequential: Bool
+    public var stageName: String
+
+    public init(baseline: [Sample], candidate: [Sample], look: Int, sequential: Bool, stageName: String) {
+        self.baseline = baseline
+        self.candidate = candidate
+        self.look = look
+        self.sequential = sequential
+        self.stageName = stageName
+    }
+}
+
+/// A judge's decision for one check, explained.
+public struct StageVerdict: Sendable, Codable, Equatable {
+    public enum Decision: String, Sendable, Codable { case promote, hold, rollback }
+
+    /// One metric's line in the explanation.
+    public struct MetricLine: Sendable, Codable, Equatable {
+        public var metric: String
+        /// `pass`, `fail`, `inconclusive` or `nodata` (the judge's own words).
+        public var outcome: String
+        public var sentence: String
+
+        public init(metric: String, outcome: String, sentence: String) {
+            self.metric = metric
+            self.outcome = outcome
+            self.sentence = sentence
+        }
+    }
+
+    public var decision: Decision
+    public var score: Double?
+    public var summary: String
+    public var metrics: [MetricLine]
+    /// The judge's full verdict as JSON (stored in the `verdicts` table).
+    public var detailJSON: String
+
+    public init(decision: Decision, score: Double?, summary: String, metrics: [MetricLine], detailJSON: String) {
+        self.decision = decision
+        self.score = score
+        self.summary = summary
+        self.metrics = metrics
+        self.detailJSON = detailJSON
+    }
+}
+
+/// Turns two arms' samples into a verdict (the `tollgate` or `kayenta` judge of the pipeline).
+public protocol StageJudge: Sendable {
+    func judge(_ request: JudgeRequest) throws -> StageVerdict
+}

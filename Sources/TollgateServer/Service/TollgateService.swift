@@ -1,0 +1,206 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import TollgateCore
+import TollgateEngine
+import TollgateStore
+
+/// What `tollgate serve` listens on and accepts.
+public struct ServiceConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// The bearer token every endpoint but `/health` and `/ready` requires.
+    public var token: String
+    /// Largest request body accepted (413 beyond).
+    public var maxBodyBytes: Int
+    /// Resume and drive rollouts that no live process drives (left by a crash, or started with `--detach`).
+    public var superviseRuns: Bool
+    /// How often the supervisor looks for such runs.
+    public var supervisionInterval: Duration
+
+    public init(host: String = "127.0.0.1", port: Int = 0, token: String, maxBodyBytes: Int = 1 << 20,
+                superviseRuns: Bool = true, supervisionInterval: Duration = .seconds(1)) {
+        self.host = host
+        self.port = port
+        self.token = token
+        self.maxBodyBytes = maxBodyBytes
+        self.superviseRuns = superviseRuns
+        self.supervisionInterval = supervisionInterval
+    }
+}
+
+/// `tollgate serve`: Alertmanager's webhook and a generic alert endpoint (a matching firing alert
+/// rolls the run back), the run API, `/health`, `/ready` and `/metrics`, and a supervisor that
+/// drives rollouts no other process drives.
+public final class TollgateService: Sendable {
+    public let configuration: ServiceConfiguration
+    public let store: RunStore
+    let logger: Logger
+    let counters = ServiceCounters()
+    let supervisor: RunSupervisor
+    let intake: AlertIntake
+
+    public init(configuration: ServiceConfiguration, store: RunStore, logger: Logger = Logger(label: "tollgate.serve")) throws {
+        guard !configuration.token.isEmpty else {
+            throw ServerError.invalidConfiguration("the service token is empty; set the variable named by --token-env to a secret.")
+        }
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+        supervisor = RunSupervisor(store: store, logger: logger)
+        intake = AlertIntake(store: store)
+    }
+
+    func buildRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: BodyLimitErrorMiddleware())
+        router.add(middleware: BearerTokenMiddleware(token: configuration.token))
+        let limit = configuration.maxBodyBytes
+        let store = self.store, counters = self.counters, intake = self.intake
+
+        router.get("/health") { _, _ in ServiceResponse.json(.ok, ["status": "ok"]) }
+        router.get("/ready") { _, _ in
+            do {
+                _ = try store.read { try $0.runs(limit: 1) }
+                return ServiceResponse.json(.ok, ["status": "ready"])
+            } catch {
+                return ServiceResponse.error(.serviceUnavailable, code: "database", "The database is not usable: \(error)")
+            }
+        }
+        router.get("/metrics") { _, _ in
+            ServiceResponse.text(ServiceMetrics.text(store: store, counters: counters), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        router.post("/v1/alerts/alertmanager") { request, _ in
+            try await Self.alerts(request, limit: limit, intake: intake, counters: counters, source: "alertmanager", parse: AlertPayload.alertmanager)
+        }
+        router.post("/v1/alerts") { request, _ in
+            try await Self.alerts(request, limit: limit, intake: intake, counters: counters, source: "generic", parse: AlertPayload.generic)
+        }
+        router.get("/v1/runs") { _, _ in
+            let runs = try store.read { try $0.runs(limit: 200) }.filter { $0.kind == .rollout }
+            return ServiceResponse.json(.ok, ["runs": runs.map { RunSummary($0) }])
+        }
+        router.get("/v1/runs/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            do {
+                return ServiceResponse.json(.ok, try RunReport.load(runID: id, store: store))
+            } catch StoreError.runNotFound {
+                return ServiceResponse.error(.notFound, code: "not_found", "No run with id '\(id)'.")
+            } catch StoreError.ambiguousRun(_, let matches) {
+                return ServiceResponse.error(.notFound, code: "ambiguous", "'\(id)' matches \(matches.count) runs; give the whole id.")
+            }
+        }
+        router.post("/v1/runs/:id/:action") { request, context in
+            try await Self.command(request, context: context, limit: limit, store: store)
+        }
+        return router
+    }
+
+    struct RunSummary: Encodable {
+        var id, name, status: String
+        var baselineVersion, candidateVersion, outcome: String?
+        var createdAt: Date
+        init(_ run: Run) {
+            id = run.id
+            name = run.name
+            status = run.status.rawValue
+            baselineVersion = run.baselineVersion
+            candidateVersion = run.candidateVersion
+            outcome = run.outcome
+            createdAt = run.createdAt
+        }
+    }
+
+    static func alerts(_ request: Request, limit: Int, intake: AlertIntake, counters: ServiceCounters, source: String,
+                       parse: (Data) throws -> [IncomingAlert]) async throws -> Response {
+        let body = try await request.body.collect(upTo: limit)
+        let data = Data(body.readableBytesView)
+        let alerts: [IncomingAlert]
+        do { alerts = try parse(data) } catch {
+            counters.add(malformedAlerts: 1)
+            return ServiceResponse.error(.badRequest, code: "malformed", "\(error)")
+        }
+        let results = try intake.receive(alerts, raw: String(decoding: data, as: UTF8.self), source: source)
+        counters.add(received: results.count, duplicates: results.filter { !$0.stored }.count,
+                     rollbacks: results.reduce(0) { $0 + $1.rolledBack.count })
+        return ServiceResponse.json(.accepted, ["alerts": results])
+    }
+
+    struct CommandBody: Decodable {
+        var reason: String?
+        var full: Bool?
+    }
+
+    static func command(_ request: Request, context: BasicRequestContext, limit: Int, store: RunStore) async throws -> Response {
+        let id = context.parameters.get("id") ?? ""
+        let actionName = context.parameters.get("action") ?? ""
+        let allowed: [String: OperatorCommand] = ["approve": .approve, "reject": .reject, "pause": .pause, "resume": .resume,
+                                                   "rollback": .rollback, "abort": .abort, "promote": .promote]
+        guard let command = allowed[actionName] else {
+            return ServiceResponse.error(.notFound, code: "not_found", "No action '\(actionName)'; use one of \(allowed.keys.sorted().joined(separator: ", ")).")
+        }
+        let body = try await request.body.collect(upTo: limit)
+        var parsed = CommandBody()
+        if body.readableBytes > 0 {
+            do { parsed = try JSONDecoder().decode(CommandBody.self, from: Data(body.readableBytesView)) } catch {
+                return ServiceResponse.error(.badRequest, code: "malformed", "The body must be empty or JSON like {\"reason\": \"...\"}.")
+            }
+        }
+        do {
+            let event = try OperatorCommands.request(.init(command: command, reason: parsed.reason, source: "api", full: parsed.full),
+                                                     runID: id, store: store)
+            return ServiceResponse.json(.accepted, ["run": event.runId, "command": command.rawValue, "seq": String(event.seq)])
+        } catch StoreError.runNotFound {
+            return ServiceResponse.error(.notFound, code: "not_found", "No run with id '\(id)'.")
+        } catch let error as EngineError {
+            return ServiceResponse.error(.conflict, code: "conflict", "\(error)")
+        }
+    }
+
+    /// Serves (and supervises runs) until the surrounding task is cancelled. `onListening`
+    /// receives the bound port.
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = Application(router: buildRouter(),
+                              configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+                              onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+                              logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            if configuration.superviseRuns {
+                let interval = configuration.supervisionInterval
+                group.addTask { await self.supervisor.run(every: interval) }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Starts serving in a background task and returns once it listens.
+    public func start() async throws -> RunningService {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let task = Task {
+            defer { continuation.finish() }
+            try await self.run { port in continuation.yield(port) }
+        }
+        for await port in ports { return RunningService(port: port, host: configuration.host, task: task) }
+        try await task.value
+        throw ServerError.cannotListen(address: "\(configuration.host):\(configuration.port)", reason: "the server stopped before it listened")
+    }
+}
+
+/// A service serving in a background task.
+public struct RunningService: Sendable {
+    public let port: Int
+    public let host: String
+    let task: Task<Void, any Error>
+
+    public var baseURL: String { "http://\(host):\(port)" }
+
+    /// Stops serving and waits for in-flight work (checks, journal writes) to finish.
+    public func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+}

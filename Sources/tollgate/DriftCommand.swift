@@ -1,0 +1,174 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import TollgateCore
+import TollgateEval
+import TollgateStore
+import TollgateTraffic
+
+/// `tollgate drift`: drift suites (the live version measured against a reference).
+struct DriftCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drift",
+        abstract: "Run drift suites and list their past verdicts.",
+        subcommands: [DriftRun.self, DriftHistory.self]
+    )
+}
+
+/// `tollgate drift run SUITE`.
+struct DriftRun: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Measure the target now and test every feature against the reference; one verdict.",
+        discussion: """
+        The reference is a stored run's samples, the last promoted run of a pipeline, or a JSON Lines \
+        file of samples; the current window replays the suite's traffic against the target, or takes \
+        the samples the gateway recorded recently. Numbers are tested with two-sample \
+        Kolmogorov–Smirnov, categories with chi-square, answer embeddings with MMD and a permutation \
+        null; p-values are corrected across features (Holm or Benjamini–Hochberg) and a feature only \
+        counts as drifted when its effect also reaches the suite's min_effect (or PSI ≥ psi_threshold). \
+        The verdict and the current samples are stored.
+
+        Exit status (for cron and Kubernetes CronJobs): 0 no drift, 5 drift, 2 bad input (suite, \
+        reference or samples), 1 operational failure (target, embeddings endpoint or database).
+        """
+    )
+
+    @Argument(help: ArgumentHelp("The drift suite file (kind: driftsuite).", valueName: "SUITE"))
+    var suite: String
+
+    @Option(name: .customLong("embeddings-url"), help: ArgumentHelp("Base URL of the OpenAI-compatible embeddings endpoint for the 'embeddings' feature (default: the target's).", valueName: "URL"))
+    var embeddingsURL: String?
+
+    @Option(name: .customLong("embeddings-model"), help: "Model id sent to the embeddings endpoint.")
+    var embeddingsModel: String?
+
+    @Option(help: ArgumentHelp("Measure this endpoint instead of the suite's target (a base URL).", valueName: "URL"))
+    var target: String?
+
+    @Option(help: "Replay this many requests instead of the suite's 'current.replay.requests'.")
+    var requests: Int?
+
+    @Option(help: "Seed of the permutation test and of replay.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Print the verdict as JSON.")
+    var json = false
+
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        if let requests, requests < 1 { throw ValidationError("--requests must be at least 1.") }
+    }
+
+    func run() async throws {
+        var driftSuite: DriftSuite
+        do { driftSuite = try DocumentLoader.loadDriftSuite(at: suite) } catch {
+            Output.error(error.description)
+            throw TollgateExit.invalidInput
+        }
+        if let target { driftSuite.target.endpoint = target }
+        if let requests {
+            guard case .replay(let traffic, _, let concurrency) = driftSuite.current else {
+                Output.error("tollgate: --requests applies to suites whose 'current' replays traffic; \(suite) uses recent gateway samples.")
+                throw TollgateExit.invalidInput
+            }
+            driftSuite.current = .replay(traffic: traffic, requests: requests, concurrency: concurrency)
+        }
+        let store = try database.open()
+        let client = ModelClient.makeHTTPClient(concurrency: 16)
+        let verdict: DriftVerdict
+        do throws(EvalError) {
+            verdict = try await DriftRunner(httpClient: client, embeddingsEndpoint: embeddingsURL, embeddingsModel: embeddingsModel, seed: seed)
+                .run(suite: driftSuite, store: store)
+        } catch {
+            try? await client.shutdown()
+            Output.error("tollgate: \(error)")
+            throw error.isBadInput ? TollgateExit.invalidInput : TollgateExit.failure
+        }
+        if verdict.drifted && driftSuite.notifyWebhook != nil {
+            do { try await DriftNotifier(httpClient: client).notify(verdict, suite: driftSuite) } catch {
+                Output.error("tollgate: warning: the drift notification was not delivered: \(error)")
+            }
+        }
+        try? await client.shutdown()
+        if json { try Output.printJSON(verdict) } else { print(DriftReportText.render(verdict)) }
+        if verdict.drifted { throw TollgateExit.drift }
+    }
+}
+
+/// `tollgate drift history SUITE`.
+struct DriftHistory: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "List a drift suite's past verdicts, newest first."
+    )
+
+    @Argument(help: ArgumentHelp("The drift suite's file or its name.", valueName: "SUITE"))
+    var suite: String
+
+    @Option(help: "Show at most this many verdicts.")
+    var limit: Int = 20
+
+    @Flag(help: "Print the verdicts as JSON.")
+    var json = false
+
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        if limit < 1 { throw ValidationError("--limit must be at least 1.") }
+    }
+
+    func run() throws {
+        var name = suite
+        if FileManager.default.fileExists(atPath: suite) {
+            do { name = try DocumentLoader.loadDriftSuite(at: suite).name } catch {
+                Output.error(error.description)
+                throw TollgateExit.invalidInput
+            }
+        }
+        let store = try database.open()
+        let results: [StoredDriftResult]
+        do { results = try store.read { try $0.driftResults(suite: name, limit: limit) } } catch {
+            Output.error("tollgate: \(error)")
+            throw TollgateExit.failure
+        }
+        if json {
+            struct Entry: Encodable { var at: Date; var runId: String?; var drifted: Bool; var summary: String }
+            try Output.printJSON(results.map { Entry(at: $0.at, runId: $0.runId, drifted: $0.drifted, summary: $0.summary) })
+            return
+        }
+        if results.isEmpty {
+            print("No drift verdicts recorded for '\(name)' in \(store.path).")
+            return
+        }
+        print(Output.table(["AT", "RUN", "VERDICT", "SUMMARY"], results.map {
+            [Output.timestamp($0.at), $0.runId ?? "-", $0.drifted ? "DRIFT" : "ok", $0.summary]
+        }))
+    }
+}
+
+/// The human-readable drift report.
+enum DriftReportText {
+    static func render(_ v: DriftVerdict) -> String {
+        var lines = [
+            "Drift suite \(v.suite)\(v.runID.map { " (run \($0))" } ?? "")",
+            "reference: \(v.reference)",
+            "current:   \(v.current)",
+            "",
+            Output.table(["FEATURE", "TEST", "P (\(v.correction.uppercased()))", "EFFECT", "REFERENCE", "CURRENT", ""], v.features.map { f in
+                let effect: String
+                if f.test == "none" { effect = "-" }
+                else if f.feature == .embeddings { effect = String(format: "MMD² %.4f", f.effect) }
+                else if f.feature.isCategorical { effect = String(format: "%.1fpp", f.effect * 100) }
+                else { effect = String(format: "%.1f%%", f.effect * 100) }
+                return [f.feature.rawValue, f.test, f.test == "none" ? "-" : String(format: "%.3g", f.adjustedPValue), effect,
+                        f.referenceSummary, f.currentSummary, f.drifted ? "DRIFT" : ""]
+            }),
+            "",
+        ]
+        for f in v.features where f.drifted || f.test == "none" { lines.append("\(f.feature.rawValue): \(f.note)") }
+        lines.append("Verdict: \(v.drifted ? "DRIFT — " + v.driftedFeatures.map(\.rawValue).joined(separator: ", ") : "no drift") (α = \(v.alpha))")
+        return lines.joined(separator: "\n")
+    }
+}

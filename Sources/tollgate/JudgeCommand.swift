@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import TollgateAnalysis
+import TollgateCore
+import TollgateStats
+
+/// `tollgate judge`: judges a candidate against a baseline on one or several metrics.
+struct JudgeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "judge",
+        abstract: "Judge candidate samples against baseline samples and decide promote, hold or rollback.",
+        discussion: """
+        One metric: --baseline FILE --candidate FILE --metric NAME (files hold one number per line or a
+        JSON array). Several metrics: --samples FILE, a JSON object
+          {"metrics": {"ttft_ms": {"baseline": [...], "candidate": [...], "kind": "location",
+                                   "worse": "higher", "tolerance": "10%", "critical": true, "weight": 1}}}
+        where every field but baseline and candidate is optional and defaults to the flags below.
+        Judges: tollgate (default; intervals per metric kind against the tolerance), sequential (always-valid
+        confidence sequences, for repeated looks during a canary), kayenta (Spinnaker Kayenta's
+        NetflixACAJudge). The verdict's JSON is documented in docs/statistics.md.
+        Exit status: 0 promote, 4 hold, 3 rollback, 2 invalid input.
+        """
+    )
+
+    enum JudgeName: String, ExpressibleByArgument, CaseIterable {
+        case tollgate, sequential, kayenta
+    }
+
+    @Option(help: ArgumentHelp("File of the baseline's values of the metric.", valueName: "FILE"))
+    var baseline: String?
+
+    @Option(help: ArgumentHelp("File of the candidate's values of the metric.", valueName: "FILE"))
+    var candidate: String?
+
+    @Option(help: "Name of the metric judged from --baseline and --candidate.")
+    var metric: String?
+
+    @Option(help: ArgumentHelp("JSON file of several metrics' samples (and optionally their criteria).", valueName: "FILE"))
+    var samples: String?
+
+    @Option(help: "Which judge: tollgate, sequential or kayenta.")
+    var judge: JudgeName = .tollgate
+
+    @Option(help: "Metric kind: location, p50, p90, p95, p99, rate, paired_score or paired_binary.")
+    var kind: String = "location"
+
+    @Option(help: "Which direction is worse: higher or lower.")
+    var worse: String = "higher"
+
+    @Option(help: "Allowed worsening: relative (10%), percentage points (0.5pp) or absolute (25).")
+    var tolerance: String = "10%"
+
+    @Flag(help: "Mark the metric critical: its failure rolls back regardless of the score.")
+    var critical = false
+
+    @Option(help: "Confidence level of the intervals.")
+    var confidence: Double = 0.95
+
+    @Option(help: "Seed of the bootstrap (p95/p99 kinds).")
+    var seed: UInt64 = 1
+
+    @Option(help: "Score (0–100) at or above which the decision is promote.")
+    var passThreshold: Double = 95
+
+    @Option(help: "Score (0–100) at or above which the decision is hold.")
+    var marginalThreshold: Double = 75
+
+    @Flag(help: "Print the verdict as JSON.")
+    var json = false
+
+    /// One metric entry of a --samples file.
+    struct SampleEntry: Decodable {
+        var baseline: [Double]
+        var candidate: [Double]
+        var kind: MetricKind?
+        var worse: Worse?
+        var tolerance: Tolerance?
+        var critical: Bool?
+        var weight: Double?
+    }
+
+    struct SampleFile: Decodable {
+        var metrics: [String: SampleEntry]
+    }
+
+    func validate() throws {
+        if samples == nil {
+            guard baseline != nil, candidate != nil, metric != nil else {
+                throw ValidationError("Give --baseline FILE --candidate FILE --metric NAME, or --samples FILE for several metrics.")
+            }
+        } else if baseline != nil || candidate != nil {
+            throw ValidationError("Use either --samples or --baseline/--candidate, not both.")
+        }
+        guard MetricKind(rawValue: kind) != nil else {
+            throw ValidationError("--kind must be one of \(MetricKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(kind)'.")
+        }
+        guard Worse(rawValue: worse) != nil else { throw ValidationError("--worse must be higher or lower, got '\(worse)'.") }
+        guard Tolerance.parse(tolerance) != nil else {
+            throw ValidationError("--tolerance must look like 10%, 0.5pp or 25, got '\(tolerance)'.")
+        }
+    }
+
+    func run() throws {
+        let verdict: Verdict
+        do {
+            let (criteria, data) = try load()
+            let settings = JudgeSettings(confidence: confidence, passThreshold: passThreshold,
+                                         marginalThreshold: marginalThreshold, seed: seed)
+            switch judge {
+            case .tollgate: verdict = try TollgateJudge.judge(criteria: criteria, data: data, settings: settings)
+            case .sequential: verdict = try SequentialJudge.judge(criteria: criteria, data: data, settings: settings)
+            case .kayenta:
+                verdict = try KayentaJudge.judge(criteria: criteria, data: data, passThreshold: passThreshold,
+                                                 marginalThreshold: marginalThreshold)
+            }
+        } catch let problem as NumberFile.Problem {
+            Output.error(problem.description)
+            throw TollgateExit.invalidInput
+        } catch let error as StatsError {
+            Output.error(error.description)
+            throw TollgateExit.invalidInput
+        } catch let error as AnalysisError {
+            Output.error(error.description)
+            throw TollgateExit.invalidInput
+        }
+        if json { try Output.printJSON(verdict) } else { print(Self.describe(verdict)) }
+        switch verdict.decision {
+        case .promote: return
+        case .hold: throw TollgateExit.waiting
+        case .rollback: throw TollgateExit.rolledBack
+        }
+    }
+
+    func load() throws -> ([MetricCriterion], [String: MetricSamples]) {
+        let defaultKind = MetricKind(rawValue: kind)!, defaultWorse = Worse(rawValue: worse)!
+        let defaultTolerance = Tolerance.parse(tolerance)!
+        if let samples {
+            guard let data = FileManager.default.contents(atPath: samples) else {
+                throw NumberFile.Problem(description: "\(samples): cannot read the file; check the path and permissions.")
+            }
+            let file: SampleFile
+            do {
+                file = try JSONDecoder().decode(SampleFile.self, from: data)
+            } catch {
+                throw NumberFile.Problem(description: "\(samples): not a samples file: expected {\"metrics\": {NAME: {\"baseline\": [...], \"candidate\": [...]}}} (\(error)).")
+            }
+            var criteria: [MetricCriterion] = []
+            var values: [String: MetricSamples] = [:]
+            for name in file.metrics.keys.sorted() {
+                let e = file.metrics[name]!
+                criteria.append(MetricCriterion(name: name, kind: e.kind ?? defaultKind, worse: e.worse ?? defaultWorse,
+                                                tolerance: e.tolerance ?? defaultTolerance, critical: e.critical ?? critical,
+                                                weight: e.weight ?? 1))
+                values[name] = MetricSamples(baseline: e.baseline, candidate: e.candidate)
+            }
+            return (criteria, values)
+        }
+        let name = metric ?? "metric"
+        let criterion = MetricCriterion(name: name, kind: defaultKind, worse: defaultWorse, tolerance: defaultTolerance,
+                                        critical: critical)
+        return ([criterion], [name: MetricSamples(baseline: try NumberFile.read(baseline ?? ""),
+                                                  candidate: try NumberFile.read(candidate ?? ""))])
+    }
+
+    static func describe(_ v: Verdict) -> String {
+        func f(_ x: Double?) -> String { x.map { String(format: "%.4g", $0) } ?? "-" }
+        let rows = v.metrics.map { m in
+            [m.metric, m.outcome.rawValue + (m.critical ? " (critical)" : ""), "\(m.baselineCount)/\(m.candidateCount)",
+             f(m.estimate), "[\(f(m.ciLow)), \(f(m.ciHigh))]", m.tolerance, m.pValue.map { String(format: "%.3g", $0) } ?? "-"]
+        }
+        var out = Output.table(["METRIC", "OUTCOME", "N (B/C)", "ESTIMATE", "INTERVAL", "TOLERANCE", "P"], rows)
+        out += "\n\n" + v.metrics.map { "- " + $0.explanation }.joined(separator: "\n")
+        out += "\n\n\(v.judge) judge: \(v.decision.rawValue.uppercased()) (score \(String(format: "%.1f", v.score))). \(v.explanation)"
+        return out
+    }
+}

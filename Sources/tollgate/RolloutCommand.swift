@@ -1,0 +1,342 @@
+import ArgumentParser
+import Foundation
+import TollgateCore
+import TollgateEngine
+import TollgateStore
+
+/// `tollgate rollout ...`: start, watch and steer staged rollouts.
+struct RolloutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollout",
+        abstract: "Start, watch and steer staged rollouts (shadow → canary → full).",
+        discussion: """
+        Exit codes of `start` and `resume`: 0 promoted, 3 rolled back or aborted, 4 paused or \
+        waiting for approval (with --exit-on-wait), 2 invalid pipeline or unknown run, 1 failure.
+        """,
+        subcommands: [
+            RolloutStart.self, RolloutStatus.self, RolloutList.self, RolloutApprove.self, RolloutReject.self,
+            RolloutPause.self, RolloutResume.self, RolloutPromote.self, RolloutAbort.self, RolloutRollback.self,
+            RolloutExplain.self,
+        ]
+    )
+}
+
+/// Options shared by the commands that drive a run in this process.
+struct DriveOptions: ParsableArguments {
+    @Flag(help: "Exit with status 4 when the run pauses or waits for approval, instead of waiting (resume it later with `tollgate rollout resume RUN`).")
+    var exitOnWait = false
+
+    @Flag(help: "Print only the final outcome, not each event.")
+    var quiet = false
+}
+
+/// Drives a run in this process with live progress, and turns the outcome into an exit code.
+func driveRun(_ engine: RolloutEngine, options: DriveOptions) async throws -> ExitCode {
+    let state: RunState
+    do {
+        state = try await engine.drive(returnWhenWaiting: options.exitOnWait)
+    } catch {
+        Output.error("tollgate: \(error)")
+        return TollgateExit.failure
+    }
+    switch state.phase {
+    case .promoted: Output.line("PROMOTED: \(state.finish?.reason ?? "")")
+    case .rolledBack: Output.line("ROLLED BACK: \(state.finish?.reason ?? "")")
+    case .aborted: Output.line("ABORTED: \(state.finish?.reason ?? "")")
+    case .paused: Output.line("PAUSED: \(state.pauseReason ?? "") — continue with `tollgate rollout resume \(engine.runID)`")
+    case .awaitingApproval: Output.line("WAITING FOR APPROVAL — `tollgate rollout approve \(engine.runID)`, then `tollgate rollout resume \(engine.runID)`")
+    case .failed, .created, .running: Output.line("STOPPED: \(state.phase.rawValue)")
+    }
+    Output.line("Explanation: tollgate rollout explain \(engine.runID)")
+    return TollgateExit.forRun(state)
+}
+
+/// Prints one progress line per engine event.
+func progressPrinter(quiet: Bool) -> (@Sendable (RunProgress) -> Void)? {
+    guard !quiet else { return nil }
+    return { progress in
+        var line = "[\(Output.clock(Date()))] "
+        if let stage = progress.stageName { line += "\(stage) " }
+        if let weight = progress.weight { line += "w=\(weight)% " }
+        if progress.baselineSamples + progress.candidateSamples > 0 {
+            line += "n=\(progress.baselineSamples)/\(progress.candidateSamples) "
+        }
+        Output.line(line + progress.message)
+        if let verdict = progress.verdict {
+            for metric in verdict.metrics { Output.line("      \(metric.metric) [\(metric.outcome)] \(metric.sentence)") }
+        }
+    }
+}
+
+struct RolloutStart: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start",
+        abstract: "Start a rollout of a pipeline and drive it in this process.",
+        discussion: "The pipeline file's text is stored with the run, so its criteria cannot change under it. One active run per model: a second start for the same model is refused with the owner named."
+    )
+
+    @Argument(help: ArgumentHelp("The pipeline file.", valueName: "PIPELINE"))
+    var pipelinePath: String
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var drive: DriveOptions
+
+    @Flag(help: "Create the run and exit: `tollgate serve` on the same database drives it.")
+    var detach = false
+
+    func run() async throws {
+        let pipeline: Pipeline
+        do { pipeline = try DocumentLoader.loadPipeline(at: pipelinePath) } catch {
+            error.diagnostics.forEach { Output.error($0.description) }
+            throw TollgateExit.invalidInput
+        }
+        let store = try database.open()
+        if detach {
+            do {
+                let run = try RolloutEngine.createRun(pipelinePath: pipelinePath, pipeline: pipeline, store: store)
+                Output.line("Run \(run.id): created; `tollgate serve --db \(store.path)` drives it. Follow it with `tollgate rollout status \(run.id) --watch`.")
+                return
+            } catch let error as EngineError {
+                Output.error("tollgate: \(error)")
+                throw TollgateExit.failure
+            }
+        }
+        let assembly: RolloutAssembly
+        do { assembly = try RolloutAssembly(pipeline: pipeline, store: store) } catch {
+            Output.error("tollgate: \(error)")
+            throw TollgateExit.invalidInput
+        }
+        defer { assembly.shutdown() }
+        let run: Run
+        do {
+            run = try RolloutEngine.createRun(pipelinePath: pipelinePath, pipeline: pipeline, store: store)
+        } catch let error as EngineError {
+            Output.error("tollgate: \(error)")
+            throw TollgateExit.failure
+        }
+        Output.line("Run \(run.id): \(pipeline.name), \(pipeline.model.baseline.version) → \(pipeline.model.candidate.version), \(pipeline.stages.count) stages")
+        let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline,
+                                   dependencies: try assembly.dependencies(onProgress: progressPrinter(quiet: drive.quiet)))
+        throw try await driveRun(engine, options: drive)
+    }
+}
+
+/// The run a command acts on: the id or prefix given, else the newest rollout.
+struct RunSelector: ParsableArguments {
+    @Argument(help: ArgumentHelp("The run id or a unique prefix (default: the newest rollout).", valueName: "RUN"))
+    var runID: String?
+
+    func resolve(in store: RunStore) throws -> Run {
+        do {
+            if let runID { return try store.run(runID) }
+            guard let newest = try store.read({ try $0.runs(limit: 200) }).first(where: { $0.kind == .rollout }) else {
+                Output.error("tollgate: no rollout recorded in \(store.path); start one with `tollgate rollout start PIPELINE`.")
+                throw TollgateExit.invalidInput
+            }
+            return newest
+        } catch let error as StoreError {
+            Output.error("tollgate: \(error)")
+            throw TollgateExit.invalidInput
+        }
+    }
+}
+
+struct RolloutStatus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a rollout's state, stage, weight, samples per arm and latest verdict.")
+
+    @OptionGroup var selector: RunSelector
+    @OptionGroup var database: DatabaseOptions
+    @Flag(help: "Print the status as JSON.") var json = false
+    @Flag(help: "Refresh every second until the run ends.") var watch = false
+
+    func run() async throws {
+        let store = try database.open()
+        let run = try selector.resolve(in: store)
+        while true {
+            let report = try RunReport.load(runID: run.id, store: store)
+            if json {
+                try Output.printJSON(report)
+            } else {
+                if watch { FileHandle.standardOutput.write(Data("\u{1B}[2J\u{1B}[H".utf8)) }
+                Output.line("Run \(report.run.id)  \(report.run.name)  \(report.run.baselineVersion ?? "?") → \(report.run.candidateVersion ?? "?")")
+                Output.line("  state:  \(report.phase)" + (report.activeStage.map { "   stage: \($0)" } ?? "") + (report.weight.map { "   candidate weight: \($0)%" } ?? ""))
+                for (stage, counts) in report.samples.sorted(by: { $0.key < $1.key }) {
+                    Output.line("  samples \(stage): baseline \(counts["baseline"] ?? 0), candidate \(counts["candidate"] ?? 0)")
+                }
+                if let latest = report.latest {
+                    Output.line("  latest verdict (\(latest.stage)): \(latest.verdict.decision.rawValue)" + (latest.verdict.score.map { String(format: ", score %.1f", $0) } ?? ""))
+                    for metric in latest.verdict.metrics { Output.line("    \(metric.metric) [\(metric.outcome)] \(metric.sentence)") }
+                }
+                if !report.pendingCommands.isEmpty { Output.line("  pending commands: \(report.pendingCommands.joined(separator: ", "))") }
+                if let last = report.decisions.last { Output.line("  last decision: \(last.action) — \(last.reason)") }
+            }
+            guard watch, !(RunState.Phase(rawValue: report.phase)?.isTerminal ?? true) else { return }
+            try await Task.sleep(for: .seconds(1))
+        }
+    }
+}
+
+struct RolloutList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List rollouts, newest first.")
+    @OptionGroup var database: DatabaseOptions
+    @Flag(help: "Print the list as JSON.") var json = false
+
+    func run() throws {
+        let store = try database.open()
+        let runs = try store.read { try $0.runs(limit: 200) }.filter { $0.kind == .rollout }
+        if json { try Output.printJSON(runs.map { ["id": $0.id, "name": $0.name, "status": $0.status.rawValue, "outcome": $0.outcome ?? ""] }); return }
+        if runs.isEmpty { Output.line("No rollouts recorded in \(store.path)."); return }
+        Output.line(Output.table(["RUN", "PIPELINE", "VERSIONS", "STATUS", "STARTED", "OUTCOME"], runs.map {
+            [$0.id, $0.name, "\($0.baselineVersion ?? "?") → \($0.candidateVersion ?? "?")", $0.status.rawValue, Output.timestamp($0.createdAt), $0.outcome ?? ""]
+        }))
+    }
+}
+
+/// Appends an operator command to a run's journal; the engine driving the run applies it
+/// within one check interval.
+protocol OperatorCommandLine: AsyncParsableCommand {
+    var selector: RunSelector { get }
+    var database: DatabaseOptions { get }
+    var operatorCommand: OperatorCommand { get }
+    var reasonText: String? { get }
+    var toFull: Bool { get }
+}
+
+extension OperatorCommandLine {
+    var toFull: Bool { false }
+
+    func run() async throws {
+        let store = try database.open()
+        let run = try selector.resolve(in: store)
+        let user = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+        do {
+            try OperatorCommands.request(.init(command: operatorCommand, reason: reasonText, source: "cli:\(user)", full: toFull ? true : nil),
+                                         runID: run.id, store: store)
+        } catch let error as EngineError {
+            Output.error("tollgate: \(error)")
+            throw TollgateExit.invalidInput
+        }
+        let lease = try store.read { try $0.lease(target: run.target ?? "") }
+        let driven = lease.map { $0.expiresAt > Date() && $0.runId == run.id } ?? false
+        if driven {
+            Output.line("\(operatorCommand.rawValue): requested; \(lease?.owner ?? "the engine") applies it within one check interval.")
+            return
+        }
+        if operatorCommand == .rollback || operatorCommand == .abort {
+            // Nobody drives the run: apply it here, now (weight 0 first).
+            let pipeline = try RolloutEngine.pipeline(of: run)
+            let assembly = try RolloutAssembly(pipeline: pipeline, store: store)
+            defer { assembly.shutdown() }
+            let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: try assembly.dependencies(onProgress: nil))
+            try engine.attach()
+            throw try await driveRun(engine, options: try DriveOptions.parse(["--exit-on-wait", "--quiet"]))
+        }
+        Output.line("\(operatorCommand.rawValue): recorded. No process is driving run \(run.id); continue it with `tollgate rollout resume \(run.id)`.")
+    }
+}
+
+struct RolloutApprove: OperatorCommandLine {
+    static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a run waiting at an approval gate.")
+    @OptionGroup var selector: RunSelector
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Why (journaled).") var reason: String?
+    var operatorCommand: OperatorCommand { .approve }
+    var reasonText: String? { reason }
+}
+
+struct RolloutReject: OperatorCommandLine {
+    static let configuration = CommandConfiguration(commandName: "reject", abstract: "Reject a run waiting at an approval gate: it rolls back.")
+    @OptionGroup var selector: RunSelector
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Why (journaled).") var reason: String?
+    var operatorCommand: OperatorCommand { .reject }
+    var reasonText: String? { reason }
+}
+
+struct RolloutPause: OperatorCommandLine {
+    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause a run: it keeps its weight and stops judging until resumed.")
+    @OptionGroup var selector: RunSelector
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Why (journaled).") var reason: String?
+    var operatorCommand: OperatorCommand { .pause }
+    var reasonText: String? { reason }
+}
+
+struct RolloutPromote: OperatorCommandLine {
+    static let configuration = CommandConfiguration(commandName: "promote", abstract: "Complete the current stage without judgement (with --full, go straight to 100%).")
+    @OptionGroup var selector: RunSelector
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Why (required, journaled).") var reason: String
+    @Flag(help: "Skip every remaining stage up to full.") var full = false
+    var operatorCommand: OperatorCommand { .promote }
+    var reasonText: String? { reason }
+    var toFull: Bool { full }
+}
+
+struct RolloutAbort: OperatorCommandLine {
+    static let configuration = CommandConfiguration(commandName: "abort", abstract: "Abort a run: the candidate's weight goes to 0 and the run ends.")
+    @OptionGroup var selector: RunSelector
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Why (journaled).") var reason: String?
+    var operatorCommand: OperatorCommand { .abort }
+    var reasonText: String? { reason }
+}
+
+struct RolloutRollback: OperatorCommandLine {
+    static let configuration = CommandConfiguration(commandName: "rollback", abstract: "Roll a run back now: the candidate's weight goes to 0 first, then the reason is journaled.")
+    @OptionGroup var selector: RunSelector
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Why (required, journaled).") var reason: String
+    var operatorCommand: OperatorCommand { .rollback }
+    var reasonText: String? { reason }
+}
+
+struct RolloutResume: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Continue a run in this process: after a crash, a pause, an approval, or when its lease expired.",
+        discussion: "Reads the journal, re-applies the recorded weight, keeps the samples already collected and continues the current stage. A paused run is resumed."
+    )
+    @OptionGroup var selector: RunSelector
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var drive: DriveOptions
+
+    func run() async throws {
+        let store = try database.open()
+        let run = try selector.resolve(in: store)
+        let pipeline: Pipeline
+        do { pipeline = try RolloutEngine.pipeline(of: run) } catch {
+            Output.error("tollgate: \(error)")
+            throw TollgateExit.invalidInput
+        }
+        let state = RunState.fold(try store.events(runID: run.id))
+        if state.phase == .paused, !state.pendingCommands.contains(where: { $0.command.command == .resume }) {
+            try OperatorCommands.request(.init(command: .resume, source: "cli:resume"), runID: run.id, store: store)
+        }
+        let assembly = try RolloutAssembly(pipeline: pipeline, store: store)
+        defer { assembly.shutdown() }
+        let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline,
+                                   dependencies: try assembly.dependencies(onProgress: progressPrinter(quiet: drive.quiet)))
+        do { try engine.attach() } catch let error as EngineError {
+            Output.error("tollgate: \(error)")
+            if case .runFinished = error { throw TollgateExit.forRun(state) }
+            throw TollgateExit.failure
+        }
+        Output.line("Resuming run \(run.id) at \(state.activeStage.map { pipeline.stages[$0].name } ?? "the next stage")")
+        throw try await driveRun(engine, options: drive)
+    }
+}
+
+struct RolloutExplain: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "explain", abstract: "Explain every decision of a run with the numbers behind it.")
+    @OptionGroup var selector: RunSelector
+    @OptionGroup var database: DatabaseOptions
+    @Flag(help: "Print the report as JSON.") var json = false
+
+    func run() throws {
+        let store = try database.open()
+        let run = try selector.resolve(in: store)
+        let report = try RunReport.load(runID: run.id, store: store)
+        if json { try Output.printJSON(report) } else { report.explanation().forEach { Output.line($0) } }
+    }
+}

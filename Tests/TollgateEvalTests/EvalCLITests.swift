@@ -1,0 +1,159 @@
+import AsyncHTTPClient
+import Foundation
+import Testing
+import TollgateCore
+import TollgateStore
+import TollgateTestSupport
+import TollgateTraffic
+@testable import TollgateEval
+
+/// Runs the real `tollgate` executable from the repository root.
+enum Tollgate {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+        let binary = try #require(BuiltProducts.url(of: "tollgate"), "the tollgate executable was not built next to the tests")
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "TOLLGATE_DB")
+        env.merge(environment) { $1 }
+        let child = try ChildProcess(binary, arguments, environment: env, currentDirectory: URL(fileURLWithPath: repoPath(".")))
+        defer { child.stop() }
+        let status = try #require(await child.waitForExit(timeout: .seconds(60)), "tollgate \(arguments) did not finish")
+        return Result(status: status, stdout: child.stdout, stderr: child.stderr)
+    }
+
+    /// Starts `tollgate sim` on an OS-chosen free loopback port, waits until it answers, runs
+    /// `body` with its base URL and stops it by its PID, also on failure.
+    static func withSim<T>(_ arguments: [String], _ body: (String) async throws -> T) async throws -> T {
+        let binary = try #require(BuiltProducts.url(of: "tollgate"))
+        let port = try freePort()
+        let child = try ChildProcess(binary, ["sim", "--listen", "127.0.0.1:\(port)"] + arguments,
+                                     currentDirectory: URL(fileURLWithPath: repoPath(".")))
+        defer { child.stop() }
+        let base = "http://127.0.0.1:\(port)/v1"
+        let up = await waitUntil(timeout: .seconds(20)) { isListening(port) }
+        try #require(up, "tollgate sim did not start: \(child.stderr)")
+        return try await body(base)
+    }
+
+    /// Whether something accepts TCP connections on the loopback port.
+    static func isListening(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    /// A loopback port the OS reports free (bound to port 0, then released).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        try #require(bound)
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+extension SimulatorDrivenTests {
+    @Suite("eval and drift commands")
+    struct EvalCLITests {
+        @Test func theShippedQualitySuiteRunsAgainstTollgateSim() async throws {
+            let folder = try TemporaryFolder()
+            defer { folder.remove() }
+            let db = folder.path("t.db")
+            let simArgs = ["--cases", "evalsuites/support-quality.sim-cases.json", "--prefill-ms", "2", "--decode-ms", "0.5", "--seed", "3"]
+            let (json, strict) = try await Tollgate.withSim(simArgs) { url in
+                (try await Tollgate.run(["eval", "run", "evalsuites/support-quality.yaml", "--baseline", url, "--candidate", url, "--db", db, "--json"]),
+                 try await Tollgate.run(["eval", "run", "evalsuites/support-quality.yaml", "--baseline", url, "--candidate", url, "--db", db, "--strict"]))
+            }
+            #expect(json.status == 0, "\(json.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            let quality = try #require(object["quality"] as? [String: Any])
+            #expect(quality["cases"] as? Int == 10)
+            // The German and the JSON case name no English settings page: 8 of 10 pass on both versions.
+            #expect(quality["baselinePassRate"] as? Double == 0.8)
+            #expect(quality["candidatePassRate"] as? Double == 0.8)
+            #expect(quality["difference"] as? Double == 0)
+            // Ten identical cases cannot show non-inferiority within 2pp: inconclusive, exit 6 with --strict.
+            #expect(quality["decision"] as? String == "marginal")
+            #expect(strict.status == 6)
+            #expect(strict.stdout.contains("Quality: MARGINAL"))
+            let runs = try RunStore(path: db).runs()
+            #expect(runs.filter { $0.kind == .eval }.count == 2)
+        }
+
+        @Test func theShippedTicketSuiteFailsADegradedCandidate() async throws {
+            let folder = try TemporaryFolder()
+            defer { folder.remove() }
+            let cases = ["--cases", "evalsuites/support-tickets.sim-cases.json", "--prefill-ms", "2", "--decode-ms", "0.5", "--seed", "8"]
+            let result = try await Tollgate.withSim(cases) { baseline in
+                try await Tollgate.withSim(cases + ["--degraded-rate", "0.6"]) { candidate in
+                    try await Tollgate.run(["eval", "run", "evalsuites/support-tickets.yaml", "--baseline", baseline, "--candidate", candidate,
+                                            "--db", folder.path("t.db")])
+                }
+            }
+            #expect(result.status == 6, "\(result.stderr)")
+            #expect(result.stdout.contains("Pass rate   baseline 100.0%"))
+            #expect(result.stdout.contains("json_fields") && result.stdout.contains("Overall: FAIL"))
+        }
+
+        @Test func theShippedDriftSuiteRunsAgainstTollgateSimWithItsExitCodes() async throws {
+            let folder = try TemporaryFolder()
+            defer { folder.remove() }
+            let db = folder.path("t.db")
+            let fast = ["--prefill-ms", "20", "--decode-ms", "2", "--output-tokens", "16", "--seed", "5"]
+            let key = ["CANDIDATE_API_KEY": "sim-accepts-any-key"]   // the suite names the variable; the simulator ignores it
+            // The suite's reference is the last promoted run of support-chat-2.4: record one.
+            let store = try RunStore(path: db)
+            let suite = try DocumentLoader.loadDriftSuite(at: repoPath("evalsuites/support-drift.yaml"))
+            try await Tollgate.withSim(fast) { url in
+                try await withHTTPClient { client in
+                    var s = suite
+                    s.target.endpoint = url
+                    s.current = .replay(traffic: repoPath("traffic/support.jsonl"), requests: 60, concurrency: 4)
+                    let (samples, _) = try await DriftRunner(httpClient: client, environment: key).currentWindow(s, store: nil, now: Date())
+                    let run = try store.createRun(NewRun(kind: .rollout, name: "support-chat-2.4", candidateVersion: "2.4.0"))
+                    try store.insertSamples(samples, runID: run.id, stage: nil)
+                    try store.write { try $0.setStatus(runID: run.id, status: .promoted) }
+                }
+            }
+            // A target whose decode is ten times slower drifts: exit 5, naming the latency features.
+            let drift = try await Tollgate.withSim(["--prefill-ms", "20", "--decode-ms", "20", "--output-tokens", "16", "--seed", "6"]) { url in
+                try await Tollgate.run(["drift", "run", "evalsuites/support-drift.yaml", "--target", url, "--requests", "60", "--db", db, "--json"], environment: key)
+            }
+            #expect(drift.status == 5, "\(drift.stderr)")
+            let verdict = try #require(try JSONSerialization.jsonObject(with: Data(drift.stdout.utf8)) as? [String: Any])
+            let named = verdict["driftedFeatures"] as? [String] ?? []
+            #expect(named.contains("itl_ms"))
+            #expect(!named.contains("output_tokens"))
+            // Nothing listening: an operational failure, exit 1.
+            let down = try await Tollgate.run(["drift", "run", "evalsuites/support-drift.yaml", "--target", "http://127.0.0.1:\(try Tollgate.freePort())/v1",
+                                               "--requests", "4", "--db", db], environment: key)
+            #expect(down.status == 1, "\(down.stderr)")
+            // A suite that does not validate: bad input, exit 2.
+            try "kind: driftsuite\nname: x\n".write(toFile: folder.path("bad.yaml"), atomically: true, encoding: .utf8)
+            let bad = try await Tollgate.run(["drift", "run", folder.path("bad.yaml"), "--db", db])
+            #expect(bad.status == 2)
+            // History lists the stored verdict.
+            let history = try await Tollgate.run(["drift", "history", "evalsuites/support-drift.yaml", "--db", db])
+            #expect(history.status == 0)
+            #expect(history.stdout.contains("DRIFT") && history.stdout.contains("itl_ms"))
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+import TollgateCore
+import TollgateEngine
+import TollgateServer
+import TollgateSimulator
+import TollgateStore
+import TollgateTestSupport
+
+/// Real rollouts over loopback HTTP: two simulators, the gateway as router, recorded traffic
+/// replayed by the real client, samples in a real SQLite file, the real judges.
+@Suite(.serialized) struct RolloutEndToEndTests {
+    static let stages = """
+          - shadow: { requests: 30 }
+          - canary: { weight: 5,  min_samples: 120, max_duration: 20s }
+          - canary: { weight: 25, min_samples: 120, max_duration: 20s }
+          - approval_placeholder
+          - full: {}
+        """
+
+    /// A fast profile: ~20 ms prefill, 2 ms per token, ~8 tokens.
+    static func fast(seed: UInt64) -> SimulatorProfile {
+        SimulatorProfile(seed: seed, models: ["e2e"], prefill: .init(medianMs: 20, spread: 0.2, perInputTokenMs: 0),
+                         decode: .init(medianMs: 2, spread: 0.2), outputTokens: .init(median: 8, spread: 0.3, min: 2, max: 16))
+    }
+
+    struct Setup {
+        let folder: TemporaryFolder
+        let environment: DemoEnvironment
+        let store: RunStore
+        let pipelinePath: String
+        let pipeline: Pipeline
+
+        init(candidate: SimulatorProfile, stages: String = RolloutEndToEndTests.stages.replacingOccurrences(of: "  - approval_placeholder\n", with: ""),
+             rollback: String = "rollback:\n  on:\n    - analysis: fail\n") async throws {
+            folder = try TemporaryFolder()
+            environment = try await DemoEnvironment.start(baseline: RolloutEndToEndTests.fast(seed: 1), candidate: candidate)
+            store = try RunStore(path: folder.path("e2e.db"))
+            let traffic = folder.path("traffic.jsonl")
+            let lines = (0..<50).map { #"{"id":"q\#($0)","body":{"messages":[{"role":"user","content":"question \#($0) about billing"}],"stream":true}}"# }
+            try lines.joined(separator: "\n").write(toFile: traffic, atomically: true, encoding: .utf8)
+            let template = """
+            version: 1
+            kind: pipeline
+            name: e2e
+            model:
+              name: e2e-\(UUID().uuidString.prefix(8))
+              baseline:  { version: "1.0", endpoint: "\(DemoEnvironment.placeholderBaseline)" }
+              candidate: { version: "2.0", endpoint: "\(DemoEnvironment.placeholderCandidate)" }
+            objectives:
+              ttft_ms: { p95: 500 }
+            traffic: { source: traffic.jsonl, concurrency: 16, timeout: 5s }
+            router: { type: gateway, admin: "\(DemoEnvironment.placeholderGateway)", token_env: E2E_ADMIN_TOKEN }
+            analysis:
+              check_interval: 700ms
+              thresholds: { pass: 80, marginal: 60 }
+              metrics:
+                - { metric: ttft_ms, tolerance: 25%, critical: true }
+                - { metric: error_rate, tolerance: 3pp, critical: true }
+            stages:
+            \(stages)
+            \(rollback)
+            """
+            pipelinePath = folder.path("pipeline.yaml")
+            try environment.pipelineText(from: template, trafficPath: traffic).write(toFile: pipelinePath, atomically: true, encoding: .utf8)
+            pipeline = try DocumentLoader.loadPipeline(at: pipelinePath)
+        }
+
+        func run(returnWhenWaiting: Bool = false) async throws -> (Run, RunState) {
+            let assembly = try RolloutAssembly(pipeline: pipeline, store: store, environment: ["E2E_ADMIN_TOKEN": environment.adminToken])
+            defer { assembly.shutdown() }
+            let run = try RolloutEngine.createRun(pipelinePath: pipelinePath, pipeline: pipeline, store: store)
+            let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: try assembly.dependencies(onProgress: nil))
+            return (run, try await engine.drive(returnWhenWaiting: returnWhenWaiting))
+        }
+
+        func resume(_ runID: String) async throws -> RunState {
+            let assembly = try RolloutAssembly(pipeline: pipeline, store: store, environment: ["E2E_ADMIN_TOKEN": environment.adminToken])
+            defer { assembly.shutdown() }
+            let engine = RolloutEngine(store: store, runID: runID, pipeline: pipeline, dependencies: try assembly.dependencies(onProgress: nil))
+            try engine.attach()
+            return try await engine.drive()
+        }
+
+        func stop() async {
+            await environment.stop()
+            folder.remove()
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aHealthyCandidateIsPromotedThroughAllStages() async throws {
+        let setup = try await Setup(candidate: Self.fast(seed: 2))
+        do {
+            let (run, state) = try await setup.run()
+            #expect(state.phase == .promoted, "\(state.finish?.reason ?? "")")
+            #expect(setup.environment.gateway.weights.candidate == 100)
+            let decisions = try setup.store.read { try $0.decisions(runID: run.id) }.map(\.action)
+            #expect(decisions.last == "promoted")
+            #expect(decisions.filter { $0 == "advance" || $0 == "advanced" }.count == 3)
+            let counts = try setup.store.read { try $0.sampleCounts(runID: run.id, stage: 1) }
+            #expect((counts[.baseline] ?? 0) >= 120 && (counts[.candidate] ?? 0) >= 120)
+        } catch { Issue.record(error) }
+        await setup.stop()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aLatencyRegressionIsRolledBackAtTheFirstCanary() async throws {
+        var slow = Self.fast(seed: 2)
+        slow.prefill.medianMs = 150  // 7.5x the baseline's prefill: clear even on a loaded machine
+        let setup = try await Setup(candidate: slow, stages: """
+              - canary: { weight: 5,  min_samples: 120, max_duration: 20s }
+              - canary: { weight: 25, min_samples: 120, max_duration: 20s }
+              - full: {}
+            """)
+        do {
+            let (run, state) = try await setup.run()
+            #expect(state.phase == .rolledBack)
+            #expect(state.finish?.stage == 0)
+            #expect(setup.environment.gateway.weights.candidate == 0)
+            let report = try RunReport.load(runID: run.id, store: setup.store)
+            #expect(report.latest?.verdict.metrics.first { $0.metric == "ttft_ms" }?.outcome == "fail")
+        } catch { Issue.record(error) }
+        await setup.stop()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func anErrorRateRegressionIsRolledBack() async throws {
+        var failing = Self.fast(seed: 2)
+        failing.faults.serverError = 0.15
+        let setup = try await Setup(candidate: failing, rollback: """
+            rollback:
+              on:
+                - analysis: fail
+                - error_rate: { above: 0.05, consecutive: 2 }
+            """)
+        do {
+            let (_, state) = try await setup.run()
+            #expect(state.phase == .rolledBack)
+            #expect(setup.environment.gateway.weights.candidate == 0)
+            let trigger = state.finish?.trigger ?? ""
+            #expect(trigger == "analysis:fail" || trigger == "error_rate>0.05", "\(trigger)")
+        } catch { Issue.record(error) }
+        await setup.stop()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func anApprovalGateWaitsAndThenProceeds() async throws {
+        let setup = try await Setup(candidate: Self.fast(seed: 2), stages: """
+              - canary: { weight: 5, min_samples: 120, max_duration: 20s }
+              - approval: { note: "look at the dashboards" }
+              - full: {}
+            """)
+        do {
+            let (run, waiting) = try await setup.run(returnWhenWaiting: true)
+            #expect(waiting.phase == .awaitingApproval)
+            #expect(setup.environment.gateway.weights.candidate == 5)
+            try OperatorCommands.request(.init(command: .approve, reason: "dashboards are green", source: "test"), runID: run.id, store: setup.store)
+            let done = try await setup.resume(run.id)
+            #expect(done.phase == .promoted)
+            #expect(setup.environment.gateway.weights.candidate == 100)
+        } catch { Issue.record(error) }
+        await setup.stop()
+    }
+}
