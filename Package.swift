@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "TollgateEngine",
             dependencies: [
-                "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic",
+                "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateEval", "TollgateStore", "TollgateTraffic",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "TollgateServer",
             dependencies: [
-                "TollgateCore", "TollgateEngine", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
+                "TollgateCore", "TollgateEngine", "TollgateEval", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -36,8 +36,6 @@ struct EvalRun: AsyncParsableCommand {
         """
     )
 
-    static let qualityFailed = ExitCode(6)
-
     @Argument(help: ArgumentHelp("The eval suite file (kind: evalsuite).", valueName: "SUITE"))
     var suite: String
 
@@ -131,8 +129,8 @@ struct EvalRun: AsyncParsableCommand {
         if json { try Output.printJSON(result) } else { print(EvalReportText.render(result)) }
         switch result.overall {
         case .pass: return
-        case .marginal: if strict { throw Self.qualityFailed }
-        case .fail: throw Self.qualityFailed
+        case .marginal: if strict { throw TollgateExit.qualityFailed }
+        case .fail: throw TollgateExit.qualityFailed
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import TollgateCore
 import TollgateEngine
 import TollgateServer
 import TollgateStore
@@ -37,6 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Do not resume or drive rollouts left without a driving process.")
     var noSupervise = false
 
+    @Option(help: ArgumentHelp("Folder of drift suites; those with a `schedule:` run on it.", valueName: "DIR"))
+    var suites: String?
+
     func run() async throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
             throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080.")
@@ -45,13 +49,27 @@ struct ServeCommand: AsyncParsableCommand {
             Output.error("tollgate: set \(tokenEnv) to the bearer token clients (Alertmanager, operators) will send.")
             throw TollgateExit.invalidInput
         }
+        var scheduled: [DriftSuite] = []
+        if let suites {
+            do {
+                let (found, problems) = try DriftSuiteRunner.scheduledSuites(in: suites)
+                problems.forEach { Output.error($0.description) }
+                if !problems.isEmpty { throw TollgateExit.invalidInput }
+                scheduled = found
+                Output.line("scheduling \(found.count) drift suite\(found.count == 1 ? "" : "s"): " + found.map { "\($0.name) (\($0.schedule?.description ?? ""))" }.joined(separator: ", "))
+            } catch let error as CocoaError {
+                Output.error("tollgate: cannot read --suites \(suites): \(error.localizedDescription)")
+                throw TollgateExit.invalidInput
+            }
+        }
         let store = try database.open()
         var logger = Logger(label: "tollgate.serve")
         logger.logLevel = .info
         let service: TollgateService
         do {
             service = try TollgateService(configuration: ServiceConfiguration(
-                host: String(listen[..<colon]), port: port, token: token, maxBodyBytes: maxBodyBytes, superviseRuns: !noSupervise),
+                host: String(listen[..<colon]), port: port, token: token, maxBodyBytes: maxBodyBytes, superviseRuns: !noSupervise,
+                scheduledSuites: scheduled),
                 store: store, logger: logger)
         } catch {
             Output.error("tollgate: \(error)")

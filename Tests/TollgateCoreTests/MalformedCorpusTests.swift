@@ -109,6 +109,14 @@ import TollgateCore
         let fromText = try DocumentLoader.loadPipeline(text: text, path: path)
         #expect(fromFile == fromText)
     }
+
+    @Test func aSnapshotStillLoadsWhenItsTrafficFileIsGone() throws {
+        let text = try String(contentsOfFile: Self.root.appendingPathComponent("pipelines/minimal.yaml").path, encoding: .utf8)
+        let elsewhere = "/nonexistent/folder/pipeline.yaml"
+        let snapshot = try DocumentLoader.loadPipeline(text: text, path: elsewhere)
+        #expect(snapshot.traffic.source == "/nonexistent/traffic/support.jsonl")
+        #expect(throws: LoadError.self) { _ = try DocumentLoader.loadPipeline(text: text, path: elsewhere, checkFiles: true) }
+    }
 }
 
 @Suite struct CronScheduleTests {

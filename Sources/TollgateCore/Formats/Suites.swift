@@ -74,6 +74,27 @@ public struct DriftSuite: Sendable, Equatable, Codable {
     public var rollbackPipeline: String?
 
     public enum Correction: String, Sendable, Codable, CaseIterable { case holm, bh }
+
+    public init(name: String, description: String?, api: ModelAPI, target: ModelVersion, reference: DriftReference,
+                current: DriftWindow, features: [DriftFeature], alpha: Double, correction: Correction,
+                minEffect: [DriftFeature: Tolerance], psiThreshold: Double, schedule: CronSchedule?,
+                notifyWebhook: String?, notifyTokenEnv: String?, rollbackPipeline: String?) {
+        self.name = name
+        self.description = description
+        self.api = api
+        self.target = target
+        self.reference = reference
+        self.current = current
+        self.features = features
+        self.alpha = alpha
+        self.correction = correction
+        self.minEffect = minEffect
+        self.psiThreshold = psiThreshold
+        self.schedule = schedule
+        self.notifyWebhook = notifyWebhook
+        self.notifyTokenEnv = notifyTokenEnv
+        self.rollbackPipeline = rollbackPipeline
+    }
 }
 
 /// What a drift suite compares against.

@@ -41,9 +41,11 @@ public enum DocumentLoader {
         try loadPipeline(text: nil, path: path)
     }
 
-    /// Loads a pipeline from `text` (a stored snapshot), reporting positions against `path`.
-    public static func loadPipeline(text: String?, path: String) throws(LoadError) -> Pipeline {
-        let context = LoadContext(file: path)
+    /// Loads a pipeline from `text` (a stored snapshot), reporting positions against `path`. A
+    /// snapshot's referenced files are resolved but not required to exist any more, unless
+    /// `checkFiles` says so.
+    public static func loadPipeline(text: String?, path: String, checkFiles: Bool? = nil) throws(LoadError) -> Pipeline {
+        let context = LoadContext(file: path, checksReferencedFiles: checkFiles ?? (text == nil))
         let root: MappingReader?
         if let text { root = context.compose(text).flatMap { YAMLValue(node: $0, path: "", context: context).mapping() } }
         else { root = readRoot(path: path, context: context) }
@@ -124,6 +126,7 @@ enum CommonChecks {
     static func existingFile(_ value: YAMLValue?) -> String? {
         guard let value, let text = value.nonEmptyString() else { return nil }
         let url = value.context.resolve(text)
+        guard value.context.checksReferencedFiles else { return url.standardizedFileURL.path }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             value.context.report(value.mark, "'\(value.path)' names '\(text)', which does not exist (paths are relative to this file)")

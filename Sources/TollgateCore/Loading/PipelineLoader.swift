@@ -138,11 +138,13 @@ enum PipelineLoader {
                            overrides: overrides, warmupRequests: warmup)
     }
 
+    /// The keys of each router type; every type also takes `url`, the OpenAI base URL clients use
+    /// through the router (for `traffic.via: router`).
     static let routerKeys: [RouterConfig.Kind: [String]] = [
-        .gateway: ["admin", "token_env"],
-        .haproxy: ["socket", "backend", "baseline_server", "candidate_server"],
-        .kubernetes: ["resource", "namespace", "name", "baseline_backend", "candidate_backend", "context", "kubeconfig"],
-        .command: ["command", "timeout"],
+        .gateway: ["admin", "token_env", "url", "gateway_run"],
+        .haproxy: ["socket", "backend", "baseline_server", "candidate_server", "url"],
+        .kubernetes: ["resource", "namespace", "name", "baseline_backend", "candidate_backend", "context", "kubeconfig", "url"],
+        .command: ["command", "timeout", "url"],
     ]
 
     static func readRouter(_ m: MappingReader?) -> RouterConfig? {
@@ -154,7 +156,7 @@ enum PipelineLoader {
             for key in routerKeys[kind] ?? [] {
                 guard let v = m.value(key) else { continue }
                 switch key {
-                case "admin": settings[key] = CommonChecks.endpoint(v)
+                case "admin", "url": settings[key] = CommonChecks.endpoint(v)
                 case "token_env": settings[key] = CommonChecks.envName(v)
                 case "timeout": settings[key] = v.duration().map(DurationText.format)
                 case "resource": settings[key] = v.oneOf(["httproute", "virtualservice", "inferenceservice"])

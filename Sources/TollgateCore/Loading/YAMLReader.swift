@@ -6,10 +6,14 @@ import Yams
 final class LoadContext {
     let file: String
     let baseDirectory: URL
+    /// Whether files the document names must exist (not for a stored snapshot, whose files may
+    /// have moved since the run started).
+    let checksReferencedFiles: Bool
     private(set) var diagnostics: [Diagnostic] = []
 
-    init(file: String) {
+    init(file: String, checksReferencedFiles: Bool = true) {
         self.file = file
+        self.checksReferencedFiles = checksReferencedFiles
         baseDirectory = URL(fileURLWithPath: file).deletingLastPathComponent()
     }
 

@@ -12,6 +12,7 @@ public final class RolloutAssembly: Sendable {
     public let store: RunStore
     public let httpClient: HTTPClient
     public let router: any TrafficRouter
+    let environment: [String: String]
 
     /// Why a pipeline cannot be assembled into a working rollout.
     public enum AssemblyError: Error, CustomStringConvertible {
@@ -34,16 +35,20 @@ public final class RolloutAssembly: Sendable {
                 environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.pipeline = pipeline
         self.store = store
+        self.environment = environment
         let client = ModelClient.makeHTTPClient(concurrency: max(8, pipeline.traffic.concurrency * 2),
                                                 connectTimeout: pipeline.reliability.connectTimeout ?? .seconds(10))
         httpClient = client
         do {
             self.router = try router ?? Self.makeRouter(pipeline.router, client: client, environment: environment)
-            if pipeline.traffic.via != .replay {
-                throw AssemblyError.unsupported("traffic.via: \(pipeline.traffic.via.rawValue) needs samples labelled by the gateway per run and stage, which this version does not record yet; use `via: replay` (both versions get the recorded traffic at every check while the router carries the canary weight).")
-            }
-            guard pipeline.traffic.source != nil else {
+            if pipeline.traffic.via != .live, pipeline.traffic.source == nil {
                 throw AssemblyError.missingSetting("The pipeline has no traffic.source to replay.")
+            }
+            if pipeline.traffic.via == .router, Self.routerURL(pipeline.router) == nil {
+                throw AssemblyError.missingSetting("traffic.via: router needs router.url, the OpenAI base URL clients use through the router (for the gateway, its admin URL is used when url is not set).")
+            }
+            if pipeline.traffic.via == .live, pipeline.router.kind != .gateway {
+                throw AssemblyError.unsupported("traffic.via: live judges the samples Tollgate's gateway records; router.type must be gateway.")
             }
         } catch {
             try? client.syncShutdown()
@@ -90,6 +95,15 @@ public final class RolloutAssembly: Sendable {
         }
     }
 
+    /// The base URL clients use through the router: `router.url`, else the gateway's admin URL + `/v1`.
+    static func routerURL(_ config: RouterConfig) -> String? {
+        if let url = config.settings["url"] { return url }
+        if config.kind == .gateway, let admin = config.settings["admin"] {
+            return admin.hasSuffix("/") ? admin + "v1" : admin + "/v1"
+        }
+        return nil
+    }
+
     /// A client for one version, with the pipeline's timeouts and retries.
     public func client(for version: ModelVersion, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ModelClient {
         var apiKey: String?
@@ -112,10 +126,24 @@ public final class RolloutAssembly: Sendable {
 
     /// The engine's dependencies for this pipeline.
     public func dependencies(clock: any EngineClock = SystemEngineClock(), onProgress: (@Sendable (RunProgress) -> Void)?) throws -> RolloutDependencies {
-        let traffic = ReplayStageTraffic(pipeline: pipeline, store: store, baseline: try client(for: pipeline.model.baseline),
-                                         candidate: try client(for: pipeline.model.candidate), trafficPath: pipeline.traffic.source ?? "")
+        let paired = ReplayStageTraffic(pipeline: pipeline, store: store, baseline: try client(for: pipeline.model.baseline),
+                                        candidate: try client(for: pipeline.model.candidate), trafficPath: pipeline.traffic.source ?? "")
+        let traffic: any StageTrafficSource
+        switch pipeline.traffic.via {
+        case .replay:
+            traffic = paired
+        case .router:
+            let version = ModelVersion(version: "router", endpoint: Self.routerURL(pipeline.router) ?? "")
+            traffic = RoutedStageTraffic(paired: paired, router: try client(for: version))
+        case .live:
+            traffic = LiveGatewayTraffic(paired: pipeline.traffic.source == nil ? nil : paired, store: store, clock: clock,
+                                         gatewayRunID: pipeline.router.settings["gateway_run"])
+        }
+        let suites = pipeline.analysis.metrics.contains { $0.metric == .quality }
+            || pipeline.stages.contains { if case .shadow(_, _, let s) = $0.kind { return !s.isEmpty }; return false }
+        let quality = suites ? EvalQualityEvaluator(pipeline: pipeline, store: store, httpClient: httpClient, environment: environment) : nil
         return RolloutDependencies(router: router, traffic: traffic, judge: PipelineJudge(analysis: pipeline.analysis),
-                                   clock: clock, onProgress: onProgress)
+                                   quality: quality, clock: clock, onProgress: onProgress)
     }
 
     /// Shuts the HTTP client down.

@@ -21,6 +21,8 @@ public enum RunEventKind: String, Sendable, Codable, CaseIterable {
     case aborted
     case failed
     case note
+    /// An eval suite was run against both versions; its paired pass/fail results feed `quality`.
+    case qualityEvaluated = "quality_evaluated"
 }
 
 /// Operator commands that act on a run through its journal.
@@ -118,6 +120,25 @@ public enum RunEventPayload {
     public struct Paused: Codable, Sendable, Equatable {
         public var stage: Int?
         public var reason: String
+    }
+
+    public struct QualityEvaluated: Codable, Sendable, Equatable {
+        /// The suite's path, as the pipeline's `analysis.metrics[].suite` names it.
+        public var suite: String
+        /// The eval run that stored every case's answers and scores.
+        public var evalRunID: String?
+        /// Per case (index-aligned), 1 when the version passed it.
+        public var baseline: [Double]
+        public var candidate: [Double]
+        public var summary: String
+
+        public init(suite: String, evalRunID: String?, baseline: [Double], candidate: [Double], summary: String) {
+            self.suite = suite
+            self.evalRunID = evalRunID
+            self.baseline = baseline
+            self.candidate = candidate
+            self.summary = summary
+        }
     }
 
     public struct Note: Codable, Sendable, Equatable {

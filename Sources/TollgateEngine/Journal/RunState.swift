@@ -40,6 +40,8 @@ public struct RunState: Sendable, Equatable {
     /// What the run is paused for, when paused.
     public var pauseReason: String?
     public var lastCheck: RunEventPayload.Check?
+    /// The latest quality evaluation of each eval suite.
+    public var quality: [String: RunEventPayload.QualityEvaluated] = [:]
 
     public static func == (lhs: RunState, rhs: RunState) -> Bool {
         lhs.phase == rhs.phase && lhs.activeStage == rhs.activeStage && lhs.completedStages == rhs.completedStages
@@ -64,6 +66,8 @@ public struct RunState: Sendable, Equatable {
             switch kind {
             case .runCreated, .leaseTaken, .note:
                 break
+            case .qualityEvaluated:
+                if let p = decode(RunEventPayload.QualityEvaluated.self, event) { state.quality[p.suite] = p }
             case .runStarted:
                 if state.phase == .created { state.phase = .running }
             case .stageStarted:

@@ -9,8 +9,9 @@ import TollgateCore
 /// Extraction per metric, successful requests only for latencies: `ttft_ms`, `e2e_ms`,
 /// `tpot_ms`, `embedding_ms` one value per request; `itl_ms` the mean inter-token gap of each
 /// request (one value per request keeps the observations independent); `output_tokens` per request;
-/// `error_rate` 1 for a failed request, else 0; `timeout_rate` 1 for a timeout. `quality` and
-/// `refusal_rate` come from eval suites, which this judge does not run: they count as no data.
+/// `error_rate` 1 for a failed request, else 0; `timeout_rate` 1 for a timeout; `quality` the paired
+/// pass/fail of each eval case on both versions (from the run's eval of the metric's suite).
+/// `refusal_rate` is measured by eval suites' refusal scorers, not from samples: it counts as no data here.
 public struct PipelineJudge: StageJudge {
     public let analysis: AnalysisConfig
 
@@ -25,7 +26,9 @@ public struct PipelineJudge: StageJudge {
 
     static func criterion(_ metric: MetricCriterionConfig) -> MetricCriterion {
         let kind: MetricKind
-        if metric.metric.isRate {
+        if metric.metric == .quality {
+            kind = .pairedBinary
+        } else if metric.metric.isRate {
             kind = .rate
         } else {
             switch metric.quantile {
@@ -64,6 +67,11 @@ public struct PipelineJudge: StageJudge {
         let criteria = analysis.metrics.map(Self.criterion)
         var data: [String: MetricSamples] = [:]
         for metric in analysis.metrics {
+            if metric.metric == .quality {
+                let result = metric.suite.flatMap { request.quality[$0] }
+                data[Self.criterionName(metric)] = MetricSamples(baseline: result?.baseline ?? [], candidate: result?.candidate ?? [])
+                continue
+            }
             data[Self.criterionName(metric)] = MetricSamples(baseline: Self.values(metric.metric, request.baseline),
                                                              candidate: Self.values(metric.metric, request.candidate))
         }

@@ -8,6 +8,8 @@ public struct RolloutDependencies: Sendable {
     public var router: any TrafficRouter
     public var traffic: any StageTrafficSource
     public var judge: any StageJudge
+    /// Runs eval suites; `nil` when the pipeline names none.
+    public var quality: (any QualityEvaluator)?
     public var clock: any EngineClock
     /// How often the engine looks at the journal while it waits (approval, pause, traffic).
     public var pollInterval: Duration
@@ -19,12 +21,14 @@ public struct RolloutDependencies: Sendable {
     public var onProgress: (@Sendable (RunProgress) -> Void)?
 
     public init(router: any TrafficRouter, traffic: any StageTrafficSource, judge: any StageJudge,
+                quality: (any QualityEvaluator)? = nil,
                 clock: any EngineClock = SystemEngineClock(), pollInterval: Duration = .milliseconds(200),
                 leaseTTL: TimeInterval = 30, owner: String = RolloutDependencies.defaultOwner,
                 onProgress: (@Sendable (RunProgress) -> Void)? = nil) {
         self.router = router
         self.traffic = traffic
         self.judge = judge
+        self.quality = quality
         self.clock = clock
         self.pollInterval = pollInterval
         self.leaseTTL = leaseTTL

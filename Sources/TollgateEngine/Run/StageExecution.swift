@@ -149,8 +149,9 @@ extension RolloutEngine {
         let (baseline, candidate) = try store.read { tx in
             (try tx.samples(runID: runID, stage: index, arm: .baseline), try tx.samples(runID: runID, stage: index, arm: .candidate))
         }
+        let quality = try await qualityResults(stage: index, state: state)
         let verdict = try deps.judge.judge(JudgeRequest(baseline: baseline, candidate: candidate, look: look,
-                                                        sequential: sequential, stageName: pipeline.stages[index].name))
+                                                        sequential: sequential, stageName: pipeline.stages[index].name, quality: quality))
         let evaluation = rules.evaluate(candidate: candidate, verdict: verdict, previous: state.consecutiveBreaches)
         let now = deps.clock.now()
         try store.write { tx in
@@ -167,6 +168,21 @@ extension RolloutEngine {
             return CheckResult(verdict: verdict, outcome: .rolledBack, baseline: baseline.count, candidate: candidate.count)
         }
         return CheckResult(verdict: verdict, outcome: .decision(verdict.decision), baseline: baseline.count, candidate: candidate.count)
+    }
+
+    /// The eval suites the pipeline judges (`quality` metrics) and the stage runs (shadow `suites`),
+    /// each evaluated once per run — the results are journaled, so a resume does not run them again.
+    func qualityResults(stage index: Int, state: RunState) async throws -> [String: RunEventPayload.QualityEvaluated] {
+        var needed = pipeline.analysis.metrics.compactMap { $0.metric == .quality ? $0.suite : nil }
+        if case .shadow(_, _, let suites) = pipeline.stages[index].kind { needed += suites }
+        var results = state.quality
+        guard let evaluator = deps.quality else { return results }
+        for suite in needed where results[suite] == nil {
+            let evaluated = try await evaluator.evaluate(suitePath: suite)
+            try journal(.qualityEvaluated, evaluated, stage: index)
+            results[suite] = evaluated
+        }
+        return results
     }
 
     func completeStage(_ index: Int, outcome: String, reason: String, numbers: [String: Double],

@@ -35,13 +35,17 @@ public struct JudgeRequest: Sendable {
     /// True in canary stages: the judge must stay valid under repeated looks.
     public var sequential: Bool
     public var stageName: String
+    /// Paired pass/fail results of each eval suite (by path), for `quality` metrics.
+    public var quality: [String: RunEventPayload.QualityEvaluated]
 
-    public init(baseline: [Sample], candidate: [Sample], look: Int, sequential: Bool, stageName: String) {
+    public init(baseline: [Sample], candidate: [Sample], look: Int, sequential: Bool, stageName: String,
+                quality: [String: RunEventPayload.QualityEvaluated] = [:]) {
         self.baseline = baseline
         self.candidate = candidate
         self.look = look
         self.sequential = sequential
         self.stageName = stageName
+        self.quality = quality
     }
 }
 
@@ -82,4 +86,9 @@ public struct StageVerdict: Sendable, Codable, Equatable {
 /// Turns two arms' samples into a verdict (the `tollgate` or `kayenta` judge of the pipeline).
 public protocol StageJudge: Sendable {
     func judge(_ request: JudgeRequest) throws -> StageVerdict
+}
+
+/// Runs an eval suite against both versions (the pipeline's `quality` metrics and shadow `suites`).
+public protocol QualityEvaluator: Sendable {
+    func evaluate(suitePath: String) async throws -> RunEventPayload.QualityEvaluated
 }

@@ -2,6 +2,7 @@ import Foundation
 import TollgateCore
 import Logging
 import TollgateSimulator
+import TollgateStore
 
 /// Two simulated model versions and a gateway in front of them, on free loopback ports: what
 /// `tollgate demo` and the end-to-end tests run a real rollout against.
@@ -49,8 +50,9 @@ public struct DemoEnvironment: Sendable {
     }
 
     /// Starts simulators with the given profiles and the gateway in front of them.
+    /// With `recordInto`, the gateway records every request it proxies in a new run of kind `gateway`.
     public static func start(baseline b: SimulatorProfile, candidate c: SimulatorProfile,
-                             adminToken: String = UUID().uuidString) async throws -> DemoEnvironment {
+                             adminToken: String = UUID().uuidString, recordInto store: RunStore? = nil) async throws -> DemoEnvironment {
         // The servers' own logs (started, stopped) would drown the rollout's progress.
         var quiet = Logger(label: "tollgate.demo")
         quiet.logLevel = .critical
@@ -61,9 +63,13 @@ public struct DemoEnvironment: Sendable {
             throw error
         }
         do {
+            let sink = try store.map { store in
+                let run = try store.createRun(NewRun(kind: .gateway, name: "demo gateway", baselineVersion: "baseline", candidateVersion: "candidate"))
+                return RunStoreSampleSink(store: store, runID: run.id)
+            }
             let gateway = try Gateway(configuration: GatewayConfiguration(
                 baseline: try Upstream(url: baseline.baseURL), candidate: try Upstream(url: candidate.baseURL), adminToken: adminToken),
-                logger: quiet)
+                sampleSink: sink, logger: quiet)
             let running = try await gateway.start()
             return DemoEnvironment(baseline: baseline, candidate: candidate, gateway: gateway, running: running, adminToken: adminToken)
         } catch {

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -19,9 +20,12 @@ public struct ServiceConfiguration: Sendable {
     public var superviseRuns: Bool
     /// How often the supervisor looks for such runs.
     public var supervisionInterval: Duration
+    /// Drift suites with a `schedule:` to run (loaded from `--suites DIR`).
+    public var scheduledSuites: [DriftSuite]
 
     public init(host: String = "127.0.0.1", port: Int = 0, token: String, maxBodyBytes: Int = 1 << 20,
-                superviseRuns: Bool = true, supervisionInterval: Duration = .seconds(1)) {
+                superviseRuns: Bool = true, supervisionInterval: Duration = .seconds(1), scheduledSuites: [DriftSuite] = []) {
+        self.scheduledSuites = scheduledSuites
         self.host = host
         self.port = port
         self.token = token
@@ -171,6 +175,15 @@ public final class TollgateService: Sendable {
             if configuration.superviseRuns {
                 let interval = configuration.supervisionInterval
                 group.addTask { await self.supervisor.run(every: interval) }
+            }
+            if !configuration.scheduledSuites.isEmpty {
+                let client = HTTPClient(eventLoopGroupProvider: .singleton)
+                let scheduler = DriftScheduler(suites: configuration.scheduledSuites, store: store,
+                                               executor: DriftSuiteRunner(store: store, httpClient: client, logger: logger), logger: logger)
+                group.addTask {
+                    await scheduler.run()
+                    try? await client.shutdown()
+                }
             }
             try await group.next()
             group.cancelAll()

@@ -46,9 +46,26 @@ public final class RunStore: Sendable {
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
-            try migrator.migrate(pool)
+            try Self.migrate(pool, with: migrator)
         } catch let error as DatabaseError {
             throw StoreError.database("\(path): \(error.message ?? error.description)")
+        }
+    }
+
+    /// Applies pending migrations. Two processes opening a new file at once can both find a
+    /// migration pending; the one that loses the race fails on its first statement, and tries
+    /// again, finding the migration applied by the other.
+    private static func migrate(_ pool: DatabasePool, with migrator: DatabaseMigrator) throws {
+        var attempt = 0
+        while true {
+            do {
+                try migrator.migrate(pool)
+                return
+            } catch is DatabaseError where attempt < 5 {
+                // A real problem fails again; the last attempt's error is thrown.
+                attempt += 1
+                usleep(UInt32(20_000 * attempt))
+            }
         }
     }
 

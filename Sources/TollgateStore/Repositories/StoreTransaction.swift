@@ -105,6 +105,12 @@ public struct StoreTransaction {
         return try request.order(Column("id")).fetchAll(db).map(\.sample)
     }
 
+    /// A run's samples that started after `date`, oldest first (the gateway's live samples).
+    public func samples(runID: String, startedAfter date: Date) throws -> [Sample] {
+        try SampleRow.filter(Column("run_id") == runID && Column("started_at") > date).order(Column("started_at"), Column("id"))
+            .fetchAll(db).map(\.sample)
+    }
+
     /// Number of samples per arm of a run (and stage).
     public func sampleCounts(runID: String, stage: Int? = nil) throws -> [Arm: Int] {
         var sql = "SELECT arm, COUNT(*) FROM samples WHERE run_id = ?"
@@ -184,6 +190,23 @@ public struct StoreTransaction {
         var counts: [String: Int] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT action, COUNT(*) FROM decisions GROUP BY action") { counts[row[0]] = row[1] }
         return counts
+    }
+
+    /// Records what the drift scheduler did for a suite (`started`, `skipped_overlap`, `caught_up`, `failed`).
+    public func recordScheduleEvent(suite: String, kind: String, detail: String, at date: Date = Date()) throws {
+        try db.execute(sql: "INSERT INTO schedule_events (suite, at, kind, detail) VALUES (?, ?, ?, ?)",
+                       arguments: [suite, date, kind, detail])
+    }
+
+    /// The scheduler's events for a suite, oldest first.
+    public func scheduleEvents(suite: String) throws -> [(at: Date, kind: String, detail: String)] {
+        try Row.fetchAll(db, sql: "SELECT at, kind, detail FROM schedule_events WHERE suite = ? ORDER BY id", arguments: [suite])
+            .map { ($0["at"], $0["kind"], $0["detail"]) }
+    }
+
+    /// When the scheduler last started a run of the suite, if ever.
+    public func lastScheduledRun(suite: String) throws -> Date? {
+        try Date.fetchOne(db, sql: "SELECT MAX(at) FROM schedule_events WHERE suite = ? AND kind IN ('started', 'caught_up')", arguments: [suite])
     }
 
     /// Drift results by verdict.

@@ -156,6 +156,17 @@ enum Migrations {
                 t.uniqueKey(["alert_id", "run_id"])
             }
         }
+        migrator.registerMigration("v3-schedule-events") { db in
+            // What the drift scheduler of `tollgate serve` did: runs started, skipped (overlap), caught up.
+            try db.create(table: "schedule_events") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("suite", .text).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("kind", .text).notNull()
+                t.column("detail", .text).notNull()
+            }
+            try db.create(index: "schedule_events_by_suite", on: "schedule_events", columns: ["suite", "at"])
+        }
         return migrator
     }
 }

@@ -179,7 +179,9 @@ public struct ModelClient: Sendable {
         }
         let outcome = AttemptOutcome(observation: observation, failure: failure, keepText: keepResponseText,
                                      timeouts: timeouts, api: endpoint.api)
-        var sample = outcome.sample(requestID: requestID, arm: arm, startedAt: startedAt)
+        // Through a router, the version that answered is the one its `x-tollgate-arm` names.
+        let served = observation.servedBy.flatMap(Arm.init(rawValue:)) ?? arm
+        var sample = outcome.sample(requestID: requestID, arm: served, startedAt: startedAt)
         sample.tags = tags
         return AttemptSample(sample: sample, retryAfterHeader: observation.retryAfter)
     }

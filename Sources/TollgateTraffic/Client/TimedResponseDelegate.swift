@@ -16,6 +16,8 @@ enum ClientAbort: Error, Sendable {
 struct AttemptObservation: Sendable {
     var status: Int?
     var retryAfter: String?
+    /// `x-tollgate-arm` of the response: which version a router (the gateway) sent the request to.
+    var servedBy: String?
     var isEventStream = false
     var firstByteMs: Double?
     var contentTimesMs: [Double] = []
@@ -88,6 +90,7 @@ final class TimedResponseDelegate: HTTPClientResponseDelegate, @unchecked Sendab
     func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
         observation.status = Int(head.status.code)
         observation.retryAfter = head.headers.first(name: "retry-after")
+        observation.servedBy = head.headers.first(name: "x-tollgate-arm")
         let type = head.headers.first(name: "content-type")?.lowercased() ?? ""
         observation.isEventStream = type.contains("text/event-stream") && head.status.code < 300
         return eventLoop.makeSucceededVoidFuture()

@@ -15,6 +15,8 @@ enum TollgateExit {
     static let waiting = ExitCode(4)
     /// A drift suite found drift.
     static let drift = ExitCode(5)
+    /// `eval run`: the candidate is worse than the baseline or incompatible.
+    static let qualityFailed = ExitCode(6)
     /// The command was interrupted (Ctrl-C) before it finished.
     static let interrupted = ExitCode(130)
 }

@@ -73,7 +73,8 @@ struct FastClock: EngineClock {
 
 enum EngineFixtures {
     /// Writes a pipeline file with the given stages and rollback rules into `folder`.
-    static func pipeline(in folder: URL, stages: String, rollback: String = "", name: String = "fake-rollout") throws -> String {
+    static func pipeline(in folder: URL, stages: String, rollback: String = "", name: String = "fake-rollout",
+                         extraMetrics: String = "") throws -> String {
         let traffic = folder.appendingPathComponent("traffic.jsonl")
         try #"{"messages":[{"role":"user","content":"hi"}]}"#.write(to: traffic, atomically: true, encoding: .utf8)
         let text = """
@@ -91,6 +92,7 @@ enum EngineFixtures {
           check_interval: 10ms
           metrics:
             - { metric: ttft_ms, tolerance: 10%, critical: true }
+        \(extraMetrics)
         stages:
         \(stages)
         \(rollback)
@@ -98,5 +100,21 @@ enum EngineFixtures {
         let path = folder.appendingPathComponent("pipeline.yaml").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
+    }
+}
+
+/// Returns fixed paired pass/fail results and counts how often it was asked (state machine tests only).
+actor FixedQuality: QualityEvaluator {
+    let baselinePasses: Int, candidatePasses: Int, cases: Int
+    private(set) var calls = 0
+    init(cases: Int, baselinePasses: Int, candidatePasses: Int) {
+        self.cases = cases
+        self.baselinePasses = baselinePasses
+        self.candidatePasses = candidatePasses
+    }
+    func evaluate(suitePath: String) async throws -> RunEventPayload.QualityEvaluated {
+        calls += 1
+        let b = (0..<cases).map { $0 < baselinePasses ? 1.0 : 0 }, c = (0..<cases).map { $0 < candidatePasses ? 1.0 : 0 }
+        return RunEventPayload.QualityEvaluated(suite: suitePath, evalRunID: nil, baseline: b, candidate: c, summary: "fixed")
     }
 }

@@ -16,16 +16,18 @@ import TollgateTestSupport
         let pipelinePath: String
         let pipeline: Pipeline
 
-        init(stages: String, rollback: String = "") throws {
+        init(stages: String, rollback: String = "", extraMetrics: String = "") throws {
             folder = try TemporaryFolder()
             store = try RunStore(path: folder.path("t.db"))
-            pipelinePath = try EngineFixtures.pipeline(in: folder.url, stages: stages, rollback: rollback)
+            try "version: 1".write(to: folder.url.appendingPathComponent("suite.yaml"), atomically: true, encoding: .utf8)
+            pipelinePath = try EngineFixtures.pipeline(in: folder.url, stages: stages, rollback: rollback, extraMetrics: extraMetrics)
             pipeline = try DocumentLoader.loadPipeline(at: pipelinePath)
         }
 
-        func engine(runID: String, traffic: SyntheticTraffic, judge: any StageJudge = MeanTTFTJudge(), owner: String = "test:1") -> RolloutEngine {
+        func engine(runID: String, traffic: SyntheticTraffic, judge: any StageJudge = MeanTTFTJudge(), owner: String = "test:1",
+                    quality: (any QualityEvaluator)? = nil) -> RolloutEngine {
             RolloutEngine(store: store, runID: runID, pipeline: pipeline, dependencies: RolloutDependencies(
-                router: router, traffic: traffic, judge: judge, clock: FastClock(), pollInterval: .milliseconds(5), owner: owner))
+                router: router, traffic: traffic, judge: judge, quality: quality, clock: FastClock(), pollInterval: .milliseconds(5), owner: owner))
         }
 
         func start(owner: String = "test:1") throws -> Run {
@@ -235,5 +237,40 @@ import TollgateTestSupport
         #expect(started == h.pipeline.stages.count)
         let decisions = try h.store.read { try $0.decisions(runID: run.id) }.map(\.action)
         #expect(decisions == ["advance", "advance", "advance", "promoted"])
+    }
+
+    @Test func aQualityDropFromTheEvalSuiteRollsBackInShadowAndIsEvaluatedOnce() async throws {
+        let h = try Harness(stages: """
+              - shadow: { requests: 40 }
+              - canary: { weight: 5, min_samples: 40, max_duration: 30s }
+              - full: {}
+            """, extraMetrics: "    - { metric: quality, suite: suite.yaml, tolerance: 2pp, critical: true }")
+        defer { h.folder.remove() }
+        let run = try h.start()
+        // 200 cases: the baseline passes 190, the candidate 150 (−20pp, far beyond 2pp).
+        let quality = FixedQuality(cases: 200, baselinePasses: 190, candidatePasses: 150)
+        let state = try await h.engine(runID: run.id, traffic: SyntheticTraffic(store: h.store), judge: PipelineJudge(analysis: h.pipeline.analysis),
+                                       quality: quality).drive()
+        #expect(state.phase == .rolledBack)
+        #expect(state.finish?.stage == 0)
+        #expect(await quality.calls == 1)
+        let report = try RunReport.load(runID: run.id, store: h.store)
+        #expect(report.latest?.verdict.metrics.first { $0.metric == "quality" }?.outcome == "fail")
+        #expect(try h.journalKinds(run.id).contains("quality_evaluated"))
+    }
+
+    @Test func equalQualityPassesAndIsNotEvaluatedAgainAtCanaries() async throws {
+        let h = try Harness(stages: """
+              - shadow: { requests: 40 }
+              - canary: { weight: 5, min_samples: 40, max_duration: 30s }
+              - full: {}
+            """, extraMetrics: "    - { metric: quality, suite: suite.yaml, tolerance: 5pp }")
+        defer { h.folder.remove() }
+        let run = try h.start()
+        let quality = FixedQuality(cases: 400, baselinePasses: 380, candidatePasses: 380)
+        let state = try await h.engine(runID: run.id, traffic: SyntheticTraffic(store: h.store, perInterval: 400),
+                                       judge: PipelineJudge(analysis: h.pipeline.analysis), quality: quality).drive()
+        #expect(state.phase == .promoted, "\(state.finish?.reason ?? "") \(state.lastCheck?.summary ?? "")")
+        #expect(await quality.calls == 1)
     }
 }

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Testing
 import TollgateCore
@@ -6,6 +7,7 @@ import TollgateServer
 import TollgateSimulator
 import TollgateStore
 import TollgateTestSupport
+import TollgateTraffic
 
 /// Real rollouts over loopback HTTP: two simulators, the gateway as router, recorded traffic
 /// replayed by the real client, samples in a real SQLite file, the real judges.
@@ -32,10 +34,11 @@ import TollgateTestSupport
         let pipeline: Pipeline
 
         init(candidate: SimulatorProfile, stages: String = RolloutEndToEndTests.stages.replacingOccurrences(of: "  - approval_placeholder\n", with: ""),
-             rollback: String = "rollback:\n  on:\n    - analysis: fail\n") async throws {
+             rollback: String = "rollback:\n  on:\n    - analysis: fail\n", via: String = "replay") async throws {
             folder = try TemporaryFolder()
-            environment = try await DemoEnvironment.start(baseline: RolloutEndToEndTests.fast(seed: 1), candidate: candidate)
             store = try RunStore(path: folder.path("e2e.db"))
+            environment = try await DemoEnvironment.start(baseline: RolloutEndToEndTests.fast(seed: 1), candidate: candidate,
+                                                          recordInto: via == "live" ? store : nil)
             let traffic = folder.path("traffic.jsonl")
             let lines = (0..<50).map { #"{"id":"q\#($0)","body":{"messages":[{"role":"user","content":"question \#($0) about billing"}],"stream":true}}"# }
             try lines.joined(separator: "\n").write(toFile: traffic, atomically: true, encoding: .utf8)
@@ -49,7 +52,7 @@ import TollgateTestSupport
               candidate: { version: "2.0", endpoint: "\(DemoEnvironment.placeholderCandidate)" }
             objectives:
               ttft_ms: { p95: 500 }
-            traffic: { source: traffic.jsonl, concurrency: 16, timeout: 5s }
+            traffic: { source: traffic.jsonl, concurrency: 16, timeout: 5s, via: \(via) }
             router: { type: gateway, admin: "\(DemoEnvironment.placeholderGateway)", token_env: E2E_ADMIN_TOKEN }
             analysis:
               check_interval: 700ms
@@ -160,6 +163,51 @@ import TollgateTestSupport
             #expect(done.phase == .promoted)
             #expect(setup.environment.gateway.weights.candidate == 100)
         } catch { Issue.record(error) }
+        await setup.stop()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func throughTheRouterTheSplitIsTheGatewaysAndALatencyRegressionIsCaught() async throws {
+        var slow = Self.fast(seed: 2)
+        slow.prefill.medianMs = 150
+        let setup = try await Setup(candidate: slow, stages: """
+              - canary: { weight: 50, min_samples: 60, max_duration: 20s }
+              - full: {}
+            """, via: "router")
+        do {
+            let (run, state) = try await setup.run()
+            #expect(state.phase == .rolledBack, "\(state.finish?.reason ?? "")")
+            #expect(setup.environment.gateway.weights.candidate == 0)
+            let counts = try setup.store.read { try $0.sampleCounts(runID: run.id, stage: 0) }
+            let baseline = counts[.baseline] ?? 0, candidate = counts[.candidate] ?? 0
+            // Every answer named its arm, and the gateway's 50% split shows in the counts.
+            #expect(counts[.shadow] == nil)
+            #expect(baseline > 10 && candidate > 10, "\(counts)")
+        } catch { Issue.record(error) }
+        await setup.stop()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func liveSamplesRecordedByTheGatewayAreJudged() async throws {
+        let setup = try await Setup(candidate: Self.fast(seed: 2), stages: """
+              - canary: { weight: 50, min_samples: 60, max_duration: 20s }
+              - full: {}
+            """, via: "live")
+        // Users: a replay through the gateway, running while the rollout judges.
+        let users = Task {
+            let client = ModelClient.makeHTTPClient(concurrency: 8)
+            let target = ReplayTarget(arm: .shadow, client: ModelClient(httpClient: client, endpoint: ModelEndpoint(url: setup.environment.running.baseURL + "/v1")))
+            let runner = ReplayRunner(targets: [target], configuration: ReplayConfiguration(shape: .closedLoop(concurrency: 8), duration: .seconds(25), repeatTraffic: true))
+            _ = try? await runner.run(trafficPath: setup.folder.path("traffic.jsonl"))
+            try? await client.shutdown()
+        }
+        do {
+            let (run, state) = try await setup.run()
+            #expect(state.phase == .promoted, "\(state.finish?.reason ?? "") \(state.lastCheck?.summary ?? "")")
+            let counts = try setup.store.read { try $0.sampleCounts(runID: run.id, stage: 0) }
+            #expect((counts[.baseline] ?? 0) >= 60 && (counts[.candidate] ?? 0) >= 60, "\(counts)")
+        } catch { Issue.record(error) }
+        users.cancel()
         await setup.stop()
     }
 }

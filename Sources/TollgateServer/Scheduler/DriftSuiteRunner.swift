@@ -1,0 +1,56 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import TollgateCore
+import TollgateEngine
+import TollgateEval
+import TollgateStore
+
+/// The scheduler's real work for one drift suite: run it (samples and verdict stored), and when it
+/// finds drift, post the verdict to the suite's webhook and, when the suite says so, roll back the
+/// active run of its pipeline.
+public struct DriftSuiteRunner: DriftSuiteExecutor {
+    public let store: RunStore
+    public let httpClient: HTTPClient
+    public let logger: Logger
+
+    public init(store: RunStore, httpClient: HTTPClient, logger: Logger = Logger(label: "tollgate.scheduler")) {
+        self.store = store
+        self.httpClient = httpClient
+        self.logger = logger
+    }
+
+    public func execute(_ suite: DriftSuite, at date: Date) async throws {
+        let verdict = try await DriftRunner(httpClient: httpClient).run(suite: suite, store: store, now: date)
+        logger.info("drift suite \(suite.name): \(verdict.drifted ? "drift in \(verdict.driftedFeatures.map(\.rawValue).joined(separator: ", "))" : "no drift")")
+        guard verdict.drifted else { return }
+        do { try await DriftNotifier(httpClient: httpClient).notify(verdict, suite: suite) } catch {
+            logger.error("drift suite \(suite.name): the webhook did not take the verdict: \(error)")
+        }
+        guard let pipeline = suite.rollbackPipeline else { return }
+        let active = try store.read { try $0.runs(statuses: [.running, .paused, .awaitingApproval]) }
+            .filter { $0.kind == .rollout && $0.name == pipeline }
+        for run in active {
+            let features = verdict.driftedFeatures.map(\.rawValue).joined(separator: ", ")
+            try OperatorCommands.request(.init(command: .rollback, reason: "drift suite \(suite.name) found drift in \(features)",
+                                               source: "drift:\(suite.name)", details: ["suite": suite.name, "features": features]),
+                                         runID: run.id, store: store)
+        }
+    }
+
+    /// The drift suites with a schedule in `directory` (`*.yaml`); files of other kinds are skipped,
+    /// invalid drift suites are reported.
+    public static func scheduledSuites(in directory: String) throws -> (suites: [DriftSuite], problems: [Diagnostic]) {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+        var suites: [DriftSuite] = [], problems: [Diagnostic] = []
+        for name in names {
+            let path = URL(fileURLWithPath: directory).appendingPathComponent(name).path
+            do {
+                if case .driftSuite(let suite) = try DocumentLoader.load(at: path), suite.schedule != nil { suites.append(suite) }
+            } catch {
+                problems += error.diagnostics
+            }
+        }
+        return (suites, problems)
+    }
+}
