@@ -12,7 +12,7 @@ extension GatewayTests {
         @Test("the observed split matches the weight within binomial bounds, and each answer names its arm")
         func weightedSplit() async throws {
             try await GatewayHarness.with(configure: { $0.candidatePercent = 30 }) { (h: GatewayHarness) async throws in
-                let n = 1500
+                let n = 1000
                 let arms = try await withThrowingTaskGroup(of: (String?, String?).self) { group in
                     var all: [(String?, String?)] = []
                     for i in 0..<n {

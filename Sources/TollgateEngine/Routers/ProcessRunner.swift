@@ -32,8 +32,14 @@ struct ProcessRunner: Sendable {
         } catch {
             throw RouterError.unreachable(router: router, target: executable, reason: "it could not be started (\(error.localizedDescription))")
         }
-        // Read the output on its own thread so a chatty program never blocks on a full pipe.
-        let reader = Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }
+        // Read the output on a thread of its own (not one of Swift Concurrency's few cooperative
+        // threads, which a blocking read would take away from every other task), so a chatty
+        // program never blocks on a full pipe.
+        let reader = Task {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Data, Never>) in
+                Thread.detachNewThread { continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }
+            }
+        }
         let pid = process.processIdentifier
 
         let status: Int32? = await withTaskGroup(of: Int32?.self) { group in

@@ -18,6 +18,8 @@ struct Proxy: Sendable {
     let samples: SampleBatchWriter?
 
     static let armHeader = HTTPField.Name("x-tollgate-arm")!
+    /// Largest known-length answer sent in one write when it arrives in one read.
+    static let singleWriteLimit = 64 << 10
     static let requestIDHeader = HTTPField.Name("x-request-id")!
 
     func forward(_ request: Request, clientAddress: String?) async -> Response {
@@ -84,19 +86,47 @@ struct Proxy: Sendable {
         fields[Self.armHeader] = arm.rawValue
         fields[Self.requestIDHeader] = requestID
         let contentLength = response.headers.first(name: "content-length").flatMap { Int($0) }
-        let upstreamBody = response.body
+        let reader = UpstreamBodyReader(response.body)
+        let status = HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
+
+        // A small answer of known length usually arrives in one read: when it does, the head and
+        // the body leave in one write (Hummingbird's single-buffer path) instead of three. Nothing
+        // is held back: this waits only for the first read, which a streaming copy waits for too.
+        var pending: ByteBuffer?
+        if !meter.isStreaming, let contentLength, contentLength <= Self.singleWriteLimit {
+            do {
+                pending = try await reader.next()
+                if let whole = pending, whole.readableBytes == contentLength, try await reader.next() == nil {
+                    meter.observe(whole)
+                    meter.finish(upstreamError: nil)
+                    finish(meter.sample, mirrorJob: mirrorJob)
+                    return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: whole))
+                }
+            } catch {
+                meter.finish(upstreamError: UpstreamFailure.midStream(error), message: "The upstream stream broke: \(error).")
+                finish(meter.sample, mirrorJob: mirrorJob)
+                let failure = UpstreamFailure(errorClass: .streamCut, status: 502, message: "The \(arm.rawValue) upstream broke off its answer.")
+                return gatewayAnswer(status: failure.status, message: failure.message, code: failure.errorClass.rawValue, arm: arm)
+            }
+        }
+
         let proxy = self
-        let responseBody = ResponseBody(contentLength: contentLength) { [meter] writer in
+        let responseBody = ResponseBody(contentLength: contentLength) { [meter, pending] writer in
             var meter = meter
-            var iterator = upstreamBody.makeAsyncIterator()
+            var pending = pending
             while true {
                 let chunk: ByteBuffer?
-                do {
-                    chunk = try await iterator.next()
-                } catch {
-                    meter.finish(upstreamError: UpstreamFailure.midStream(error), message: "The upstream stream broke: \(error).")
-                    proxy.finish(meter.sample, mirrorJob: mirrorJob)
-                    throw error
+                if let first = pending {
+                    chunk = first
+                    pending = nil
+                } else {
+                    do {
+                        chunk = try await reader.next()
+                    } catch {
+                        meter.finish(upstreamError: UpstreamFailure.midStream(error), message: "The upstream stream broke: \(error).")
+                        proxy.finish(meter.sample, mirrorJob: mirrorJob)
+                        throw error
+                    }
                 }
                 guard let chunk else { break }
                 meter.observe(chunk)
@@ -112,7 +142,7 @@ struct Proxy: Sendable {
             proxy.finish(meter.sample, mirrorJob: mirrorJob)
             try await writer.finish(nil)
         }
-        return Response(status: HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase), headers: fields, body: responseBody)
+        return Response(status: status, headers: fields, body: responseBody)
     }
 
     /// Records a finished request and hands its shadow copy to the mirror.
@@ -137,6 +167,19 @@ struct Proxy: Sendable {
             body: ResponseBody(byteBuffer: ByteBuffer(string: UpstreamFailure.jsonBody(message: message, code: code, arm: arm)))
         )
     }
+}
+
+/// Reads an upstream answer's body chunk by chunk from wherever the gateway is: first in the
+/// request handler, then in the response body writer.
+///
+/// `@unchecked Sendable`: its iterator is used by one task at a time (the handler, then the
+/// response writer that runs after the handler returned), never concurrently.
+final class UpstreamBodyReader: @unchecked Sendable {
+    private var iterator: HTTPClientResponse.Body.AsyncIterator
+
+    init(_ body: HTTPClientResponse.Body) { iterator = body.makeAsyncIterator() }
+
+    func next() async throws -> ByteBuffer? { try await iterator.next() }
 }
 
 extension TimeAmount {

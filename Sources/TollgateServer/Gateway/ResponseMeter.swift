@@ -17,6 +17,8 @@ struct ResponseMeter {
     private let start: ContinuousClock.Instant
     private(set) var sample: Sample
     private var streaming = false
+    /// Whether the answer is a server-sent event stream (known once ``head(status:contentType:)`` ran).
+    var isStreaming: Bool { streaming }
     private var parser = SSEParser()
     private var sideCopy: [UInt8] = []
     private var sideCopyOverflow = false

@@ -34,7 +34,7 @@ struct CommandRouterTests {
         let router = try CommandRouter(setCommand: "sleep 30 # {weight}", timeout: .milliseconds(300))
         let start = ContinuousClock.now
         await #expect(throws: RouterError.commandTimedOut(command: "sleep 30 # 5", seconds: 0.3)) { try await router.setWeight(5) }
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(ContinuousClock.now - start < .seconds(20), "the 30 s command was not stopped")
     }
 
     @Test("a command without placeholders and weights outside 0 to 100 are refused")

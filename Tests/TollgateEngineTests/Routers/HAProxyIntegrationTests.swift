@@ -54,7 +54,7 @@ struct HAProxyIntegrationTests {
             guard ready else { throw CancellationError() }
 
             let router = try HAProxyRouter(socketPath: socket, backend: "models", baselineServer: "baseline", candidateServer: "candidate")
-            let n = 2000
+            let n = 1000
             for weight in [0, 5, 25, 100] {
                 let receipt = try await router.setWeight(weight)
                 #expect(receipt.detail.contains("weight \(weight)"))
