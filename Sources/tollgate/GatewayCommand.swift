@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import TollgateCore
+import TollgateEngine
 import TollgateServer
 import TollgateStore
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import TollgateCore
+import TollgateEngine
 import TollgateStore
 import TollgateTraffic
 
@@ -170,7 +171,7 @@ struct TrafficOptions: ParsableArguments {
             let store = try database.open()
             let run = try store.createRun(newRun)
             recorded = (store, run)
-            sinks.append(StoreSampleSink(store: store, runID: run.id))
+            sinks.append(RunStoreSampleSink(store: store, runID: run.id))
         }
         if let samplesFile { sinks.append(try JSONLinesSampleSink(path: samplesFile)) }
         let http = ModelClient.makeHTTPClient(concurrency: connectionLimit(configuration),
@@ -258,16 +259,6 @@ struct ReplayCommand: AsyncParsableCommand {
         }, configuration: configuration,
         run: NewRun(kind: .replay, name: URL(fileURLWithPath: options.traffic).lastPathComponent, target: self.endpoint,
                     baselineVersion: model))
-    }
-}
-
-/// Writes replay samples into the run history, one transaction per batch.
-struct StoreSampleSink: SampleSink {
-    let store: RunStore
-    let runID: String
-
-    func write(_ batch: [Sample]) async throws {
-        try store.insertSamples(batch, runID: runID, stage: nil)
     }
 }
 

@@ -3,23 +3,6 @@ import TollgateCore
 import TollgateStore
 import TollgateTraffic
 
-/// Writes replayed samples into the run-history database under a run and stage.
-public actor StoreSampleSink: SampleSink {
-    let store: RunStore
-    let runID: String
-    let stage: Int?
-
-    public init(store: RunStore, runID: String, stage: Int?) {
-        self.store = store
-        self.runID = runID
-        self.stage = stage
-    }
-
-    public func write(_ batch: [Sample]) async throws {
-        try store.insertSamples(batch, runID: runID, stage: stage)
-    }
-}
-
 /// A stage's traffic from the pipeline's recorded traffic, replayed to both versions at once
 /// (paired, same load, in a seeded interleaving), for shadow stages and for canary checks with
 /// `traffic.via: replay`: while the router carries the canary weight for users, each check
@@ -52,7 +35,7 @@ public struct ReplayStageTraffic: StageTrafficSource {
     func replay(runID: String, stage: Int, requests: Int?, duration: Duration?, seed: UInt64) async throws {
         let runner = ReplayRunner(targets: [ReplayTarget(arm: .baseline, client: baseline), ReplayTarget(arm: .candidate, client: candidate)],
                                   configuration: configuration(requests: requests, duration: duration, seed: seed),
-                                  sink: StoreSampleSink(store: store, runID: runID, stage: stage))
+                                  sink: RunStoreSampleSink(store: store, runID: runID, stage: stage))
         _ = try await runner.run(trafficPath: trafficPath)
     }
 

@@ -27,7 +27,7 @@ public struct RoutedStageTraffic: StageTrafficSource {
                                                  seed: paired.pipeline.analysis.seed &+ UInt64(stage) &* 1_000_003 &+ UInt64(done))
         // The arm given here is only the fallback for answers without `x-tollgate-arm`.
         let runner = ReplayRunner(targets: [ReplayTarget(arm: .shadow, client: router)], configuration: configuration,
-                                  sink: StoreSampleSink(store: paired.store, runID: runID, stage: stage))
+                                  sink: RunStoreSampleSink(store: paired.store, runID: runID, stage: stage))
         _ = try await runner.run(trafficPath: paired.trafficPath)
     }
 }

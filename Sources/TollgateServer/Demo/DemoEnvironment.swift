@@ -1,5 +1,6 @@
 import Foundation
 import TollgateCore
+import TollgateEngine
 import Logging
 import TollgateSimulator
 import TollgateStore
