@@ -107,24 +107,19 @@ struct ResponseMeter {
     private mutating func interpret(_ event: SSEEvent, at ms: Double) {
         let data = event.data
         if data == "[DONE]" { return }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any] else { return }
-        if object["error"] != nil {
+        guard let reading = ChunkReading.read(Array(data.utf8)) else { return }
+        if reading.errorMessage != nil {
             let text = String(data.prefix(500))
             sample.errorClass = sample.errorClass ?? ErrorClassifier.classify(status: 500, body: text)
             sample.errorMessage = text
             return
         }
-        readUsage(object)
-        guard let choice = (object["choices"] as? [[String: Any]])?.first else { return }
-        if let reason = choice["finish_reason"] as? String {
+        readUsage(reading)
+        if let reason = reading.finishReason {
             sample.finishReason = reason
             sawFinish = true
         }
-        let delta = choice["delta"] as? [String: Any] ?? [:]
-        let hasContent = [delta["content"], delta["reasoning_content"], delta["reasoning"], choice["text"]]
-            .contains { ($0 as? String).map { !$0.isEmpty } ?? false }
-            || ((delta["tool_calls"] as? [Any])?.isEmpty == false)
-        if hasContent {
+        if reading.hasContent {
             if sample.ttftMs == nil { sample.ttftMs = ms }
             sample.chunkTimesMs.append(ms)
             countedChunks += 1
@@ -132,17 +127,14 @@ struct ResponseMeter {
     }
 
     private mutating func readUsage(fromJSON bytes: [UInt8]) {
-        guard !bytes.isEmpty, let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else { return }
-        readUsage(object)
-        if let choice = (object["choices"] as? [[String: Any]])?.first, let reason = choice["finish_reason"] as? String {
-            sample.finishReason = reason
-        }
+        guard !bytes.isEmpty, let reading = ChunkReading.read(bytes) else { return }
+        readUsage(reading)
+        if let reason = reading.finishReason { sample.finishReason = reason }
     }
 
-    private mutating func readUsage(_ object: [String: Any]) {
-        guard let usage = object["usage"] as? [String: Any] else { return }
-        if let input = usage["prompt_tokens"] as? Int { sample.inputTokens = input }
-        if let output = usage["completion_tokens"] as? Int {
+    private mutating func readUsage(_ reading: ChunkReading) {
+        if let input = reading.promptTokens { sample.inputTokens = input }
+        if let output = reading.completionTokens {
             sample.outputTokens = output
             sample.tokensEstimated = false
         }

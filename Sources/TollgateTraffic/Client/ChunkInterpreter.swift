@@ -1,20 +1,21 @@
 import Foundation
 import TollgateCore
 
-/// What one OpenAI response object (a streamed chunk or a whole body) says.
-struct ChunkReading {
+/// What one OpenAI response object (a streamed chunk or a whole body) says: the client and the
+/// gateway measure answers with it.
+public struct ChunkReading: Sendable {
     /// The chunk carried content, reasoning or a tool call (role-only chunks do not).
-    var hasContent = false
-    var text = ""
-    var finishReason: String?
-    var promptTokens: Int?
-    var completionTokens: Int?
-    var errorMessage: String?
+    public var hasContent = false
+    public var text = ""
+    public var finishReason: String?
+    public var promptTokens: Int?
+    public var completionTokens: Int?
+    public var errorMessage: String?
     /// An embeddings response: how many vectors.
-    var embeddingCount: Int?
+    public var embeddingCount: Int?
 
     /// Reads a chunk or body; `nil` when the bytes are not a JSON object.
-    static func read(_ data: some ContiguousBytes) -> ChunkReading? {
+    public static func read(_ data: some ContiguousBytes) -> ChunkReading? {
         guard let value = JSONParser.parse(data), let object = value.objectValue else { return nil }
         var reading = ChunkReading()
         if let error = object["error"], error != .null {
