@@ -170,13 +170,13 @@ let package = Package(
         ),
         .testTarget(
             name: "TollgateStatsTests",
-            dependencies: ["TollgateStats"],
+            dependencies: ["TollgateStats", "TollgateTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "TollgateAnalysisTests",
-            dependencies: ["TollgateAnalysis", "TollgateStats", "TollgateCore"],
+            dependencies: ["TollgateAnalysis", "TollgateStats", "TollgateCore", "TollgateTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateTestSupport
 import Testing
 @testable import TollgateAnalysis
 @testable import TollgateStats
@@ -7,7 +8,7 @@ import Testing
 @Suite struct KayentaVectorTests {
     static func vectors() throws -> [String: Any] {
         let url = try #require(Bundle.module.url(forResource: "kayenta-judge-vectors", withExtension: "json", subdirectory: "Fixtures"))
-        return try #require(try JSONValue.load(url) as? [String: Any])
+        return try #require(try FixtureJSON.load(url) as? [String: Any])
     }
 
     static func doubles(_ any: Any?) -> [Double] { (any as? [NSNumber])?.map(\.doubleValue) ?? [] }

@@ -1,11 +1,12 @@
 import Foundation
+import TollgateTestSupport
 import Testing
 
 /// Loads the golden JSON fixtures written by scripts/golden/generate_stats.py.
 enum Fixture {
     static func document(_ name: String) throws -> [String: Any] {
         let url = try #require(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"))
-        return try #require(try JSONValue.load(url) as? [String: Any])
+        return try #require(try FixtureJSON.load(url) as? [String: Any])
     }
 
     static func cases(_ name: String) throws -> [[String: Any]] {

@@ -24,10 +24,8 @@ public struct StoredVerdict: Codable, Sendable, Equatable {
     }
 }
 
-extension StoredVerdict: FetchableRecord, MutablePersistableRecord {
+extension StoredVerdict: FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "verdicts"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
@@ -53,10 +51,8 @@ public struct StoredDecision: Codable, Sendable, Equatable {
     }
 }
 
-extension StoredDecision: FetchableRecord, MutablePersistableRecord {
+extension StoredDecision: FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "decisions"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
@@ -95,10 +91,8 @@ public struct StoredAlert: Codable, Sendable, Equatable {
     }
 }
 
-extension StoredAlert: FetchableRecord, MutablePersistableRecord {
+extension StoredAlert: FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "alerts"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
@@ -131,10 +125,8 @@ public struct StoredEvalResult: Codable, Sendable, Equatable {
     }
 }
 
-extension StoredEvalResult: FetchableRecord, MutablePersistableRecord {
+extension StoredEvalResult: FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "eval_results"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
@@ -160,9 +152,7 @@ public struct StoredDriftResult: Codable, Sendable, Equatable {
     }
 }
 
-extension StoredDriftResult: FetchableRecord, MutablePersistableRecord {
+extension StoredDriftResult: FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "drift_results"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

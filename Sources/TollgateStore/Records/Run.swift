@@ -74,10 +74,8 @@ public struct Run: Codable, Sendable, Equatable {
     public var finishedAt: Date?
 }
 
-extension Run: FetchableRecord, PersistableRecord {
+extension Run: FetchableRecord, PersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "runs"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
 
 /// One entry of a run's append-only journal: what happened, when, with a JSON payload.
@@ -91,10 +89,8 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     public var payload: String
 }
 
-extension JournalEvent: FetchableRecord, PersistableRecord {
+extension JournalEvent: FetchableRecord, PersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "events"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
 
 /// A stage of a run as stored (index in the pipeline, kind, weight, status, times).
@@ -120,8 +116,6 @@ public struct StageRecord: Codable, Sendable, Equatable {
     }
 }
 
-extension StageRecord: FetchableRecord, PersistableRecord {
+extension StageRecord: FetchableRecord, PersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "stages"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }

@@ -4,10 +4,8 @@ import TollgateCore
 
 /// How a ``Sample`` is laid out in the `samples` table: chunk times packed as
 /// little-endian float64 (8 bytes a chunk), tags as a JSON array.
-struct SampleRow: Codable, FetchableRecord, PersistableRecord {
+struct SampleRow: Codable, FetchableRecord, PersistableRecord, SnakeCaseColumns {
     static let databaseTableName = "samples"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var runId: String
     var stage: Int?

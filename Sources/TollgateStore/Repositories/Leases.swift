@@ -11,10 +11,8 @@ public struct Lease: Codable, Sendable, Equatable {
     public var expiresAt: Date
 }
 
-extension Lease: FetchableRecord, PersistableRecord {
+extension Lease: FetchableRecord, PersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "leases"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
 
 /// What came of asking for a lease.
