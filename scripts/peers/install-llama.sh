@@ -44,6 +44,7 @@ if [ ! -s "$candidate" ]; then
 import sys, llama_cpp
 params = llama_cpp.llama_model_quantize_default_params()
 params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q2_K
+params.allow_requantize = True  # the source is already quantized (Q4_1)
 rc = llama_cpp.llama_model_quantize(sys.argv[1].encode(), sys.argv[2].encode(), params)
 sys.exit(rc)
 PY
