@@ -24,8 +24,19 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The run id or a unique prefix (see `tollgate history`).", valueName: "RUN"))
     var runID: String
 
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case html, markdown, json
+        var report: ReportFormat {
+            switch self {
+            case .html: return .html
+            case .markdown: return .markdown
+            case .json: return .json
+            }
+        }
+    }
+
     @Option(help: "html, markdown or json.")
-    var format: ReportFormat = .html
+    var format: Format = .html
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write it: a file, or - for stdout (default: RUN.html, RUN.md or RUN.json in the current folder).", valueName: "FILE"))
     var output: String?
@@ -34,9 +45,9 @@ struct ReportCommand: ParsableCommand {
         let store = try database.open()
         do {
             if output == "-" {
-                FileHandle.standardOutput.write(Data(try RunReports.render(runID: runID, store: store, format: format).utf8))
+                FileHandle.standardOutput.write(Data(try RunReports.render(runID: runID, store: store, format: format.report).utf8))
             } else {
-                Output.line(try RunReports.write(runID: runID, store: store, format: format, to: output))
+                Output.line(try RunReports.write(runID: runID, store: store, format: format.report, to: output))
             }
         } catch let error as StoreError {
             Output.error("tollgate: \(error)")
@@ -50,5 +61,3 @@ struct ReportCommand: ParsableCommand {
         }
     }
 }
-
-extension ReportFormat: ExpressibleByArgument {}

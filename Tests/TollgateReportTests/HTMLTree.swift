@@ -24,7 +24,7 @@ struct HTMLTree {
         }
     }
 
-    static let void: Set<String> = ["meta", "br", "hr", "img", "input", "link", "line", "rect", "circle"]
+    static let void: Set<String> = ["meta", "br", "hr", "img", "input", "link"]
     private(set) var elements: [Element] = [Element(name: "#root", attributes: [:])]
 
     init(_ html: String) throws {

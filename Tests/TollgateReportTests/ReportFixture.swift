@@ -73,7 +73,7 @@ struct ReportFixture {
     init(canarySamples: Int = 200) throws {
         folder = try TemporaryFolder()
         store = try RunStore(path: folder.path("report.db"))
-        let pipelineText = try String(contentsOf: Bundle.module.url(forResource: "Fixtures/pipeline", withExtension: "yaml")!, encoding: .utf8)
+        let pipelineText = try String(contentsOf: Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("pipeline.yaml"), encoding: .utf8)
         let t0 = Self.start
         let at = { (seconds: Double) in t0.addingTimeInterval(seconds) }
         runID = try store.write { tx -> String in

@@ -51,14 +51,15 @@ public final class RunNotifier: Sendable {
     public func waitForDeliveries(timeout: Duration = .seconds(30)) async {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let tasks = pending.withLockedValue { Array($0.values) }
-            guard let first = tasks.first else { return }
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await first.value }
-                group.addTask { try? await Task.sleep(until: deadline) }
-                await group.next()
+            guard let (id, task) = pending.withLockedValue({ $0.first.map { ($0.key, $0.value) } }) else { return }
+            let finished = await withTaskGroup(of: Bool.self) { group -> Bool in
+                group.addTask { await task.value; return true }
+                group.addTask { try? await Task.sleep(until: deadline); return false }
+                let first = await group.next() ?? false
                 group.cancelAll()
+                return first
             }
+            if finished { _ = pending.withLockedValue { $0.removeValue(forKey: id) } }
         }
     }
 

@@ -61,8 +61,7 @@ public struct ReportBuilder: Sendable {
                 if let id = JSONValue.parse(Data(event.payload.utf8))?["evalRunID"]?.stringValue, !evalRunIDs.contains(id) { evalRunIDs.append(id) }
             }
             let evals = try evalRunIDs.compactMap { try Self.eval(runID: $0, tx: tx) }
-            let drift = run.kind == .drift
-                ? try tx.driftResults(suite: run.name).first { $0.runId == run.id }.map(Self.drift) : nil
+            let drift = run.kind == .drift ? try Self.driftResult(runID: run.id, suite: run.name, tx: tx) : nil
             let header = Self.header(run: run, events: events, pipeline: pipeline, evals: evals, drift: drift)
             return RunReportModel(
                 generatedAt: now(), header: header,
@@ -154,17 +153,20 @@ public struct ReportBuilder: Sendable {
 
     // MARK: Stages
 
-    static let plottedMetrics: [MetricName] = [.ttftMs, .itlMs, .e2eMs, .tpotMs, .embeddingMs, .outputTokens]
+    /// The sample metrics a stage plots: an embeddings model's call time, else a chat or completion model's latencies and tokens.
+    static func plottedMetrics(_ pipeline: Pipeline?) -> [MetricName] {
+        pipeline?.model.api == .embeddings ? [.embeddingMs] : [.ttftMs, .itlMs, .e2eMs, .tpotMs, .outputTokens]
+    }
 
     static func stage(index: Int?, name: String, kind: String, weight: Int?, status: String?, startedAt: Date?, finishedAt: Date?,
                       samples: [Sample], checks: [CheckReport], pipeline: Pipeline?) -> StageReport {
         var byArm: [Arm: [Sample]] = [:]
         for sample in samples { byArm[sample.arm, default: []].append(sample) }
         let arms = Arm.allCases.filter { byArm[$0] != nil }
-        let traffic = arms.map { traffic(arm: $0, samples: byArm[$0] ?? []) }
+        let armTraffic = arms.map { Self.traffic(arm: $0, samples: byArm[$0] ?? []) }
         var distributions: [MetricDistribution] = []
-        for metric in plottedMetrics {
-            let perArm = arms.map { arm in distribution(arm: arm.rawValue, values: metric.observations(in: byArm[arm] ?? [])) }
+        for metric in plottedMetrics(pipeline) {
+            let perArm = arms.map { arm in Self.distribution(arm: arm.rawValue, values: metric.observations(in: byArm[arm] ?? [])) }
             guard perArm.contains(where: { $0.count > 0 }) else { continue }
             distributions.append(MetricDistribution(metric: metric.rawValue, logScale: metric.isLatency, arms: perArm))
         }
@@ -174,7 +176,7 @@ public struct ReportBuilder: Sendable {
                             candidate: d?.arm(Arm.candidate.rawValue) ?? d?.arm(Arm.shadow.rawValue), judgement: judgement)
         }
         return StageReport(index: index, name: name, kind: kind, weight: weight, status: status, startedAt: startedAt, finishedAt: finishedAt,
-                           arms: traffic, distributions: distributions, checks: checks, statsRows: rows)
+                           arms: armTraffic, distributions: distributions, checks: checks, statsRows: rows)
     }
 
     static func traffic(arm: Arm, samples: [Sample]) -> ArmTraffic {
@@ -261,11 +263,18 @@ public struct ReportBuilder: Sendable {
     /// One line per scorer of an eval result's stored details.
     static func scorers(_ details: String) -> [String] {
         guard let value = JSONValue.parse(Data(details.utf8)) else { return [] }
-        let items = value.arrayValue ?? value.objectValue.map { $0.sorted { $0.key < $1.key }.map { .object(["scorer": .string($0.key), "result": $0.value]) } } ?? []
+        var items: [JSONValue] = value.arrayValue ?? []
+        if let members = value.objectValue {
+            items = members.sorted { $0.key < $1.key }.map { key, result in JSONValue.object(["scorer": .string(key), "result": result]) }
+        }
         return items.map { item in
             guard case .object(let members) = item else { return item.jsonText }
             return members.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.stringValue ?? $0.value.jsonText)" }.joined(separator: " ")
         }
+    }
+
+    static func driftResult(runID: String, suite: String, tx: StoreTransaction) throws -> DriftReport? {
+        try tx.driftResults(suite: suite).first(where: { $0.runId == runID }).map(drift)
     }
 
     static func drift(_ result: StoredDriftResult) -> DriftReport {

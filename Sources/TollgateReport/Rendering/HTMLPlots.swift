@@ -59,7 +59,7 @@ enum HTMLPlots {
     static func looks(criterion: String, checks: [CheckReport], stageKey: String) -> String? {
         let rows = checks.compactMap { check in check.metrics.first { $0.metric == criterion }.map { (check.look, $0) } }
         guard rows.contains(where: { $0.1.estimate != nil }) else { return nil }
-        let boundaryKeys = Set(rows.flatMap { $0.1.extra.keys.filter(isBoundary) }).sorted()
+        let boundaryKeys = Set(rows.flatMap { $0.1.extra.keys.filter(Self.isBoundary) }).sorted()
         var ys = rows.flatMap { [$0.1.estimate, $0.1.ciLow, $0.1.ciHigh, $0.1.allowance, $0.1.allowance.map { -$0 }].compactMap { $0 } }
         ys += rows.flatMap { row in boundaryKeys.compactMap { row.1.extra[$0] } }
         ys.append(0)

@@ -100,8 +100,8 @@ public struct HTMLReportRenderer: Sendable {
         for row in s.statsRows {
             let j = row.judgement
             out += "<tr data-criterion=\"\(e(j.metric))\" title=\"\(e(j.explanation))\"><td>\(e(j.metric))\(j.critical == true ? " <small>critical</small>" : "")</td>"
-            for (prefix, arm) in [("baseline", row.baseline), ("candidate", row.candidate)] {
-                out += num(arm.map { Double($0.count) }, field: "\(prefix)_count") + num(arm?.mean, field: "\(prefix)_mean") + num(arm?.p50, field: "\(prefix)_p50")
+            for (prefix, arm, judged) in [("baseline", row.baseline, j.baselineCount), ("candidate", row.candidate, j.candidateCount)] {
+                out += num(arm.map { Double($0.count) } ?? judged.map(Double.init), field: "\(prefix)_count") + num(arm?.mean, field: "\(prefix)_mean") + num(arm?.p50, field: "\(prefix)_p50")
                 out += num(arm?.p95, field: "\(prefix)_p95") + num(arm?.p99, field: "\(prefix)_p99")
             }
             out += num(j.estimate, field: "estimate")
