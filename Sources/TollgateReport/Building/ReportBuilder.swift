@@ -95,7 +95,8 @@ public struct ReportBuilder: Sendable {
         var decidedBy: String?
         if let last = events.last(where: { terminalKinds.contains($0.kind) }), let payload = JSONValue.parse(Data(last.payload.utf8)) {
             let verb = last.kind.replacingOccurrences(of: "_", with: " ")
-            reason = "\(verb.prefix(1).uppercased() + verb.dropFirst()): \(payload["reason"]?.stringValue ?? "no reason recorded")."
+            let why = payload["reason"]?.stringValue ?? "no reason recorded"
+            reason = "\(verb.prefix(1).uppercased() + verb.dropFirst()): \(why)\(why.hasSuffix(".") ? "" : ".")"
             decidedBy = payload["trigger"]?.stringValue
         } else if let finished = events.last(where: { $0.kind == "drift_finished" }), let payload = JSONValue.parse(Data(finished.payload.utf8)) {
             reason = "Drift suite \(run.name): \(payload["summary"]?.stringValue ?? drift?.summary ?? "?")."

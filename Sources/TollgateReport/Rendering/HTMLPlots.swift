@@ -50,7 +50,7 @@ enum HTMLPlots {
                             title: "\(arm.arm) \(name) = \(ReportNumber.format(value))", radius: 3)
             }
         }
-        plot.raw(legend(d.arms.map(\.arm), x: plot.left + 8, y: plot.top + plot.plotHeight - 8 - Double(d.arms.count - 1) * 14))
+        plot.raw(legend(d.arms.map(\.arm), x: plot.left + 8, y: plot.top + 12))
         return plot.svg()
     }
 
@@ -89,7 +89,7 @@ enum HTMLPlots {
             plot.marker(Double(look), estimate, cssClass: "estimate outcome-\(m.outcome)",
                         title: "look \(look): \(m.outcome), estimate \(ReportNumber.format(estimate)) \(ReportNumber.interval(m.ciLow, m.ciHigh))")
         }
-        return plot.svg()
+        return plot.svg(xTickLabel: { $0 == $0.rounded() ? String(Int($0)) : "" })
     }
 
     /// Whether a verdict-detail field names a boundary to draw (`rollback_boundary`, `boundaries.promote`…).

@@ -18,7 +18,7 @@ struct SVGPlot {
     let left = 56.0, right = 14.0, top = 24.0, bottom = 38.0
     private(set) var body = ""
 
-    init(id: String, title: String, width: Double = 560, height: Double = 260, x: ClosedRange<Double>, y: ClosedRange<Double>,
+    init(id: String, title: String, width: Double = 520, height: Double = 250, x: ClosedRange<Double>, y: ClosedRange<Double>,
          xScale: Scale = .linear, xLabel: String, yLabel: String) {
         self.id = id
         self.title = title
