@@ -126,6 +126,7 @@ import TollgateTestSupport
         let m = try model(fixture)
         let html = HTMLReportRenderer().render(m)
         #expect(m.stages[1].arms.reduce(0) { $0 + $1.requests } == 100_000)
+        print("ReportRenderingTests: the report of a 100,000-sample run is \(html.utf8.count) bytes of HTML")
         #expect(html.utf8.count < 1_000_000, "HTML is \(html.utf8.count) bytes")
         #expect(m.stages[1].distributions.allSatisfy { $0.arms.allSatisfy { $0.ecdf.count <= ReportBuilder.ecdfPoints } })
         _ = try HTMLTree(html)
