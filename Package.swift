@@ -58,6 +58,12 @@ let package = Package(
             dependencies: ["TollgateCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
+        // Reports people read: a typed model of a run built from the store, rendered as HTML (inline SVG), Markdown or JSON.
+        .target(
+            name: "TollgateReport",
+            dependencies: ["TollgateCore", "TollgateStats", "TollgateStore"],
+            swiftSettings: strictSettings
+        ),
         // Model API clients, SSE parsing, error classes, replay scheduler.
         .target(
             name: "TollgateTraffic",
@@ -104,7 +110,7 @@ let package = Package(
         .target(
             name: "TollgateServer",
             dependencies: [
-                "TollgateCore", "TollgateEngine", "TollgateEval", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
+                "TollgateCore", "TollgateEngine", "TollgateEval", "TollgateStore", "TollgateTraffic", "TollgateSimulator", "TollgateReport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -131,7 +137,7 @@ let package = Package(
             name: "tollgate",
             dependencies: [
                 "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
-                "TollgateEngine", "TollgateServer", "TollgateEval",
+                "TollgateEngine", "TollgateServer", "TollgateEval", "TollgateReport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -207,6 +213,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             resources: [.copy("Routers/Fixtures")],
             swiftSettings: strictSettings
@@ -215,6 +223,7 @@ let package = Package(
             name: "TollgateServerTests",
             dependencies: [
                 "TollgateServer", "TollgateEngine", "TollgateCore", "TollgateTraffic", "TollgateSimulator", "TollgateStore", "TollgateTestSupport", "tollgate",
+                "TollgateReport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -223,6 +232,12 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TollgateReportTests",
+            dependencies: ["TollgateReport", "TollgateStore", "TollgateCore", "TollgateTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

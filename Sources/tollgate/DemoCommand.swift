@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TollgateCore
 import TollgateEngine
+import TollgateReport
 import TollgateServer
 import TollgateSimulator
 import TollgateStore
@@ -15,7 +16,7 @@ struct DemoCommand: AsyncParsableCommand {
         Starts two OpenAI-compatible simulators on free loopback ports (the candidate slower at \
         prefill, failing some requests and a little worse in quality), Tollgate's gateway in front \
         of them, and runs pipelines/demo.yaml through shadow and canary stages until the judge \
-        rolls it back. With --healthy the candidate matches the baseline and is promoted. Uses a \
+        rolls it back, then writes the run's HTML report and prints its path. With --healthy the candidate matches the baseline and is promoted. Uses a \
         temporary database unless --db is given. Exit status: 0 promoted, 3 rolled back.
         """
     )
@@ -28,6 +29,9 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Keep the run in this database (default: a temporary one).", valueName: "FILE"))
     var db: String?
+
+    @Option(help: ArgumentHelp("Where to write the run's HTML report (default: RUN.html in the current folder).", valueName: "FILE"))
+    var report: String?
 
     @Option(help: "Seed of the simulators.")
     var seed: UInt64 = 7
@@ -60,6 +64,13 @@ struct DemoCommand: AsyncParsableCommand {
         }
         Output.line()
         outcome.report.explanation().forEach { Output.line($0) }
+        do {
+            let written = try RunReports.write(runID: outcome.runID, store: store, to: report)
+            Output.line()
+            Output.line("report: \(URL(fileURLWithPath: written).standardizedFileURL.path)")
+        } catch {
+            Output.error("tollgate: the run ended but its report could not be written: \(error)")
+        }
         throw TollgateExit.forRun(outcome.state)
     }
 }

@@ -18,6 +18,7 @@ struct Tollgate: AsyncParsableCommand {
             ChecklistCommand.self,
             History.self,
             Show.self,
+            ReportCommand.self,
             GatewayCommand.self,
             RouterCommand.self,
             ReplayCommand.self,

@@ -20,6 +20,8 @@ public struct Pipeline: Sendable, Equatable, Codable {
     public var facts: [String: String]
     /// Checklist item ids that `tollgate checklist --strict` requires.
     public var requiredChecklistItems: [String]
+    /// Webhooks told about stage events (`notify:`).
+    public var notify: [NotifyWebhook] = []
 }
 
 /// Latency quantile targets for one operation, in milliseconds.

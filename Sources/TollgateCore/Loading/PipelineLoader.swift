@@ -27,6 +27,7 @@ enum PipelineLoader {
                                                                 "error_classes", "throughput_metrics", "dashboards",
                                                                 "prometheus", "tracing"], into: &facts)
         let required = readChecklistRequirements(root.mapping("checklist"))
+        let notify = NotifyReader.read(root.value("notify"))
         root.finish(what: "the pipeline")
 
         guard let name, let model, let stages, let router, let traffic else { return nil }
@@ -34,7 +35,7 @@ enum PipelineLoader {
         return Pipeline(
             name: name, description: description, model: model, objectives: objectives, traffic: traffic,
             router: router, analysis: analysis, stages: stages, rollback: rollback, release: release,
-            reliability: reliability, security: security, facts: facts, requiredChecklistItems: required
+            reliability: reliability, security: security, facts: facts, requiredChecklistItems: required, notify: notify
         )
     }
 

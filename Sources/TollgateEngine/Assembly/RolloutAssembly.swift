@@ -143,7 +143,9 @@ public final class RolloutAssembly: Sendable {
             || pipeline.stages.contains { if case .shadow(_, _, let s) = $0.kind { return !s.isEmpty }; return false }
         let quality = suites ? EvalQualityEvaluator(pipeline: pipeline, store: store, httpClient: httpClient, environment: environment) : nil
         return RolloutDependencies(router: router, traffic: traffic, judge: PipelineJudge(analysis: pipeline.analysis),
-                                   quality: quality, clock: clock, onProgress: onProgress)
+                                   quality: quality, clock: clock, onProgress: onProgress,
+                                   notifier: pipeline.notify.isEmpty ? nil : RunNotifier(webhooks: pipeline.notify, store: store, httpClient: httpClient,
+                                                                                         environment: environment))
     }
 
     /// Shuts the HTTP client down.

@@ -23,6 +23,8 @@ public enum RunEventKind: String, Sendable, Codable, CaseIterable {
     case note
     /// An eval suite was run against both versions; its paired pass/fail results feed `quality`.
     case qualityEvaluated = "quality_evaluated"
+    /// A `notify:` webhook was told about a stage event (or gave up after its retries).
+    case notification
 }
 
 /// Operator commands that act on a run through its journal.

@@ -64,7 +64,7 @@ public struct RunState: Sendable, Equatable {
             state.lastSeq = event.seq
             guard let kind = RunEventKind(rawValue: event.kind) else { continue }
             switch kind {
-            case .runCreated, .leaseTaken, .note:
+            case .runCreated, .leaseTaken, .note, .notification:
                 break
             case .qualityEvaluated:
                 if let p = decode(RunEventPayload.QualityEvaluated.self, event) { state.quality[p.suite] = p }

@@ -43,24 +43,9 @@ public struct PipelineJudge: StageJudge {
                                tolerance: metric.tolerance, critical: metric.critical, weight: metric.weight)
     }
 
-    /// One arm's observations of a metric.
+    /// One arm's observations of a metric (the rule lives with ``MetricName``, shared with reports).
     static func values(_ metric: MetricName, _ samples: [Sample]) -> [Double] {
-        let ok = samples.filter(\.succeeded)
-        switch metric {
-        case .ttftMs: return ok.compactMap(\.ttftMs)
-        case .e2eMs, .embeddingMs: return ok.compactMap(\.e2eMs)
-        case .tpotMs: return ok.compactMap(\.timePerOutputTokenMs)
-        case .itlMs:
-            return ok.compactMap { s in
-                let gaps = s.interTokenLatenciesMs
-                return gaps.isEmpty ? nil : gaps.reduce(0, +) / Double(gaps.count)
-            }
-        case .outputTokens: return ok.compactMap { $0.outputTokens.map(Double.init) }
-        case .errorRate: return samples.map { $0.succeeded ? 0 : 1 }
-        case .timeoutRate:
-            return samples.map { [.timeoutFirstToken, .timeoutIdle, .timeoutTotal].contains($0.errorClass) ? 1 : 0 }
-        case .quality, .refusalRate: return []
-        }
+        metric.observations(in: samples)
     }
 
     public func judge(_ request: JudgeRequest) throws -> StageVerdict {

@@ -19,12 +19,15 @@ public struct RolloutDependencies: Sendable {
     public var owner: String
     /// Called after every journal event the engine writes, for live progress.
     public var onProgress: (@Sendable (RunProgress) -> Void)?
+    /// Tells the pipeline's `notify:` webhooks about stage events, without waiting for them.
+    public var notifier: RunNotifier?
 
     public init(router: any TrafficRouter, traffic: any StageTrafficSource, judge: any StageJudge,
                 quality: (any QualityEvaluator)? = nil,
                 clock: any EngineClock = SystemEngineClock(), pollInterval: Duration = .milliseconds(200),
                 leaseTTL: TimeInterval = 30, owner: String = RolloutDependencies.defaultOwner,
-                onProgress: (@Sendable (RunProgress) -> Void)? = nil) {
+                onProgress: (@Sendable (RunProgress) -> Void)? = nil, notifier: RunNotifier? = nil) {
+        self.notifier = notifier
         self.router = router
         self.traffic = traffic
         self.judge = judge
@@ -154,6 +157,7 @@ public final class RolloutEngine: Sendable {
             var state = try currentState()
             if state.phase.isTerminal {
                 try store.write { try $0.releaseLease(target: target, runID: runID) }
+                await deps.notifier?.waitForDeliveries()
                 return state
             }
             guard try store.write({ try $0.renewLease(target: target, runID: runID, owner: deps.owner, ttl: deps.leaseTTL, now: deps.clock.now()) }) else {
@@ -215,6 +219,7 @@ public final class RolloutEngine: Sendable {
             return try tx.appendEvent(runID: runID, kind: kind.rawValue, payload: payload, at: now)
         }
         report(kind.rawValue, message: describe(kind, payload), stage: stage)
+        deps.notifier?.announce(kind, payload, runID: runID, pipeline: pipeline, at: now)
         return event
     }
 

@@ -89,13 +89,14 @@ public final class TollgateService: Sendable {
         router.get("/v1/runs/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
             do {
-                return ServiceResponse.json(.ok, try RunReport.load(runID: id, store: store))
+                return ServiceResponse.json(.ok, RunWithReportLink(run: try RunReport.load(runID: id, store: store)))
             } catch StoreError.runNotFound {
                 return ServiceResponse.error(.notFound, code: "not_found", "No run with id '\(id)'.")
             } catch StoreError.ambiguousRun(_, let matches) {
                 return ServiceResponse.error(.notFound, code: "ambiguous", "'\(id)' matches \(matches.count) runs; give the whole id.")
             }
         }
+        router.get("/v1/runs/:id/report") { _, context in RunReportRoute.html(id: context.parameters.get("id") ?? "", store: store) }
         router.post("/v1/runs/:id/:action") { request, context in
             try await Self.command(request, context: context, limit: limit, store: store)
         }

@@ -1,0 +1,32 @@
+import Foundation
+
+extension MetricName {
+    /// One arm's observations of this metric, the values a judge compares and a report plots.
+    ///
+    /// Successful requests only for latencies: `ttft_ms`, `e2e_ms`, `tpot_ms`, `embedding_ms` one
+    /// value per request; `itl_ms` the mean inter-token gap of each request (one value per request
+    /// keeps the observations independent); `output_tokens` per request; `error_rate` 1 for a failed
+    /// request, else 0; `timeout_rate` 1 for a timeout. `quality` and `refusal_rate` come from eval
+    /// suites, not from samples: empty here.
+    public func observations(in samples: [Sample]) -> [Double] {
+        let ok = samples.filter(\.succeeded)
+        switch self {
+        case .ttftMs: return ok.compactMap(\.ttftMs)
+        case .e2eMs, .embeddingMs: return ok.compactMap(\.e2eMs)
+        case .tpotMs: return ok.compactMap(\.timePerOutputTokenMs)
+        case .itlMs:
+            return ok.compactMap { s in
+                let gaps = s.interTokenLatenciesMs
+                return gaps.isEmpty ? nil : gaps.reduce(0, +) / Double(gaps.count)
+            }
+        case .outputTokens: return ok.compactMap { $0.outputTokens.map(Double.init) }
+        case .errorRate: return samples.map { $0.succeeded ? 0 : 1 }
+        case .timeoutRate:
+            return samples.map { [.timeoutFirstToken, .timeoutIdle, .timeoutTotal].contains($0.errorClass) ? 1 : 0 }
+        case .quality, .refusalRate: return []
+        }
+    }
+
+    /// Whether the metric is a latency in milliseconds (plotted on a log axis).
+    public var isLatency: Bool { [.ttftMs, .itlMs, .tpotMs, .e2eMs, .embeddingMs].contains(self) }
+}
