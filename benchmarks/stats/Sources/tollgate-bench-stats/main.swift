@@ -53,8 +53,9 @@ func simulate(runs: Int) throws {
         Scheme(name: "Kayenta classifier at every look (High)") { b, c in
             kayenta.classify(control: b, experiment: c, direction: .increase).classification == .high
         },
-        Scheme(name: "sequential judge (confidence sequence, 95%)") { b, c in
-            try SequentialJudge.judge(criteria: [criterion], data: ["ttft_ms": MetricSamples(baseline: b, candidate: c)]).decision == .rollback
+        Scheme(name: "always-valid judge (confidence sequence, 95%, tuned to the horizon)") { b, c in
+            try AlwaysValidJudge.judge(criteria: [criterion], data: ["ttft_ms": MetricSamples(baseline: b, candidate: c)],
+                                       horizon: looks * batch).decision == .rollback
         },
     ]
     print("lognormal latency: median \(Int(median)) ms, sigma \(sigma); \(looks) looks of \(batch) samples per arm; \(runs) runs per scenario")
