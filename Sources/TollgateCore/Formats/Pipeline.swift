@@ -132,7 +132,7 @@ public struct AnalysisConfig: Sendable, Equatable, Codable {
 
         /// Parses `pocock`, `obrien-fleming` and `power(ρ)` with ρ > 0; nil otherwise.
         public init?(text: String) {
-            let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+            let t = String(text.lowercased().filter { $0 != " " })
             switch t {
             case "pocock": self = .pocock
             case "obrien-fleming": self = .obrienFleming
@@ -147,7 +147,7 @@ public struct AnalysisConfig: Sendable, Equatable, Codable {
             switch self {
             case .pocock: return "pocock"
             case .obrienFleming: return "obrien-fleming"
-            case .power(let rho): return "power(\(rho.formatted()))"
+            case .power(let rho): return "power(\(rho == rho.rounded() && abs(rho) < 1e9 ? String(Int(rho)) : String(rho)))"
             }
         }
     }

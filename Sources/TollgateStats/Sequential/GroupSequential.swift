@@ -54,9 +54,9 @@ public enum GroupSequential {
         private let lock = NSLock()
         private var entries: [Key: [Double]] = [:]
 
-        func value(_ key: Key, compute: () throws -> [Double]) rethrows -> [Double] {
+        func value(_ key: Key, compute: () -> [Double]) -> [Double] {
             if let hit = lock.withLock({ entries[key] }) { return hit }
-            let v = try compute()
+            let v = compute()
             lock.withLock {
                 if entries.count > 10_000 { entries.removeAll() }
                 entries[key] = v
@@ -73,7 +73,7 @@ public enum GroupSequential {
         guard total > 0, total < 0.5, total.isFinite else {
             throw StatsError.invalidParameter("The error to spend must lie strictly between 0 and 0.5, got \(total).")
         }
-        return try cache.value(Cache.Key(fractions: fractions, spending: spending, total: total)) {
+        return cache.value(Cache.Key(fractions: fractions, spending: spending, total: total)) {
             compute(fractions: fractions, spending: spending, total: total)
         }
     }
