@@ -15,15 +15,19 @@ struct JudgeCommand: ParsableCommand {
           {"metrics": {"ttft_ms": {"baseline": [...], "candidate": [...], "kind": "location",
                                    "worse": "higher", "tolerance": "10%", "critical": true, "weight": 1}}}
         where every field but baseline and candidate is optional and defaults to the flags below.
-        Judges: tollgate (default; intervals per metric kind against the tolerance), sequential (always-valid
-        confidence sequences, for repeated looks during a canary), kayenta (Spinnaker Kayenta's
-        NetflixACAJudge). The verdict's JSON is documented in docs/statistics.md.
+        Judges: tollgate (default; fixed-horizon intervals per metric kind against the tolerance, as for a
+        shadow stage), sequential (one look of a canary's group-sequential test, exactly as the engine
+        judges it: --max-samples is the stage's horizon per arm, --previous-looks the samples per arm at
+        the stage's earlier looks, --alpha/--beta/--spending the pipeline's analysis settings),
+        always-valid (confidence sequences tuned to --max-samples, for stages without a horizon),
+        kayenta (Spinnaker Kayenta's NetflixACAJudge). The verdict's JSON is documented in docs/statistics.md.
         Exit status: 0 promote, 4 hold, 3 rollback, 2 invalid input.
         """
     )
 
     enum JudgeName: String, ExpressibleByArgument, CaseIterable {
         case tollgate, sequential, kayenta
+        case alwaysValid = "always-valid"
     }
 
     @Option(help: ArgumentHelp("File of the baseline's values of the metric.", valueName: "FILE"))
@@ -38,8 +42,26 @@ struct JudgeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("JSON file of several metrics' samples (and optionally their criteria).", valueName: "FILE"))
     var samples: String?
 
-    @Option(help: "Which judge: tollgate, sequential or kayenta.")
+    @Option(help: "Which judge: tollgate, sequential, always-valid or kayenta.")
     var judge: JudgeName = .tollgate
+
+    @Option(help: "sequential and always-valid: the stage's planned samples per arm (its horizon).")
+    var maxSamples: Int?
+
+    @Option(help: ArgumentHelp("sequential: samples per arm at the stage's earlier looks, comma-separated (e.g. 50,100,150).", valueName: "N,N,..."))
+    var previousLooks: String = ""
+
+    @Option(help: "sequential: error rate of a rollback (default 1 − confidence).")
+    var alpha: Double?
+
+    @Option(help: "sequential: error rate of a promotion (a candidate worse by the tolerance promoted).")
+    var beta: Double = 0.05
+
+    @Option(help: "sequential: error spending, pocock, obrien-fleming or power(ρ).")
+    var spending: String = "pocock"
+
+    @Option(help: "sequential: how latencies (location kind) are compared: log (Welch z of mean log values) or rank (Mann–Whitney z).")
+    var scale: String = "log"
 
     @Option(help: "Metric kind: location, p50, p90, p95, p99, rate, paired_score or paired_binary.")
     var kind: String = "location"
@@ -98,6 +120,25 @@ struct JudgeCommand: ParsableCommand {
         guard Tolerance.parse(tolerance) != nil else {
             throw ValidationError("--tolerance must look like 10%, 0.5pp or 25, got '\(tolerance)'.")
         }
+        if judge == .sequential || judge == .alwaysValid {
+            guard let maxSamples, maxSamples >= 2 else {
+                throw ValidationError("--judge \(judge.rawValue) needs --max-samples N (the stage's planned samples per arm, at least 2).")
+            }
+        }
+        guard AnalysisConfig.Spending(text: spending) != nil else {
+            throw ValidationError("--spending must be pocock, obrien-fleming or power(ρ) with ρ > 0, got '\(spending)'.")
+        }
+        guard LatencyScale(rawValue: scale) != nil else { throw ValidationError("--scale must be log or rank, got '\(scale)'.") }
+        guard (try? looks()) != nil else {
+            throw ValidationError("--previous-looks must be comma-separated positive sample counts, got '\(previousLooks)'.")
+        }
+    }
+
+    func looks() throws -> [Int] {
+        try previousLooks.split(separator: ",").map {
+            guard let n = Int($0.trimmingCharacters(in: .whitespaces)), n > 0 else { throw ValidationError("bad look") }
+            return n
+        }
     }
 
     func run() throws {
@@ -108,7 +149,15 @@ struct JudgeCommand: ParsableCommand {
                                          marginalThreshold: marginalThreshold, seed: seed)
             switch judge {
             case .tollgate: verdict = try TollgateJudge.judge(criteria: criteria, data: data, settings: settings)
-            case .sequential: verdict = try SequentialJudge.judge(criteria: criteria, data: data, settings: settings)
+            case .sequential:
+                let design = SequentialDesign(maxSamples: maxSamples!, alpha: alpha ?? 1 - confidence, beta: beta,
+                                              spending: SpendingFunction(AnalysisConfig.Spending(text: spending)!))
+                let perArm = data.values.map { min($0.baseline.count, $0.candidate.count) }.min() ?? 0
+                verdict = try GroupSequentialJudge.judge(criteria: criteria, data: data, design: design,
+                                                         lookSizes: try looks() + [perArm],
+                                                         scale: LatencyScale(rawValue: scale)!, settings: settings)
+            case .alwaysValid:
+                verdict = try AlwaysValidJudge.judge(criteria: criteria, data: data, horizon: maxSamples!, settings: settings)
             case .kayenta:
                 verdict = try KayentaJudge.judge(criteria: criteria, data: data, passThreshold: passThreshold,
                                                  marginalThreshold: marginalThreshold)

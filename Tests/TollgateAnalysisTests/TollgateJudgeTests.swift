@@ -124,8 +124,8 @@ import TollgateStats
     }
 }
 
-/// The sequential judge: repeated looks without inflating false rollbacks.
-@Suite struct SequentialJudgeTests {
+/// The always-valid judge: repeated looks without inflating false rollbacks.
+@Suite struct AlwaysValidJudgeTests {
     @Test func repeatedLooksUnderAAKeepFalseRollbacksRare() throws {
         let criterion = MetricCriterion(name: "ttft_ms", kind: .location, worse: .higher, tolerance: .relative(0.0), critical: true)
         var g = SeededGenerator(seed: 77)
@@ -138,7 +138,8 @@ import TollgateStats
                     a.append(300 * exp(0.6 * g.nextGaussian()))
                     b.append(300 * exp(0.6 * g.nextGaussian()))
                 }
-                let v = try SequentialJudge.judge(criteria: [criterion], data: ["ttft_ms": MetricSamples(baseline: a, candidate: b)])
+                let v = try AlwaysValidJudge.judge(criteria: [criterion], data: ["ttft_ms": MetricSamples(baseline: a, candidate: b)],
+                                                   horizon: 1000)
                 if v.decision == .rollback { rollbacks += 1; break }
             }
         }
@@ -149,9 +150,9 @@ import TollgateStats
         let criterion = MetricCriterion(name: "ttft_ms", kind: .location, worse: .higher, tolerance: .relative(0.05), critical: true)
         let data = ["ttft_ms": MetricSamples(baseline: TollgateJudgeTests.lognormal(1500, median: 300, seed: 21),
                                              candidate: TollgateJudgeTests.lognormal(1500, median: 390, seed: 22))]
-        let v = try SequentialJudge.judge(criteria: [criterion], data: data)
+        let v = try AlwaysValidJudge.judge(criteria: [criterion], data: data, horizon: 1500)
         #expect(v.decision == .rollback)
-        #expect(v.judge == "sequential")
+        #expect(v.judge == "always-valid")
         #expect(v.metrics[0].explanation.contains("log-ratio"))
     }
 
@@ -159,7 +160,7 @@ import TollgateStats
         let criterion = MetricCriterion(name: "errors", kind: .rate, worse: .higher, tolerance: .percentagePoints(0.5))
         let data = ["errors": MetricSamples(baseline: TollgateJudgeTests.events(3000, rate: 0.01, seed: 31),
                                             candidate: TollgateJudgeTests.events(3000, rate: 0.06, seed: 32))]
-        let v = try SequentialJudge.judge(criteria: [criterion], data: data)
+        let v = try AlwaysValidJudge.judge(criteria: [criterion], data: data, horizon: 3000)
         #expect(v.metrics[0].outcome == .fail)
     }
 }

@@ -68,10 +68,12 @@ import TollgateCore
         #expect(p.objectives.maxErrorRate == 0.01)
         #expect(p.stages.map(\.name) == ["shadow", "canary-5", "canary-25", "approval", "canary-50", "full"])
         #expect(p.stages.map(\.weight) == [0, 5, 25, nil, 50, 100])
-        guard case .canary(_, let minSamples, let maxDuration, _, let onTimeout) = p.stages[2].kind else {
+        guard case .canary(_, let minSamples, let maxSamples, let maxDuration, _, let onTimeout) = p.stages[2].kind else {
             Issue.record("stage 2 is not a canary"); return
         }
         #expect(minSamples == 500 && maxDuration == .seconds(1800) && onTimeout == .pause)
+        #expect(maxSamples == 1500)
+        #expect(p.analysis.alpha == 0.05 && p.analysis.beta == 0.05 && p.analysis.spending == .pocock)
         #expect(p.analysis.metrics.count == 5)
         #expect(p.analysis.metrics[3].tolerance == .percentagePoints(0.5))
         #expect(p.analysis.metrics[3].critical)

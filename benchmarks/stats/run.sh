@@ -3,9 +3,9 @@
 #   benchmarks/stats/run.sh [RUNS]
 # 1. Mann–Whitney + Hodges–Lehmann interval on 1,000,000 vs 1,000,000 lognormal samples, against
 #    scipy.stats.mannwhitneyu on the same data in the same run (ratio printed).
-# 2. A/A false-rollback rate and power over 20 looks for three judging schemes (RUNS per scenario).
+# 2. Operating characteristics of the canary judges (RUNS canaries per row, default 2,000): the table of docs/statistics.md.
 set -euo pipefail
-runs="${1:-500}"
+runs="${1:-2000}"
 swift build -c release --product tollgate-bench-stats >/dev/null
 bench="$(swift build -c release --show-bin-path)/tollgate-bench-stats"
 tmp="$(mktemp -d)"

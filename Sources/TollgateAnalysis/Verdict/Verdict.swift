@@ -50,6 +50,9 @@ public struct MetricVerdict: Codable, Sendable, Equatable {
     public var samplesNeeded: Int?
     /// A Kayenta classification (`Pass`, `High`, `Low`, `Nodata`, `NodataFailMetric`) when the Kayenta judge produced this verdict.
     public var kayentaClassification: String?
+    /// The group-sequential numbers of the look (look k of K, information fraction, z, boundaries,
+    /// spent α and β) when the sequential judge produced this verdict.
+    public var sequential: SequentialLook?
     /// The sentence that led to the outcome.
     public var explanation: String
 
@@ -80,7 +83,7 @@ public struct MetricVerdict: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case metric, outcome, critical, weight, method, estimate, confidence, tolerance, allowance, explanation
+        case metric, outcome, critical, weight, method, estimate, confidence, tolerance, allowance, explanation, sequential
         case baselineCount = "baseline_count"
         case candidateCount = "candidate_count"
         case baselineValue = "baseline_value"
@@ -95,7 +98,7 @@ public struct MetricVerdict: Codable, Sendable, Equatable {
 
 /// A judge's decision over all metrics of a comparison: stored as JSON with the run.
 public struct Verdict: Codable, Sendable, Equatable {
-    /// Which judge produced it: `tollgate`, `sequential` or `kayenta`.
+    /// Which judge produced it: `tollgate`, `sequential`, `always-valid` or `kayenta`.
     public var judge: String
     public var decision: Decision
     /// The weighted score, 0–100.

@@ -119,9 +119,48 @@ public struct RouterConfig: Sendable, Equatable, Codable {
 
 /// How the two versions are compared.
 public struct AnalysisConfig: Sendable, Equatable, Codable {
-    public enum Judge: String, Sendable, Codable, CaseIterable { case tollgate, kayenta }
+    /// `tollgate` (fixed-horizon intervals for shadow, the group-sequential judge for canaries),
+    /// `always-valid` (confidence sequences for canaries), or `kayenta`.
+    public enum Judge: String, Sendable, Codable, CaseIterable {
+        case tollgate, kayenta
+        case alwaysValid = "always-valid"
+    }
+    /// How a canary's group-sequential test spends its errors over the information fraction
+    /// (`analysis.spending`): `pocock` (default; decides early), `obrien-fleming` (spends
+    /// almost nothing early) or `power(ρ)` (α·t^ρ).
+    public enum Spending: Sendable, Equatable, Codable, CustomStringConvertible {
+        case pocock, obrienFleming
+        case power(Double)
+
+        /// Parses `pocock`, `obrien-fleming` and `power(ρ)` with ρ > 0; nil otherwise.
+        public init?(text: String) {
+            let t = String(text.lowercased().filter { $0 != " " })
+            switch t {
+            case "pocock": self = .pocock
+            case "obrien-fleming": self = .obrienFleming
+            default:
+                guard t.hasPrefix("power("), t.hasSuffix(")"),
+                      let rho = Double(t.dropFirst(6).dropLast()), rho > 0, rho.isFinite else { return nil }
+                self = .power(rho)
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .pocock: return "pocock"
+            case .obrienFleming: return "obrien-fleming"
+            case .power(let rho): return "power(\(rho == rho.rounded() && abs(rho) < 1e9 ? String(Int(rho)) : String(rho)))"
+            }
+        }
+    }
     public var judge: Judge
     public var confidence: Double
+    /// Canary stages: the error rate of a rollback (a candidate no worse than the baseline rolled
+    /// back), default 1 − confidence.
+    public var alpha: Double
+    /// Canary stages: the error rate of a promotion (a candidate worse by the tolerance promoted), default 0.05.
+    public var beta: Double
+    public var spending: Spending
     public var checkInterval: Duration
     /// Score (0–100) at or above which a verdict promotes.
     public var passThreshold: Double
@@ -150,7 +189,8 @@ public struct MetricCriterionConfig: Sendable, Equatable, Codable {
 public struct Stage: Sendable, Equatable, Codable {
     public enum Kind: Sendable, Equatable, Codable {
         case shadow(requests: Int?, duration: Duration?, suites: [String])
-        case canary(weight: Int, minSamples: Int, maxDuration: Duration, checkInterval: Duration?, onTimeout: TimeoutAction)
+        /// `maxSamples`: the planned samples per arm (the horizon of the group-sequential test).
+        case canary(weight: Int, minSamples: Int, maxSamples: Int, maxDuration: Duration, checkInterval: Duration?, onTimeout: TimeoutAction)
         case approval(note: String?)
         case pause(duration: Duration)
         case full
@@ -164,7 +204,7 @@ public struct Stage: Sendable, Equatable, Codable {
     public var weight: Int? {
         switch kind {
         case .shadow: return 0
-        case .canary(let w, _, _, _, _): return w
+        case .canary(let w, _, _, _, _, _): return w
         case .full: return 100
         case .approval, .pause: return nil
         }

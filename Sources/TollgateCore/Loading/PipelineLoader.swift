@@ -12,7 +12,7 @@ enum PipelineLoader {
         let traffic = readTraffic(root.mapping("traffic"), context: context)
         let router = readRouter(root.mapping("router"))
         let analysis = readAnalysis(root.mapping("analysis"))
-        let stages = StagesReader.read(root.required("stages", in: "the pipeline"), context: context)
+        let stages = StagesReader.read(root.required("stages", in: "the pipeline"), rate: traffic?.rate, context: context)
         let rollback = readRollback(root.mapping("rollback"), objectives: objectives)
         let release = readRelease(root.mapping("release"))
         let reliability = readReliability(root.mapping("reliability"))
@@ -179,12 +179,22 @@ enum PipelineLoader {
     }
 
     static func readAnalysis(_ m: MappingReader?) -> AnalysisConfig {
-        let defaults = AnalysisConfig(judge: .tollgate, confidence: 0.95, checkInterval: .seconds(30), passThreshold: 95,
-                                      marginalThreshold: 75, seed: 1, metrics: [])
+        let defaults = AnalysisConfig(judge: .tollgate, confidence: 0.95, alpha: 0.05, beta: 0.05, spending: .pocock,
+                                      checkInterval: .seconds(30), passThreshold: 95, marginalThreshold: 75, seed: 1, metrics: [])
         guard let m else { return defaults }
         let judge = m.oneOf("judge", AnalysisConfig.Judge.allCases.map(\.rawValue)).flatMap(AnalysisConfig.Judge.init(rawValue:)) ?? .tollgate
         let confidence = m.double("confidence", min: 0.5, max: 0.9999) ?? 0.95
         let interval = m.duration("check_interval") ?? .seconds(30)
+        let alpha = m.double("alpha", min: 0.0001, max: 0.4999) ?? (1 - confidence)
+        let beta = m.double("beta", min: 0.0001, max: 0.4999) ?? 0.05
+        var spending = AnalysisConfig.Spending.pocock
+        if let v = m.value("spending"), let text = v.string() {
+            if let parsed = AnalysisConfig.Spending(text: text) {
+                spending = parsed
+            } else {
+                m.context.report(v.mark, "'analysis.spending' must be pocock, obrien-fleming or power(ρ) with ρ > 0, got '\(text)'\(DidYouMean.hint(for: text, among: ["pocock", "obrien-fleming"]))")
+            }
+        }
         var pass = 95.0, marginal = 75.0
         if let t = m.mapping("thresholds") {
             pass = t.double("pass", min: 0, max: 100) ?? pass
@@ -198,7 +208,8 @@ enum PipelineLoader {
             if let metric = readMetric(item) { metrics.append(metric) }
         }
         m.finish(what: "'analysis'")
-        return AnalysisConfig(judge: judge, confidence: confidence, checkInterval: interval, passThreshold: pass,
+        return AnalysisConfig(judge: judge, confidence: confidence, alpha: alpha, beta: beta, spending: spending,
+                              checkInterval: interval, passThreshold: pass,
                               marginalThreshold: marginal, seed: seed, metrics: metrics)
     }
 

@@ -6,7 +6,9 @@ import Yams
 enum StagesReader {
     static let kinds = ["shadow", "canary", "approval", "pause", "full"]
 
-    static func read(_ value: YAMLValue?, context: LoadContext) -> [Stage]? {
+    /// `rate`: the traffic's open-loop rate (requests per second), from which a canary's default
+    /// `max_samples` is derived.
+    static func read(_ value: YAMLValue?, rate: Double?, context: LoadContext) -> [Stage]? {
         guard let value, let items = value.sequence() else { return nil }
         if items.isEmpty {
             context.report(value.mark, "'stages' must list at least one stage")
@@ -15,7 +17,7 @@ enum StagesReader {
         var stages: [(Stage, YAMLValue)] = []
         var explicit: Set<Int> = []
         for item in items {
-            guard let (stage, named) = readStage(item) else { continue }
+            guard let (stage, named) = readStage(item, rate: rate) else { continue }
             if named { explicit.insert(stages.count) }
             stages.append((stage, item))
         }
@@ -25,7 +27,7 @@ enum StagesReader {
     }
 
     /// The stage, and whether its name was written in the file (rather than derived from its kind).
-    static func readStage(_ item: YAMLValue) -> (Stage, Bool)? {
+    static func readStage(_ item: YAMLValue, rate: Double?) -> (Stage, Bool)? {
         guard let m = item.mapping() else { return nil }
         let kindKeys = m.keys.filter { kinds.contains($0) }
         guard kindKeys.count == 1, let kind = kindKeys.first else {
@@ -61,7 +63,16 @@ enum StagesReader {
             let maxDuration = body.duration("max_duration") ?? .seconds(900)
             let interval = body.duration("check_interval")
             let onTimeout = body.oneOf("on_timeout", Stage.TimeoutAction.allCases.map(\.rawValue)).flatMap(Stage.TimeoutAction.init(rawValue:)) ?? .rollback
-            stageKind = weight.map { .canary(weight: $0, minSamples: minSamples, maxDuration: maxDuration, checkInterval: interval, onTimeout: onTimeout) }
+            var maxSamples = body.int("max_samples", in: 2...100_000_000)
+            if let explicit = maxSamples, explicit < minSamples {
+                item.context.report(body.value("max_samples")?.mark, "'max_samples' (\(explicit)) must be at least 'min_samples' (\(minSamples)): the stage must be able to promote by its horizon")
+                maxSamples = nil
+            }
+            stageKind = weight.map {
+                .canary(weight: $0, minSamples: minSamples,
+                        maxSamples: maxSamples ?? defaultMaxSamples(weight: $0, minSamples: minSamples, maxDuration: maxDuration, rate: rate),
+                        maxDuration: maxDuration, checkInterval: interval, onTimeout: onTimeout)
+            }
         case "approval":
             stageKind = .approval(note: body.string("note"))
         case "pause":
@@ -73,8 +84,18 @@ enum StagesReader {
         m.finish(what: "'\(item.path)'")
         guard let stageKind else { return nil }
         var stage = Stage(name: explicitName ?? kind, kind: stageKind)
-        if explicitName == nil, case .canary(let w, _, _, _, _) = stageKind { stage.name = "canary-\(w)" }
+        if explicitName == nil, case .canary(let w, _, _, _, _, _) = stageKind { stage.name = "canary-\(w)" }
         return (stage, explicitName != nil)
+    }
+
+    /// A canary's planned samples per arm when `max_samples` is not written: with an open-loop
+    /// `traffic.rate`, 80% of the candidate's expected requests by `max_duration`
+    /// (rate × weight% × max_duration), so the horizon is reached before the timeout; otherwise
+    /// (closed loop or live traffic) 4 × `min_samples`. Never below `min_samples`.
+    static func defaultMaxSamples(weight: Int, minSamples: Int, maxDuration: Duration, rate: Double?) -> Int {
+        guard let rate else { return max(2, 4 * minSamples) }
+        let expected = rate * Double(weight) / 100 * DurationText.seconds(maxDuration) * 0.8
+        return max(minSamples, 2, Int(min(expected, 100_000_000)))
     }
 
     /// Gives derived names a suffix (`approval`, `approval-2`) so that only names the user
@@ -102,7 +123,7 @@ enum StagesReader {
             switch stage.kind {
             case .shadow:
                 if seenCanary { context.report(item.mark, "a shadow stage must come before every canary stage") }
-            case .canary(let weight, _, _, _, _):
+            case .canary(let weight, _, _, _, _, _):
                 if weight <= lastWeight {
                     context.report(item.mark, "canary weights must strictly increase: \(weight) follows \(lastWeight)")
                 }

@@ -29,6 +29,9 @@ public struct RunState: Sendable, Equatable {
     public var weight: Int?
     /// Checks made per stage.
     public var looks: [Int: Int] = [:]
+    /// Per stage, the samples per arm (the smaller arm) at each check: the looks of the stage's
+    /// group-sequential test, so a resumed stage recomputes its boundaries for the looks it took.
+    public var lookSizes: [Int: [Int]] = [:]
     /// For each rule id, how many of the latest checks in a row breached it.
     public var consecutiveBreaches: [String: Int] = [:]
     /// Operator commands not yet handled, in order (sequence number, command).
@@ -82,6 +85,7 @@ public struct RunState: Sendable, Equatable {
             case .check:
                 if let p = decode(RunEventPayload.Check.self, event) {
                     state.looks[p.stage, default: 0] += 1
+                    state.lookSizes[p.stage, default: []].append(min(p.baselineSamples, p.candidateSamples))
                     var next: [String: Int] = [:]
                     for rule in p.breaches { next[rule] = (state.consecutiveBreaches[rule] ?? 0) + 1 }
                     state.consecutiveBreaches = next

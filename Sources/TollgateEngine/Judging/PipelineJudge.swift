@@ -1,10 +1,14 @@
 import Foundation
 import TollgateAnalysis
 import TollgateCore
+import TollgateStats
 
 /// The judge a pipeline asks for (`analysis.judge`), fed with the metrics of `analysis.metrics`
-/// extracted from the samples: the sequential judge at canary checks (repeated looks), the
-/// fixed-horizon `tollgate` judge for shadow, or the Kayenta-compatible judge for both.
+/// extracted from the samples: at canary checks the group-sequential judge (`tollgate`, with the
+/// stage's `max_samples` as horizon and `analysis.alpha`, `beta`, `spending`) or the confidence
+/// sequences (`always-valid`, tuned to the same horizon); the fixed-horizon `tollgate` judge for
+/// shadow; or the Kayenta-compatible judge for both. `quality` metrics are decided once, on the
+/// suite's single evaluation, by a fixed-horizon test in every judge.
 ///
 /// Extraction per metric, successful requests only for latencies: `ttft_ms`, `e2e_ms`,
 /// `tpot_ms`, `embedding_ms` one value per request; `itl_ms` the mean inter-token gap of each
@@ -62,15 +66,22 @@ public struct PipelineJudge: StageJudge {
         }
         let settings = JudgeSettings(confidence: analysis.confidence, passThreshold: analysis.passThreshold,
                                      marginalThreshold: analysis.marginalThreshold, seed: analysis.seed)
+        let perArm = min(request.baseline.count, request.candidate.count)
+        let horizon = request.maxSamples ?? max(perArm, 2)
         let verdict: Verdict
         switch analysis.judge {
         case .kayenta:
             verdict = try KayentaJudge.judge(criteria: criteria, data: data, passThreshold: analysis.passThreshold,
                                              marginalThreshold: analysis.marginalThreshold)
-        case .tollgate:
-            verdict = request.sequential
-                ? try SequentialJudge.judge(criteria: criteria, data: data, settings: settings)
-                : try TollgateJudge.judge(criteria: criteria, data: data, settings: settings)
+        case .tollgate where request.sequential:
+            let design = SequentialDesign(maxSamples: horizon, alpha: analysis.alpha, beta: analysis.beta,
+                                          spending: SpendingFunction(analysis.spending))
+            verdict = try GroupSequentialJudge.judge(criteria: criteria, data: data, design: design,
+                                                     lookSizes: request.previousLooks + [perArm], settings: settings)
+        case .alwaysValid where request.sequential:
+            verdict = try AlwaysValidJudge.judge(criteria: criteria, data: data, horizon: horizon, settings: settings)
+        case .tollgate, .alwaysValid:
+            verdict = try TollgateJudge.judge(criteria: criteria, data: data, settings: settings)
         }
         let decision: StageVerdict.Decision
         switch verdict.decision {

@@ -34,8 +34,8 @@ extension RolloutEngine {
         switch stage.kind {
         case .shadow(let requests, let duration, _):
             try await shadowStep(index, requests: requests ?? 100, duration: duration, state: state)
-        case .canary(let weight, let minSamples, let maxDuration, let interval, let onTimeout):
-            try await canaryStep(index, weight: weight, minSamples: minSamples, maxDuration: maxDuration,
+        case .canary(let weight, let minSamples, let maxSamples, let maxDuration, let interval, let onTimeout):
+            try await canaryStep(index, weight: weight, minSamples: minSamples, maxSamples: maxSamples, maxDuration: maxDuration,
                                  interval: interval ?? pipeline.analysis.checkInterval, onTimeout: onTimeout, state: state)
         case .approval(let note):
             if state.phase != .awaitingApproval {
@@ -77,11 +77,27 @@ extension RolloutEngine {
         }
     }
 
-    func canaryStep(_ index: Int, weight: Int, minSamples: Int, maxDuration: Duration, interval: Duration,
+    /// One canary step: an interval of traffic, then a look of the stage's sequential test. The test
+    /// decides by the horizon (`max_samples` per arm): rollback when the candidate is shown worse,
+    /// promote when it is shown no worse than the tolerance, and at the horizon one or the other.
+    /// At `max_duration` the samples so far become the horizon and a final look decides; only a
+    /// stage that still cannot decide then (no data) ends by `on_timeout`.
+    func canaryStep(_ index: Int, weight: Int, minSamples: Int, maxSamples: Int, maxDuration: Duration, interval: Duration,
                     onTimeout: Stage.TimeoutAction, state: RunState) async throws {
         let started = state.stageStartedAt[index] ?? deps.clock.now()
         let elapsed = deps.clock.now().timeIntervalSince(started)
+        let look = (state.looks[index] ?? 0) + 1
+        let previous = state.lookSizes[index] ?? []
         if elapsed >= DurationText.seconds(maxDuration) {
+            let counts = try store.read { try $0.sampleCounts(runID: runID, stage: index) }
+            let perArm = min(counts[.baseline] ?? 0, counts[.candidate] ?? 0)
+            if perArm >= 2 {
+                let final = try await check(index, look: look, sequential: true, maxSamples: min(maxSamples, perArm),
+                                            previousLooks: previous, state: state)
+                guard case .decision(let decision) = final.outcome else { return }
+                if try await act(on: decision, final, stage: index, minSamples: 1,
+                                 note: " (final look at max_duration \(DurationText.format(maxDuration)))") { return }
+            }
             let reason = "no decision within max_duration \(DurationText.format(maxDuration)) (last verdict: \(state.lastCheck?.summary ?? "none"))"
             switch onTimeout {
             case .rollback:
@@ -99,14 +115,27 @@ extension RolloutEngine {
         // A command that arrived during the interval (an operator, an alert) takes effect now,
         // before the check: the interval's traffic was cut short for it.
         if try interrupted || !currentState().pendingCommands.isEmpty { return }
-        let result = try await check(index, look: (state.looks[index] ?? 0) + 1, sequential: true, state: state)
+        let result = try await check(index, look: look, sequential: true, maxSamples: maxSamples, previousLooks: previous, state: state)
         guard case .decision(let decision) = result.outcome else { return }
-        if decision == .promote {
-            if result.baseline >= minSamples, result.candidate >= minSamples {
-                try completeStage(index, outcome: "promoted", reason: result.verdict.summary,
-                                  numbers: ["baseline_samples": Double(result.baseline), "candidate_samples": Double(result.candidate)]
-                                      .merging(result.verdict.score.map { ["score": $0] } ?? [:]) { a, _ in a })
-            }
+        _ = try await act(on: decision, result, stage: index, minSamples: minSamples, note: "")
+    }
+
+    /// Carries out a canary look's decision: promote (once both arms have `minSamples`), or a
+    /// rollback the rules did not already make: without an `analysis: fail` rule it pauses for an
+    /// operator, as a shadow stage does. Returns whether the stage ended.
+    func act(on decision: StageVerdict.Decision, _ result: CheckResult, stage index: Int, minSamples: Int, note: String) async throws -> Bool {
+        switch decision {
+        case .promote:
+            guard result.baseline >= minSamples, result.candidate >= minSamples else { return false }
+            try completeStage(index, outcome: "promoted", reason: result.verdict.summary + note,
+                              numbers: ["baseline_samples": Double(result.baseline), "candidate_samples": Double(result.candidate)]
+                                  .merging(result.verdict.score.map { ["score": $0] } ?? [:]) { a, _ in a })
+            return true
+        case .rollback:
+            try pause(index, reason: "the canary verdict failed the candidate (\(result.verdict.summary))\(note) but rollback.on has no 'analysis: fail'; promote or roll back by hand")
+            return true
+        case .hold:
+            return false
         }
     }
 
@@ -145,13 +174,15 @@ extension RolloutEngine {
 
     /// Judges the stage's samples so far, records the verdict and the check, and rolls back
     /// when a rule fires.
-    func check(_ index: Int, look: Int, sequential: Bool, state: RunState) async throws -> CheckResult {
+    func check(_ index: Int, look: Int, sequential: Bool, maxSamples: Int? = nil, previousLooks: [Int] = [],
+               state: RunState) async throws -> CheckResult {
         let (baseline, candidate) = try store.read { tx in
             (try tx.samples(runID: runID, stage: index, arm: .baseline), try tx.samples(runID: runID, stage: index, arm: .candidate))
         }
         let quality = try await qualityResults(stage: index, state: state)
         let verdict = try deps.judge.judge(JudgeRequest(baseline: baseline, candidate: candidate, look: look,
-                                                        sequential: sequential, stageName: pipeline.stages[index].name, quality: quality))
+                                                        sequential: sequential, stageName: pipeline.stages[index].name, quality: quality,
+                                                        maxSamples: maxSamples, previousLooks: previousLooks))
         let evaluation = rules.evaluate(candidate: candidate, verdict: verdict, previous: state.consecutiveBreaches)
         let now = deps.clock.now()
         try store.write { tx in

@@ -37,15 +37,21 @@ public struct JudgeRequest: Sendable {
     public var stageName: String
     /// Paired pass/fail results of each eval suite (by path), for `quality` metrics.
     public var quality: [String: RunEventPayload.QualityEvaluated]
+    /// Canary stages: the planned samples per arm (the horizon) of the stage's group-sequential test.
+    public var maxSamples: Int?
+    /// Canary stages: samples per arm (the smaller arm) at every earlier check of the stage, oldest first.
+    public var previousLooks: [Int]
 
     public init(baseline: [Sample], candidate: [Sample], look: Int, sequential: Bool, stageName: String,
-                quality: [String: RunEventPayload.QualityEvaluated] = [:]) {
+                quality: [String: RunEventPayload.QualityEvaluated] = [:], maxSamples: Int? = nil, previousLooks: [Int] = []) {
         self.baseline = baseline
         self.candidate = candidate
         self.look = look
         self.sequential = sequential
         self.stageName = stageName
         self.quality = quality
+        self.maxSamples = maxSamples
+        self.previousLooks = previousLooks
     }
 }
 

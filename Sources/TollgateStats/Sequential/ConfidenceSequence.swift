@@ -16,6 +16,17 @@ public enum ConfidenceSequence {
         return (2 * v * (v + t2) / t2 * (log(1 / alpha) + 0.5 * log((v + t2) / v))).squareRoot()
     }
 
+    /// The mixing scale τ whose boundary is narrowest when the estimate's variance is
+    /// `varianceAtHorizon`: with r = τ²/V the half-width² is 2V·(1 + 1/r)·(ln(1/α) + ½ ln(1 + r)),
+    /// minimised where r = 2 ln(1/α) + ln(1 + r) (solved by fixed-point iteration). Tuning τ to the
+    /// horizon a stage plans spends the error where the looks are, not at ~10,000 samples.
+    public static func mixingSD(varianceAtHorizon v: Double, confidence: Double) -> Double {
+        let l = log(1 / (1 - confidence))
+        var r = 2 * l + 1
+        for _ in 0..<50 { r = 2 * l + log(1 + r) }
+        return (r * max(v, 1e-18)).squareRoot()
+    }
+
     /// Difference of means of log values (candidate − baseline), i.e. the log of the ratio of geometric
     /// means: the shape of a latency shift. `mixingSD` is τ on the log scale (0.1 ≈ a 10% shift).
     public static func logMeanDifference(baseline: [Double], candidate: [Double], confidence: Double = 0.95,

@@ -34,7 +34,8 @@ import TollgateTraffic
         let pipeline: Pipeline
 
         init(candidate: SimulatorProfile, stages: String = RolloutEndToEndTests.stages.replacingOccurrences(of: "  - approval_placeholder\n", with: ""),
-             rollback: String = "rollback:\n  on:\n    - analysis: fail\n", via: String = "replay") async throws {
+             rollback: String = "rollback:\n  on:\n    - analysis: fail\n", via: String = "replay",
+             metrics: String = "    - { metric: ttft_ms, tolerance: 25%, critical: true }\n    - { metric: error_rate, tolerance: 3pp, critical: true }\n") async throws {
             folder = try TemporaryFolder()
             store = try RunStore(path: folder.path("e2e.db"))
             environment = try await DemoEnvironment.start(baseline: RolloutEndToEndTests.fast(seed: 1), candidate: candidate,
@@ -58,9 +59,7 @@ import TollgateTraffic
               check_interval: 700ms
               thresholds: { pass: 80, marginal: 60 }
               metrics:
-                - { metric: ttft_ms, tolerance: 25%, critical: true }
-                - { metric: error_rate, tolerance: 3pp, critical: true }
-            stages:
+            \(metrics)stages:
             \(stages)
             \(rollback)
             """
@@ -209,5 +208,78 @@ import TollgateTraffic
         } catch { Issue.record(error) }
         users.cancel()
         await setup.stop()
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aTenPercentTTFTRegressionIsRolledBackByTheSequentialJudge() async throws {
+        var slower = Self.fast(seed: 2)
+        slower.prefill.medianMs = 22  // +10% prefill: the tolerance itself, far below the old judge's reach
+        let setup = try await Setup(candidate: slower, stages: """
+              - canary: { weight: 50, min_samples: 60, max_samples: 800, max_duration: 60s }
+              - full: {}
+            """, metrics: "    - { metric: ttft_ms, tolerance: 10%, critical: true }\n")
+        do {
+            let (run, state) = try await setup.run()
+            #expect(state.phase == .rolledBack, "\(state.finish?.reason ?? "")")
+            // The judge rolled it back (the `analysis: fail` rule on a rollback verdict), not a timeout.
+            #expect(state.finish?.trigger == "analysis:fail", "\(state.finish?.trigger ?? "") \(state.finish?.reason ?? "")")
+            #expect(state.lastCheck?.decision == "rollback")
+            let perArm = min(state.lastCheck?.baselineSamples ?? .max, state.lastCheck?.candidateSamples ?? .max)
+            #expect(perArm <= 800, "\(perArm)")
+            let report = try RunReport.load(runID: run.id, store: setup.store)
+            #expect(report.latest?.verdict.metrics.first { $0.metric == "ttft_ms" }?.sentence.contains("shown worse") == true)
+        } catch { Issue.record(error) }
+        await setup.stop()
+    }
+
+    /// The shipped pipelines/support-chat.yaml against two identical simulators, with its stages
+    /// shortened (fewer samples, shorter intervals, no approval gate): it must promote, its eval
+    /// quality metric included (evaluated once, then counted as a pass).
+    @Test(.timeLimit(.minutes(3)))
+    func theShippedSupportChatPipelinePromotesAnIdenticalCandidate() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        var profile = Self.fast(seed: 1)
+        profile.models = ["support-chat-2.3.1", "support-chat-2.4.0"]
+        var twin = profile
+        twin.seed = 2
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.path("support.db"))
+        let environment = try await DemoEnvironment.start(baseline: profile, candidate: twin)
+        do {
+            var text = try String(contentsOf: root.appendingPathComponent("pipelines/support-chat.yaml"), encoding: .utf8)
+            let replacements = [
+                ("http://127.0.0.1:8001/v1", DemoEnvironment.placeholderBaseline),
+                ("http://127.0.0.1:8002/v1", DemoEnvironment.placeholderCandidate),
+                ("http://127.0.0.1:9100", DemoEnvironment.placeholderGateway),
+                ("../", root.path + "/"),
+                ("shadow:   { requests: 400,", "shadow:   { requests: 60,"),
+                ("check_interval: 30s", "check_interval: 700ms"),
+                ("min_samples: 200, max_samples: 1000, max_duration: 15m", "min_samples: 60, max_samples: 300, max_duration: 60s"),
+                ("min_samples: 500, max_samples: 1500, max_duration: 30m", "min_samples: 60, max_samples: 300, max_duration: 60s"),
+                ("min_samples: 800, max_samples: 2000, max_duration: 30m", "min_samples: 60, max_samples: 300, max_duration: 60s"),
+                ("  - approval: { note: \"on-call checks the dashboards\" }\n", ""),
+            ]
+            for (from, to) in replacements {
+                #expect(text.contains(from), "support-chat.yaml no longer contains \(from)")
+                text = text.replacingOccurrences(of: from, with: to)
+            }
+            let trafficPath = root.appendingPathComponent("traffic/support.jsonl").path
+            let path = folder.path("support-chat.yaml")
+            try environment.pipelineText(from: text, trafficPath: trafficPath).write(toFile: path, atomically: true, encoding: .utf8)
+            let pipeline = try DocumentLoader.loadPipeline(at: path)
+            let assembly = try RolloutAssembly(pipeline: pipeline, store: store,
+                                               environment: ["TOLLGATE_ADMIN_TOKEN": environment.adminToken, "CANDIDATE_API_KEY": "test-key"])
+            defer { assembly.shutdown() }
+            let run = try RolloutEngine.createRun(pipelinePath: path, pipeline: pipeline, store: store)
+            let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: try assembly.dependencies(onProgress: nil))
+            let state = try await engine.drive()
+            #expect(state.phase == .promoted, "\(state.finish?.reason ?? "") \(state.lastCheck?.summary ?? "")")
+            #expect(state.quality.count == 1)
+            let report = try RunReport.load(runID: run.id, store: store)
+            #expect(report.latest?.verdict.metrics.first { $0.metric == "quality" }?.outcome == "pass")
+        } catch { Issue.record(error) }
+        await environment.stop()
+        folder.remove()
     }
 }

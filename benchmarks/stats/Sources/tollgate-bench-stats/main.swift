@@ -5,7 +5,7 @@ import TollgateStats
 
 // Benchmarks of TollgateStats and the judges (run by benchmarks/stats/run.sh, release build):
 //   tollgate-bench-stats mw-hl X.f64 Y.f64      Mann–Whitney + Hodges–Lehmann interval on raw float64 files
-//   tollgate-bench-stats simulate [RUNS]        A/A false rollbacks and power of three judging schemes
+//   tollgate-bench-stats simulate [RUNS]        operating characteristics of the canary judges (docs/statistics.md)
 
 func readFloat64(_ path: String) -> [Double] {
     guard let data = FileManager.default.contents(atPath: path) else {
@@ -33,57 +33,109 @@ func mannWhitneyAndHodgesLehmann(_ xPath: String, _ yPath: String) throws {
           "\"hl\": \(hl.estimate!), \"ci_low\": \(hl.ciLow!), \"ci_high\": \(hl.ciHigh!)}")
 }
 
-/// One simulated canary: 20 looks, `batch` new samples per arm per look, lognormal latency.
-struct Scheme {
-    var name: String
-    /// Returns true when the scheme rolls back at this look.
-    var rollsBack: ([Double], [Double]) throws -> Bool
+/// What a method decided in one simulated canary, and at how many samples per arm.
+struct Outcome {
+    var decision: Decision?
+    var at: Int
 }
 
-func simulate(runs: Int) throws {
-    let looks = 20, batch = 100
-    let median = 300.0, sigma = 0.5
-    let criterion = MetricCriterion(name: "ttft_ms", kind: .location, worse: .higher, tolerance: .relative(0), critical: true)
+/// One judging method, applied look by look to the same data as the others.
+struct Method {
+    var name: String
+    /// nil to continue, else the decision at this look (`lookSizes` are the samples per arm so far).
+    var decide: (_ baseline: [Double], _ candidate: [Double], _ lookSizes: [Int], _ horizon: Int) throws -> Decision?
+}
+
+/// The methods of the operating-characteristics table (one-sided: only a slower candidate is rolled back).
+func methods(quantile: MetricKind?) -> [Method] {
+    let kind = quantile ?? .location
+    let criterion = MetricCriterion(name: "ttft_ms", kind: kind, worse: .higher, tolerance: .relative(0.10), critical: true)
     let kayenta = KayentaClassifier(tolerance: 0.25, confidence: 0.98)
-    let schemes = [
-        Scheme(name: "naive repeated Mann-Whitney (p < 0.05, candidate higher)") { b, c in
+    return [
+        Method(name: "tollgate sequential (Pocock α=β=0.05, tol 10%)") { b, c, sizes, horizon in
+            let v = try GroupSequentialJudge.judge(criteria: [criterion], data: ["ttft_ms": MetricSamples(baseline: b, candidate: c)],
+                                                   design: SequentialDesign(maxSamples: horizon), lookSizes: sizes)
+            return v.decision == .hold ? nil : v.decision
+        },
+        Method(name: "Kayenta classifier every look (0.98, effect 0.25)") { b, c, _, _ in
+            kayenta.classify(control: b, experiment: c, direction: .increase).classification == .high ? .rollback : nil
+        },
+        Method(name: "naive Mann-Whitney p<0.05 every look") { b, c, _, _ in
             let r = try MannWhitney.test(c, b)
-            return r.pValue! < 0.05 && r.statistic > Double(b.count * c.count) / 2
-        },
-        Scheme(name: "Kayenta classifier at every look (High)") { b, c in
-            kayenta.classify(control: b, experiment: c, direction: .increase).classification == .high
-        },
-        Scheme(name: "sequential judge (confidence sequence, 95%)") { b, c in
-            try SequentialJudge.judge(criteria: [criterion], data: ["ttft_ms": MetricSamples(baseline: b, candidate: c)]).decision == .rollback
+            return r.pValue! / 2 < 0.05 && r.statistic > Double(b.count * c.count) / 2 ? .rollback : nil
         },
     ]
-    print("lognormal latency: median \(Int(median)) ms, sigma \(sigma); \(looks) looks of \(batch) samples per arm; \(runs) runs per scenario")
-    print("scheme | A/A false rollback rate | power at 10% TTFT shift | median samples per arm to detect")
-    for (index, scheme) in schemes.enumerated() {
-        var falseRollbacks = 0
-        var detectedAt: [Int] = []
-        for run in 0..<runs {
-            for shift in [1.0, 1.1] {
-                var g = SeededGenerator(seed: UInt64(run * 10 + (shift > 1 ? 1 : 0)) &+ 1_000_003)
+}
+
+/// Lognormal TTFT (median 100, σ 0.5): `ratio` scales every value; `tailOnly` stretches only the
+/// tail so that the p95 (not the median) moves by `ratio`.
+func draw(_ g: inout SeededGenerator, ratio: Double, tailOnly: Bool) -> Double {
+    let z = g.nextGaussian()
+    if tailOnly {
+        let stretch = log(ratio) / (1.645 - 0.84)
+        return 100 * exp(0.5 * z + (z > 0.84 ? stretch * (z - 0.84) : 0))
+    }
+    return 100 * ratio * exp(0.5 * z)
+}
+
+func wilson(_ k: Int, _ n: Int) -> (Double, Double) {
+    let p = Double(k) / Double(n), z = 1.96, nn = Double(n)
+    let centre = (p + z * z / (2 * nn)) / (1 + z * z / nn)
+    let half = z * (p * (1 - p) / nn + z * z / (4 * nn * nn)).squareRoot() / (1 + z * z / nn)
+    return (centre - half, centre + half)
+}
+
+func pct(_ x: Double) -> String { String(format: "%.1f%%", 100 * x) }
+
+/// The operating-characteristics table of docs/statistics.md: for each schedule and shift, every
+/// method on the same simulated canaries.
+func simulate(runs: Int, tailOnly: Bool) throws {
+    let schedules = [(batch: 50, looks: 20), (batch: 100, looks: 20)]
+    let shifts = tailOnly ? [1.0, 1.2] : [1.0, 1.05, 1.10, 1.20]
+    let all = methods(quantile: tailOnly ? .p95 : nil)
+    print(tailOnly ? "\n## p95-only shift (metric ttft_ms p95; the median does not move)" : "## TTFT lognormal σ = 0.5, whole distribution scaled")
+    for schedule in schedules {
+        let horizon = schedule.batch * schedule.looks
+        print("\n### looks of \(schedule.batch) per arm up to \(horizon); \(runs) canaries per row")
+        print("| shift | method | rolled back (95% CI) | median / mean n to roll back | promoted | median n to promote |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for shift in shifts {
+            var outcomes = [[Outcome]](repeating: [], count: all.count)
+            for run in 0..<runs {
+                var g = SeededGenerator(seed: UInt64(run) &* 7919 &+ UInt64(shift * 1000) &+ UInt64(schedule.batch) &* 31 &+ (tailOnly ? 5 : 0))
                 var b: [Double] = [], c: [Double] = []
-                var stoppedAt: Int?
-                for look in 1...looks {
-                    for _ in 0..<batch {
-                        b.append(median * exp(sigma * g.nextGaussian()))
-                        c.append(median * shift * exp(sigma * g.nextGaussian()))
+                var sizes: [Int] = []
+                var open = Array(0..<all.count)
+                var result = [Outcome](repeating: Outcome(decision: nil, at: horizon), count: all.count)
+                for _ in 0..<schedule.looks where !open.isEmpty {
+                    for _ in 0..<schedule.batch {
+                        b.append(draw(&g, ratio: 1, tailOnly: tailOnly))
+                        c.append(draw(&g, ratio: shift, tailOnly: tailOnly))
                     }
-                    if try scheme.rollsBack(b, c) { stoppedAt = look * batch; break }
+                    sizes.append(b.count)
+                    for m in open {
+                        if let d = try all[m].decide(b, c, sizes, horizon) { result[m] = Outcome(decision: d, at: b.count) }
+                    }
+                    open.removeAll { result[$0].decision != nil }
                 }
-                if shift == 1.0 { if stoppedAt != nil { falseRollbacks += 1 } } else { detectedAt.append(stoppedAt ?? Int.max) }
+                for m in all.indices { outcomes[m].append(result[m]) }
+            }
+            for (m, method) in all.enumerated() {
+                let o = outcomes[m]
+                let rolled = o.filter { $0.decision == .rollback }.map(\.at)
+                let promoted = o.filter { $0.decision == .promote }.map(\.at).sorted()
+                // Median with never-rolled-back canaries counted as infinite.
+                let sortedRoll = o.map { $0.decision == .rollback ? $0.at : Int.max }.sorted()
+                let med = sortedRoll[sortedRoll.count / 2]
+                let mean = rolled.isEmpty ? "-" : String(format: "%.0f", Double(rolled.reduce(0, +)) / Double(rolled.count))
+                let (lo, hi) = wilson(rolled.count, runs)
+                let promoteText = m == 0 ? pct(Double(promoted.count) / Double(runs)) : "no promote decision"
+                let promoteMedian = m == 0 && !promoted.isEmpty ? "\(promoted[promoted.count / 2])" : "-"
+                let label = tailOnly ? "p95 +\(Int(((shift - 1) * 100).rounded()))%" : "+\(Int(((shift - 1) * 100).rounded()))%"
+                print("| \(shift == 1 ? "A/A" : label) | \(method.name) | \(pct(Double(rolled.count) / Double(runs))) [\(pct(lo)), \(pct(hi))] | " +
+                      "\(med == Int.max ? "∞" : "\(med)") / \(mean) | \(promoteText) | \(promoteMedian) |")
             }
         }
-        detectedAt.sort()
-        let medianDetect = detectedAt[detectedAt.count / 2]
-        let power = Double(detectedAt.filter { $0 != Int.max }.count) / Double(runs)
-        let medianText = medianDetect == Int.max ? "> \(looks * batch)" : "\(medianDetect)"
-        print("\(scheme.name) | \(String(format: "%.1f%%", 100 * Double(falseRollbacks) / Double(runs))) | " +
-              "\(String(format: "%.1f%%", 100 * power)) | \(medianText)")
-        _ = index
     }
 }
 
@@ -92,7 +144,9 @@ do {
     if arguments.count == 4 && arguments[1] == "mw-hl" {
         try mannWhitneyAndHodgesLehmann(arguments[2], arguments[3])
     } else if arguments.count >= 2 && arguments[1] == "simulate" {
-        try simulate(runs: arguments.count >= 3 ? Int(arguments[2]) ?? 500 : 500)
+        let runs = arguments.count >= 3 ? Int(arguments[2]) ?? 2000 : 2000
+        try simulate(runs: runs, tailOnly: false)
+        try simulate(runs: runs, tailOnly: true)
     } else {
         print("usage: tollgate-bench-stats mw-hl X.f64 Y.f64 | simulate [RUNS]")
         exit(2)
