@@ -57,7 +57,8 @@ let package = Package(
         .executableTarget(
             name: "tollgate-bench-privacy",
             dependencies: ["TollgateCore", "TollgateStore", "TollgateTraffic", "TollgateSimulator", "TollgateEngine",
-                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio")],
             path: "benchmarks/privacy/Sources/tollgate-bench-privacy",
             swiftSettings: strictSettings
         ),

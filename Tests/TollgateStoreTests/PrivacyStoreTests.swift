@@ -188,7 +188,9 @@ import TollgateTestSupport
         #expect(try store.samples(runID: ids.old).count == 1200)
 
         let report = try store.prune(PruneRequest(defaultRetention: .seconds(30 * 86400), all: true, now: now))
-        #expect(report.counts.contains(PruneReport.Count(table: "runs", action: "deleted", rows: 1)))
+        // The old rollout and the replay past its own hour go; the recent and the active runs stay.
+        #expect(report.counts.contains(PruneReport.Count(table: "runs", action: "deleted", rows: 2)))
+        #expect(throws: StoreError.self) { try store.run(own) }
         #expect(throws: StoreError.self) { try store.run(ids.old) }
         #expect(try store.run(ids.recent).status == .promoted)
         #expect(try store.run(ids.active).status == .running)

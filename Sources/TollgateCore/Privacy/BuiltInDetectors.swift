@@ -44,7 +44,12 @@ enum BuiltInDetectors {
         if isLetter(c) {
             if let n = secret(s, i) { return (n.length, n.placeholder) }
             if prev != UInt8(ascii: "."), let n = email(s, i) { return (n, "[EMAIL]") }
-            if let n = iban(s, i) { return (n, "[IBAN]") }
+            if let candidate = iban(s, i) {
+                // A value shaped like an IBAN that fails the check is kept whole, so that its digits
+                // are not taken for a card or a phone number.
+                if candidate.valid { return (candidate.length, "[IBAN]") }
+                return (candidate.length, String(decoding: UnsafeBufferPointer(rebasing: s[i..<(i + candidate.length)]), as: UTF8.self))
+            }
             if isHex(c), let n = ipv6(s, i) { return (n, "[IP]") }
             return nil
         }
@@ -173,7 +178,8 @@ enum BuiltInDetectors {
         return sum % 10 == 0
     }
 
-    private static func iban(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
+    /// An IBAN-shaped value at `i` (country, check digits, 11–30 more characters in groups), and whether its check passes.
+    private static func iban(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> (length: Int, valid: Bool)? {
         let n = s.count
         guard i + 4 < n, isUpper(s[i]), isUpper(s[i + 1]), isDigit(s[i + 2]), isDigit(s[i + 3]) else { return nil }
         var chars: [UInt8] = [s[i], s[i + 1], s[i + 2], s[i + 3]]
@@ -190,10 +196,9 @@ enum BuiltInDetectors {
                 break
             }
         }
-        for (count, end) in ends.reversed() where count >= 15 && boundaryAfter(s, end) {
-            if ibanChecksum(chars[0..<count]) { return end - i }
-        }
-        return nil
+        let candidates = ends.reversed().filter { $0.count >= 15 && boundaryAfter(s, $0.end) }
+        for (count, end) in candidates where ibanChecksum(chars[0..<count]) { return (end - i, true) }
+        return candidates.first.map { ($0.end - i, false) }
     }
 
     /// ISO 13616: move the first four characters to the end, letters to 10–35, the number mod 97 is 1.

@@ -10,9 +10,7 @@ public enum PrivateFiles {
     /// 0600 when it does not exist yet. Returns whether the file was created.
     @discardableResult
     public static func prepare(_ path: String) throws -> Bool {
-        let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: directoryMode])
+        try createDirectories(URL(fileURLWithPath: path).deletingLastPathComponent())
         guard !FileManager.default.fileExists(atPath: path) else { return false }
         let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode_t(fileMode))
         guard fd >= 0 else {
@@ -24,6 +22,22 @@ public enum PrivateFiles {
         fchmod(fd, mode_t(fileMode))
         close(fd)
         return true
+    }
+
+    /// Creates the missing folders of `url`, outermost first, each 0700 whatever the umask.
+    static func createDirectories(_ url: URL) throws {
+        var missing: [URL] = []
+        var current = url.standardizedFileURL
+        while !FileManager.default.fileExists(atPath: current.path), current.path != "/" {
+            missing.append(current)
+            current = current.deletingLastPathComponent()
+        }
+        for folder in missing.reversed() {
+            if mkdir(folder.path, mode_t(directoryMode)) != 0, errno != EEXIST {
+                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: folder.path])
+            }
+            chmod(folder.path, mode_t(directoryMode))
+        }
     }
 
     /// Creates (or truncates) `path` with mode 0600 and returns a handle for writing it.

@@ -199,8 +199,8 @@ public final class TollgateService: Sendable {
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let readTimeout = TimeAmount.nanoseconds(Int64(DurationText.seconds(configuration.readTimeout) * 1e9))
         let app = Application(router: buildRouter(),
-                              configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
                               server: .http1(configuration: .init(idleTimeout: readTimeout)),
+                              configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
                               onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
                               logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in

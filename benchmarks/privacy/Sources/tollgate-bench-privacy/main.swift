@@ -6,6 +6,7 @@
 //    `mode: full` and `mode: redacted` alternating: requests per second of each, and the ratio.
 import AsyncHTTPClient
 import Foundation
+import NIOCore
 import TollgateCore
 import TollgateEngine
 import TollgateSimulator
@@ -93,7 +94,7 @@ let f = full.max()!, r = redacted.max()!
 print("Replay of \(requests) streamed answers (~1.5 KB each) into SQLite, concurrency 16, best of 3 alternating runs:")
 print(String(format: "  mode full      %8.0f requests/s", f))
 print(String(format: "  mode redacted  %8.0f requests/s   (%.1f%% of full)", r, r / f * 100))
-try await http.shutdown()
+try await http.shutdown().get()
 await simulator.stop()
 try? store.close()
 try? FileManager.default.removeItem(at: folder)
