@@ -116,7 +116,8 @@ import Glibc
     }
 
     /// Connects, sends `bytes`, and returns how long the server took to close the connection (nil: still open at `limit`).
-    static func secondsUntilClosed(port: Int, sending bytes: String, limit: Double) -> (seconds: Double?, reply: String) {
+    /// With `trickle`, one more byte is sent every `trickle` seconds (a slow body that never goes idle).
+    static func secondsUntilClosed(port: Int, sending bytes: String, limit: Double, trickle: Double? = nil) -> (seconds: Double?, reply: String) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -128,12 +129,17 @@ import Glibc
         }
         guard connected == 0 else { return (nil, "connect failed") }
         _ = bytes.withCString { send(fd, $0, strlen($0), 0) }
-        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let start = Date()
         var reply = Data()
         var buffer = [UInt8](repeating: 0, count: 4096)
+        var lastSent = start
         while Date().timeIntervalSince(start) < limit {
+            if let trickle, Date().timeIntervalSince(lastSent) >= trickle {
+                _ = send(fd, "1", 1, Int32(MSG_NOSIGNAL))
+                lastSent = Date()
+            }
             let n = recv(fd, &buffer, buffer.count, 0)
             if n == 0 { return (Date().timeIntervalSince(start), String(decoding: reply, as: UTF8.self)) }
             if n > 0 { reply.append(contentsOf: buffer[0..<n]) }
@@ -153,12 +159,26 @@ import Glibc
         await h.stop()
     }
 
+    static let slowHead = "POST /v1/alerts HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(ops)\r\nContent-Length: 500\r\n\r\n{\"status\":"
+
     @Test(.timeLimit(.minutes(1)))
-    func aClientThatTricklesItsBodyGets408() async throws {
+    func aClientThatStopsSendingItsBodyIsDisconnected() async throws {
         let h = try await Harness(readTimeout: .milliseconds(800))
         let port = h.running.port
-        let head = "POST /v1/alerts HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(Self.ops)\r\nContent-Length: 500\r\n\r\n{\"status\":"
-        let (seconds, reply) = await Task.detached { Self.secondsUntilClosed(port: port, sending: head, limit: 15) }.value
+        let (seconds, _) = await Task.detached { Self.secondsUntilClosed(port: port, sending: Self.slowHead, limit: 15) }.value
+        #expect(seconds != nil, "the connection was still open after 15 s")
+        #expect(try h.store.read { try $0.alerts() }.isEmpty)
+        await h.stop()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aClientThatTricklesItsBodyGets408() async throws {
+        let h = try await Harness(readTimeout: .milliseconds(1500))
+        let port = h.running.port
+        // A byte every 200 ms keeps the connection from going idle; the whole body still must arrive in 1.5 s.
+        let (seconds, reply) = await Task.detached {
+            Self.secondsUntilClosed(port: port, sending: Self.slowHead, limit: 15, trickle: 0.2)
+        }.value
         #expect(seconds != nil, "the connection was still open after 15 s")
         #expect(reply.hasPrefix("HTTP/1.1 408"), "\(reply)")
         #expect(try h.store.read { try $0.alerts() }.isEmpty)
