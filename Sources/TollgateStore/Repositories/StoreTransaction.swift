@@ -246,6 +246,8 @@ public struct StoreTransaction {
     public func insertEvalResult(_ result: StoredEvalResult, text: StoredTextPolicy = .standard) throws -> StoredEvalResult {
         var result = result
         result.answer = text.stored(result.answer)
+        // Scorer details may quote the answer ("expected …, got …").
+        result.details = text.diagnostic(result.details) ?? "[]"
         try result.insert(db)
         return result
     }
