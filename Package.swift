@@ -52,6 +52,16 @@ let package = Package(
             path: "benchmarks/stats/Sources/tollgate-bench-stats",
             swiftSettings: strictSettings
         ),
+        // Benchmarks of redaction: throughput against a plain copy and a regex scan, and its cost in a replay
+        // (benchmarks/privacy/run.sh builds it in release).
+        .executableTarget(
+            name: "tollgate-bench-privacy",
+            dependencies: ["TollgateCore", "TollgateStore", "TollgateTraffic", "TollgateSimulator", "TollgateEngine",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio")],
+            path: "benchmarks/privacy/Sources/tollgate-bench-privacy",
+            swiftSettings: strictSettings
+        ),
         // SQLite run history: migrations, journal, samples, verdicts, alerts.
         .target(
             name: "TollgateStore",

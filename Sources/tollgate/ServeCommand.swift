@@ -20,6 +20,10 @@ struct ServeCommand: AsyncParsableCommand {
           POST /v1/runs/{id}/approve|reject|pause|resume|rollback|abort|promote   {"reason": "..."}
           GET  /health, /ready, /metrics
         A firing alert that matches an active run's `rollback.on` alert rule rolls that run back.
+        Tokens: one in the variable named by --token-env (named `default`), or several named ones with
+        TOLLGATE_TOKENS=name:VARIABLE,name:VARIABLE; each has its own rate limit (429 with Retry-After)
+        and every state-changing call is written to the audit trail (table audit_events) under its name.
+        Expired samples and texts are pruned at start and every --prune-interval (see `tollgate prune`).
         SIGTERM or SIGINT stops the service gracefully; runs it drives resume where they stopped.
         """
     )
@@ -41,14 +45,48 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Folder of drift suites; those with a `schedule:` run on it.", valueName: "DIR"))
     var suites: String?
 
+    @OptionGroup var retentionOptions: RetentionOptions
+
+    @Option(help: ArgumentHelp("How often expired samples and texts are pruned; 0 never.", valueName: "DURATION"))
+    var pruneInterval = "1h"
+
+    @Option(help: "Requests per second each token may make (bursts of twice that); 0 for no limit.")
+    var rateLimit: Double = 20
+
+    @Option(help: ArgumentHelp("Time a client has to send a request head (after connecting or its last request) and its body.", valueName: "DURATION"))
+    var readTimeout = "10s"
+
+    func validate() throws {
+        guard DurationText.parse(pruneInterval) != nil || pruneInterval == "0" else {
+            throw ValidationError("--prune-interval must be a duration like 1h, or 0; got '\(pruneInterval)'.")
+        }
+        guard let timeout = DurationText.parse(readTimeout), timeout > .zero else {
+            throw ValidationError("--read-timeout must be a positive duration like 10s; got '\(readTimeout)'.")
+        }
+        if rateLimit < 0 { throw ValidationError("--rate-limit must be 0 (no limit) or more.") }
+    }
+
     func run() async throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
             throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080.")
         }
-        guard let token = ProcessInfo.processInfo.environment[tokenEnv], !token.isEmpty else {
-            Output.error("tollgate: set \(tokenEnv) to the bearer token clients (Alertmanager, operators) will send.")
+        let environment = ProcessInfo.processInfo.environment
+        let tokens: [ServiceTokens.Token]
+        if let spec = environment["TOLLGATE_TOKENS"], !spec.isEmpty {
+            do {
+                tokens = try ServiceTokens.named(spec, environment: environment).tokens
+            } catch {
+                Output.error("tollgate: \(error)")
+                throw TollgateExit.invalidInput
+            }
+        } else if let token = environment[tokenEnv], !token.isEmpty {
+            tokens = [ServiceTokens.Token(name: "default", value: token)]
+        } else {
+            Output.error("tollgate: set \(tokenEnv) to the bearer token clients (Alertmanager, operators) will send, or TOLLGATE_TOKENS=name:VARIABLE,….")
             throw TollgateExit.invalidInput
         }
+        let retention = try retentionOptions.resolved()
+        let interval = pruneInterval == "0" ? nil : DurationText.parse(pruneInterval)
         var scheduled: [DriftSuite] = []
         if let suites {
             do {
@@ -68,8 +106,9 @@ struct ServeCommand: AsyncParsableCommand {
         let service: TollgateService
         do {
             service = try TollgateService(configuration: ServiceConfiguration(
-                host: String(listen[..<colon]), port: port, token: token, maxBodyBytes: maxBodyBytes, superviseRuns: !noSupervise,
-                scheduledSuites: scheduled),
+                host: String(listen[..<colon]), port: port, tokens: tokens, maxBodyBytes: maxBodyBytes, superviseRuns: !noSupervise,
+                scheduledSuites: scheduled, rateLimit: rateLimit > 0 ? RateLimiter.Limit(perSecond: rateLimit, burst: Int((rateLimit * 2).rounded(.up))) : nil,
+                readTimeout: DurationText.parse(readTimeout) ?? .seconds(10), pruneInterval: interval, retention: retention),
                 store: store, logger: logger)
         } catch {
             Output.error("tollgate: \(error)")

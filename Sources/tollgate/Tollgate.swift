@@ -13,6 +13,7 @@ struct Tollgate: AsyncParsableCommand {
             DemoCommand.self,
             RolloutCommand.self,
             ServeCommand.self,
+            PruneCommand.self,
             AlertRollbackCommand.self,
             Validate.self,
             ChecklistCommand.self,

@@ -280,13 +280,29 @@ public struct ReliabilityConfig: Sendable, Equatable, Codable {
 /// Security settings (checklist section 8) that drive behaviour: what is logged and kept.
 public struct SecurityConfig: Sendable, Equatable, Codable {
     public enum LoggingMode: String, Sendable, Codable, CaseIterable {
-        /// Keep response text as received.
+        /// Keep response text as received (cut to ``SecurityConfig/maxStoredCharacters``).
         case full
-        /// Keep response text with e-mail addresses, phone numbers and long digit runs masked.
+        /// Keep response text with personal data and secrets replaced by typed placeholders
+        /// (``Redactor``): the default.
         case redacted
-        /// Keep no response text at all.
+        /// Keep no prompt or answer text at all, only measurements.
         case none
     }
+    /// Stored texts are cut to this many characters unless `security.logging.max_text_chars` says otherwise.
+    public static let defaultMaxStoredCharacters = 16_384
+
     public var loggingMode: LoggingMode
+    /// How long the run's samples and texts are kept (`tollgate prune`); nil keeps them until pruned by hand.
     public var retention: Duration?
+    /// The user's own patterns (`security.logging.redact`), applied after the built-in detectors.
+    public var redact: [RedactionPattern]
+    public var maxStoredCharacters: Int
+
+    public init(loggingMode: LoggingMode = .redacted, retention: Duration? = nil, redact: [RedactionPattern] = [],
+                maxStoredCharacters: Int = SecurityConfig.defaultMaxStoredCharacters) {
+        self.loggingMode = loggingMode
+        self.retention = retention
+        self.redact = redact
+        self.maxStoredCharacters = maxStoredCharacters
+    }
 }

@@ -354,17 +354,39 @@ enum PipelineLoader {
     }
 
     static func readSecurity(_ m: MappingReader?) -> SecurityConfig {
-        var config = SecurityConfig(loggingMode: .redacted, retention: nil)
+        var config = SecurityConfig()
         guard let m else { return config }
         if let l = m.mapping("logging") {
             config.loggingMode = l.oneOf("mode", SecurityConfig.LoggingMode.allCases.map(\.rawValue)).flatMap(SecurityConfig.LoggingMode.init(rawValue:)) ?? .redacted
             config.retention = l.duration("retention")
-            _ = l.bool("pii_redaction")
+            if l.bool("pii_redaction") == false, config.loggingMode == .redacted, let mark = l.keyMark("pii_redaction") {
+                l.context.report(mark, "'security.logging.pii_redaction: false' contradicts 'mode: redacted'; use 'mode: full' to keep text unredacted")
+            }
+            config.maxStoredCharacters = l.int("max_text_chars", in: 1...100_000_000) ?? config.maxStoredCharacters
+            config.redact = (l.sequence("redact") ?? []).compactMap(readRedactionPattern)
             l.finish(what: "'security.logging'")
         }
         _ = m.facts(["input_sanitization", "access_control", "key_management", "safety_constraints", "data_governance"])
         m.finish(what: "'security'")
         return config
+    }
+
+    /// One `security.logging.redact[]` item: `{name, pattern}`, the pattern a valid regular expression.
+    static func readRedactionPattern(_ item: YAMLValue) -> RedactionPattern? {
+        guard let m = item.mapping() else { return nil }
+        let name = m.required("name", in: "'\(item.path)'")?.nonEmptyString()
+        let patternValue = m.required("pattern", in: "'\(item.path)'")
+        let pattern = patternValue?.nonEmptyString()
+        m.finish(what: "'\(item.path)' (name, pattern)")
+        guard let name, let pattern, let patternValue else { return nil }
+        let candidate = RedactionPattern(name: name, pattern: pattern)
+        do {
+            _ = try Redactor(patterns: [candidate])
+        } catch _ {
+            patternValue.context.report(patternValue.mark, "'\(item.path).pattern' is not a valid regular expression: \(pattern)")
+            return nil
+        }
+        return candidate
     }
 
     static func readChecklistRequirements(_ m: MappingReader?) -> [String] {

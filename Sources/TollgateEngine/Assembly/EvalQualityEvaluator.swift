@@ -24,7 +24,7 @@ public struct EvalQualityEvaluator: QualityEvaluator {
         let baseline = try EvalTarget(pipeline.model.baseline, environment: environment)
         let candidate = try EvalTarget(pipeline.model.candidate, environment: environment)
         let options = EvalOptions(concurrency: max(1, min(pipeline.traffic.concurrency, 16)), confidence: pipeline.analysis.confidence,
-                                  maxInputTokens: nil)
+                                  maxInputTokens: nil, storedText: StoredTextPolicy(security: pipeline.security))
         let result = try await EvalRunner(httpClient: httpClient, store: store).run(suite: suite, baseline: baseline, candidate: candidate, options: options)
         let passes = result.pairedPasses
         let q = result.qualityMetric

@@ -35,7 +35,8 @@ public struct ReplayStageTraffic: StageTrafficSource {
     func replay(runID: String, stage: Int, requests: Int?, duration: Duration?, seed: UInt64) async throws {
         let runner = ReplayRunner(targets: [ReplayTarget(arm: .baseline, client: baseline), ReplayTarget(arm: .candidate, client: candidate)],
                                   configuration: configuration(requests: requests, duration: duration, seed: seed),
-                                  sink: RunStoreSampleSink(store: store, runID: runID, stage: stage))
+                                  sink: RunStoreSampleSink(store: store, runID: runID, stage: stage,
+                                                           text: StoredTextPolicy(security: pipeline.security)))
         _ = try await runner.run(trafficPath: trafficPath)
     }
 

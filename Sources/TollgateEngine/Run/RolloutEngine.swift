@@ -91,7 +91,8 @@ public final class RolloutEngine: Sendable {
             let run = try tx.createRun(NewRun(kind: .rollout, name: pipeline.name, target: pipeline.model.name,
                                               pipelinePath: URL(fileURLWithPath: pipelinePath).standardizedFileURL.path,
                                               pipelineText: text, baselineVersion: pipeline.model.baseline.version,
-                                              candidateVersion: pipeline.model.candidate.version), at: now)
+                                              candidateVersion: pipeline.model.candidate.version,
+                                              retention: pipeline.security.retention), at: now)
             switch try tx.acquireLease(target: pipeline.model.name, runID: run.id, owner: owner, ttl: leaseTTL, now: now) {
             case .heldByOther(let lease):
                 throw EngineError.targetBusy(target: lease.target, runID: lease.runId, owner: lease.owner,

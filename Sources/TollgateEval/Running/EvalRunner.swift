@@ -43,9 +43,13 @@ public struct EvalOptions: Sendable {
     /// When set, the candidate is probed with inputs growing to this many tokens.
     public var maxInputTokens: Int?
     public var timeouts: ClientTimeouts
+    /// What of the answers is stored (scorers always see the raw answer; the store gets this policy's text).
+    public var storedText: StoredTextPolicy
 
     public init(repeats: Int? = nil, concurrency: Int = 8, confidence: Double = 0.95, maxInputTokens: Int? = nil,
-                timeouts: ClientTimeouts = ClientTimeouts(firstToken: .seconds(60), idle: .seconds(30), total: .seconds(180))) {
+                timeouts: ClientTimeouts = ClientTimeouts(firstToken: .seconds(60), idle: .seconds(30), total: .seconds(180)),
+                storedText: StoredTextPolicy = .standard) {
+        self.storedText = storedText
         self.repeats = repeats
         self.concurrency = concurrency
         self.confidence = confidence
@@ -143,7 +147,7 @@ public struct EvalRunner: Sendable {
                                     repetitions: repeats, startedAt: started, finishedAt: Date(), quality: quality,
                                     compatibility: CompatibilityReport(checks: checks), scores: scores)
         if let store {
-            result.runID = try EvalStorage.save(result, answers: answers, store: store)
+            result.runID = try EvalStorage.save(result, answers: answers, store: store, text: options.storedText)
         }
         return result
     }

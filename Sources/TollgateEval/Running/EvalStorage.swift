@@ -5,13 +5,14 @@ import TollgateStore
 /// Writes an eval run to the run history: a run of kind `eval`, every answer as a sample, every
 /// case's scores as an eval result, and the comparison in the journal.
 enum EvalStorage {
-    static func save(_ result: EvalComparison, answers: [CaseAnswer], store: RunStore) throws(EvalError) -> String {
+    /// Answers are scored before this is called; `text` decides what of them is stored.
+    static func save(_ result: EvalComparison, answers: [CaseAnswer], store: RunStore, text: StoredTextPolicy) throws(EvalError) -> String {
         do {
             return try store.write { tx in
                 let run = try tx.createRun(NewRun(kind: .eval, name: result.suite, target: result.suite,
                                                   baselineVersion: result.baseline, candidateVersion: result.candidate),
                                            at: result.startedAt)
-                try tx.insertSamples(answers.map(\.sample), runID: run.id, stage: nil)
+                try tx.insertSamples(answers.map(\.sample), runID: run.id, stage: nil, text: text)
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 for score in result.scores {
@@ -19,7 +20,7 @@ enum EvalStorage {
                     try tx.insertEvalResult(StoredEvalResult(runId: run.id, suite: result.suite, caseId: score.caseID,
                                                              arm: score.arm.rawValue, repetition: score.repetition,
                                                              passed: score.passed, score: score.score, answer: score.answer,
-                                                             details: details))
+                                                             details: details), text: text)
                 }
                 struct Finished: Encodable {
                     var quality: QualityComparison

@@ -11,6 +11,8 @@ struct AdminAPI: Sendable {
     let split: TrafficSplit
     let metrics: GatewayMetrics
     let samples: SampleBatchWriter?
+    /// The admin token's request limit (429 with `Retry-After` beyond), the limiter `serve` uses.
+    var limiter: RateLimiter? = RateLimiter(limit: .standard)
 
     /// The body of `GET`/`PUT /admin/weights`. On `PUT` either field may be left out.
     struct WeightsDocument: Codable, Sendable, Equatable {
@@ -45,6 +47,11 @@ struct AdminAPI: Sendable {
         guard Self.authorized(request.headers[.authorization], token: token) else {
             var response = Self.json(status: .unauthorized, UpstreamFailure.jsonBody(message: "Send the admin token as `Authorization: Bearer <token>`.", code: "unauthorized", arm: nil))
             response.headers[.wwwAuthenticate] = "Bearer realm=\"tollgate\""
+            return response
+        }
+        if let wait = limiter?.admit("admin") {
+            var response = Self.json(status: .tooManyRequests, UpstreamFailure.jsonBody(message: "Too many admin requests; retry after \(RateLimiter.retryAfterHeader(wait)) s.", code: "rate_limited", arm: nil))
+            response.headers[.retryAfter] = RateLimiter.retryAfterHeader(wait)
             return response
         }
         switch (request.method, request.uri.path) {

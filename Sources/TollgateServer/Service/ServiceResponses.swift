@@ -2,6 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import TollgateCore
+import TollgateStore
 
 /// JSON responses of `tollgate serve`, with errors as `{"error": {"code", "message"}}`.
 enum ServiceResponse {
@@ -31,20 +33,62 @@ enum ServiceResponse {
     }
 }
 
-/// Requires `Authorization: Bearer <token>` (constant-time comparison) on every route but
-/// `/health` and `/ready`; answers 401 with a JSON error otherwise.
-struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
-    let token: String
+/// Guards every route but `/health` and `/ready`: requires one of the service's bearer tokens
+/// (401 otherwise), admits the request through that token's rate limit (429 with `Retry-After`
+/// otherwise), reads the body within ``readTimeout`` (408 otherwise, against slow clients), and
+/// writes an audit event (token name, method, path, status) for every state-changing call.
+struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
+    let tokens: ServiceTokens
+    let limiter: RateLimiter?
+    let readTimeout: Duration
+    let maxBodyBytes: Int
+    let store: RunStore
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         if path == "/health" || path == "/ready" { return try await next(request, context) }
-        guard AdminAPI.authorized(request.headers[.authorization], token: token) else {
-            var response = ServiceResponse.error(.unauthorized, code: "unauthorized", "Send the service token as `Authorization: Bearer <token>`.")
+        guard let name = tokens.name(forAuthorization: request.headers[.authorization]) else {
+            var response = ServiceResponse.error(.unauthorized, code: "unauthorized", "Send a service token as `Authorization: Bearer <token>`.")
             response.headers[.wwwAuthenticate] = "Bearer realm=\"tollgate\""
             return response
         }
-        return try await next(request, context)
+        if let wait = limiter?.admit(name) {
+            var response = ServiceResponse.error(.tooManyRequests, code: "rate_limited",
+                                                 "Too many requests for the token '\(name)'; retry after \(RateLimiter.retryAfterHeader(wait)) s.")
+            response.headers[.retryAfter] = RateLimiter.retryAfterHeader(wait)
+            return response
+        }
+        var request = request
+        if request.method != .get, request.method != .head {
+            guard try await Self.collectBody(&request, upTo: maxBodyBytes, within: readTimeout) else {
+                var response = ServiceResponse.error(.requestTimeout, code: "timeout", "The request body did not arrive within \(DurationText.format(readTimeout)).")
+                response.headers[.connection] = "close"
+                return response
+            }
+        }
+        let response = try await next(request, context)
+        if request.method != .get, request.method != .head {
+            try? store.recordAudit(AuditEvent(at: Date(), token: name, method: request.method.rawValue, path: path,
+                                              status: response.status.code))
+        }
+        return response
+    }
+
+    /// Collects the body into the request, or gives up (false) when it takes longer than `timeout`.
+    static func collectBody(_ request: inout Request, upTo limit: Int, within timeout: Duration) async throws -> Bool {
+        let body = request.body
+        let collected: ByteBuffer? = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask { try await body.collect(upTo: limit) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        guard let collected else { return false }
+        request.body = RequestBody(buffer: collected)
+        return true
     }
 }
 

@@ -12,8 +12,17 @@ import TollgateStore
 public struct ServiceConfiguration: Sendable {
     public var host: String
     public var port: Int
-    /// The bearer token every endpoint but `/health` and `/ready` requires.
-    public var token: String
+    /// The bearer tokens (by name) every endpoint but `/health` and `/ready` accepts.
+    public var tokens: [ServiceTokens.Token]
+    /// Each token's request limit (429 with `Retry-After` beyond); nil for none (`serve` sets 20/s by default).
+    public var rateLimit: RateLimiter.Limit?
+    /// A client must send its request head within this time of connecting or of its last
+    /// request (the connection is closed otherwise) and its body within this time (408).
+    public var readTimeout: Duration
+    /// How often `serve` prunes expired text and samples (`tollgate prune` on a schedule); nil never.
+    public var pruneInterval: Duration?
+    /// The retention for runs whose pipeline sets none (`--retention`, `TOLLGATE_RETENTION`).
+    public var retention: Duration?
     /// Largest request body accepted (413 beyond).
     public var maxBodyBytes: Int
     /// Resume and drive rollouts that no live process drives (left by a crash, or started with `--detach`).
@@ -24,11 +33,27 @@ public struct ServiceConfiguration: Sendable {
     public var scheduledSuites: [DriftSuite]
 
     public init(host: String = "127.0.0.1", port: Int = 0, token: String, maxBodyBytes: Int = 1 << 20,
-                superviseRuns: Bool = true, supervisionInterval: Duration = .seconds(1), scheduledSuites: [DriftSuite] = []) {
+                superviseRuns: Bool = true, supervisionInterval: Duration = .seconds(1), scheduledSuites: [DriftSuite] = [],
+                rateLimit: RateLimiter.Limit? = nil, readTimeout: Duration = .seconds(10),
+                pruneInterval: Duration? = .seconds(3600), retention: Duration? = nil) {
+        self.init(host: host, port: port, tokens: [ServiceTokens.Token(name: "default", value: token)], maxBodyBytes: maxBodyBytes,
+                  superviseRuns: superviseRuns, supervisionInterval: supervisionInterval, scheduledSuites: scheduledSuites,
+                  rateLimit: rateLimit, readTimeout: readTimeout, pruneInterval: pruneInterval, retention: retention)
+    }
+
+    /// With named tokens (`TOLLGATE_TOKENS`).
+    public init(host: String = "127.0.0.1", port: Int = 0, tokens: [ServiceTokens.Token], maxBodyBytes: Int = 1 << 20,
+                superviseRuns: Bool = true, supervisionInterval: Duration = .seconds(1), scheduledSuites: [DriftSuite] = [],
+                rateLimit: RateLimiter.Limit? = nil, readTimeout: Duration = .seconds(10),
+                pruneInterval: Duration? = .seconds(3600), retention: Duration? = nil) {
         self.scheduledSuites = scheduledSuites
         self.host = host
         self.port = port
-        self.token = token
+        self.tokens = tokens
+        self.rateLimit = rateLimit
+        self.readTimeout = readTimeout
+        self.pruneInterval = pruneInterval
+        self.retention = retention
         self.maxBodyBytes = maxBodyBytes
         self.superviseRuns = superviseRuns
         self.supervisionInterval = supervisionInterval
@@ -45,11 +70,16 @@ public final class TollgateService: Sendable {
     let counters = ServiceCounters()
     let supervisor: RunSupervisor
     let intake: AlertIntake
+    let tokens: ServiceTokens
+    let limiter: RateLimiter?
+    let clock: any EngineClock
 
-    public init(configuration: ServiceConfiguration, store: RunStore, logger: Logger = Logger(label: "tollgate.serve")) throws {
-        guard !configuration.token.isEmpty else {
-            throw ServerError.invalidConfiguration("the service token is empty; set the variable named by --token-env to a secret.")
-        }
+    /// `clock` drives the prune schedule (tests pass a virtual one).
+    public init(configuration: ServiceConfiguration, store: RunStore, logger: Logger = Logger(label: "tollgate.serve"),
+                clock: any EngineClock = SystemEngineClock()) throws {
+        tokens = try ServiceTokens(configuration.tokens)
+        limiter = configuration.rateLimit.map { RateLimiter(limit: $0) }
+        self.clock = clock
         self.configuration = configuration
         self.store = store
         self.logger = logger
@@ -60,7 +90,8 @@ public final class TollgateService: Sendable {
     func buildRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: BodyLimitErrorMiddleware())
-        router.add(middleware: BearerTokenMiddleware(token: configuration.token))
+        router.add(middleware: AccessMiddleware(tokens: tokens, limiter: limiter, readTimeout: configuration.readTimeout,
+                                                maxBodyBytes: configuration.maxBodyBytes, store: store))
         let limit = configuration.maxBodyBytes
         let store = self.store, counters = self.counters, intake = self.intake
 
@@ -167,12 +198,18 @@ public final class TollgateService: Sendable {
     /// Serves (and supervises runs) until the surrounding task is cancelled. `onListening`
     /// receives the bound port.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let readTimeout = TimeAmount.nanoseconds(Int64(DurationText.seconds(configuration.readTimeout) * 1e9))
         let app = Application(router: buildRouter(),
+                              server: .http1(configuration: .init(idleTimeout: readTimeout)),
                               configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
                               onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
                               logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run() }
+            if let every = configuration.pruneInterval {
+                let pruner = RetentionSchedule(store: store, every: every, retention: configuration.retention, clock: clock, logger: logger)
+                group.addTask { await pruner.run() }
+            }
             if configuration.superviseRuns {
                 let interval = configuration.supervisionInterval
                 group.addTask { await self.supervisor.run(every: interval) }

@@ -38,12 +38,16 @@ public struct NewRun: Sendable {
     public var baselineVersion: String?
     public var candidateVersion: String?
     public var status: RunStatus
+    /// How long the run's samples and texts are kept (its pipeline's `security.logging.retention`);
+    /// nil leaves it to `tollgate prune --retention` / `TOLLGATE_RETENTION`.
+    public var retention: Duration?
 
     public init(
         kind: RunKind, name: String, target: String? = nil, pipelinePath: String? = nil,
         pipelineText: String? = nil, baselineVersion: String? = nil, candidateVersion: String? = nil,
-        status: RunStatus = .running
+        status: RunStatus = .running, retention: Duration? = nil
     ) {
+        self.retention = retention
         self.kind = kind
         self.name = name
         self.target = target

@@ -25,19 +25,24 @@ public final class RunStore: Sendable {
         return ".tollgate/tollgate.db"
     }
 
-    /// Opens (creating when missing) the database at `path` and migrates it.
+    /// Problems with the file found when opening it (other users may read it), for the caller to show.
+    public let warnings: [String]
+
+    /// Opens (creating when missing) the database at `path` and migrates it. A new file (and its
+    /// `-wal`/`-shm`, which SQLite creates with the main file's mode) is 0600 in a 0700 folder.
     public init(path: String, busyTimeout: TimeInterval = 15) throws {
         self.path = path
-        let url = URL(fileURLWithPath: path)
-        do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        } catch {
-            throw StoreError.database("cannot create the folder for \(path): \(error.localizedDescription)")
-        }
         let migrator = Migrations.migrator
-        if FileManager.default.fileExists(atPath: path) {
+        let existed = FileManager.default.fileExists(atPath: path) && ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)??.intValue ?? 0) > 0
+        if existed {
             try Self.refuseNewerSchema(path: path, migrator: migrator, busyTimeout: busyTimeout)
         }
+        do {
+            try PrivateFiles.prepare(path)
+        } catch {
+            throw StoreError.database("cannot create \(path): \(error.localizedDescription)")
+        }
+        warnings = [PrivateFiles.exposureWarning(path)].compactMap { $0 }
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout)
         config.foreignKeysEnabled = true
@@ -46,6 +51,7 @@ public final class RunStore: Sendable {
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
+            if !existed { try Self.enableIncrementalVacuum(pool) }
             try Self.migrate(pool, with: migrator)
         } catch let error as DatabaseError {
             throw StoreError.database("\(path): \(error.message ?? error.description)")
@@ -66,6 +72,17 @@ public final class RunStore: Sendable {
                 attempt += 1
                 usleep(UInt32(20_000 * attempt))
             }
+        }
+    }
+
+    /// A new file gets `auto_vacuum = INCREMENTAL` before its first table, so that pruning can give
+    /// pages back to the file system with `PRAGMA incremental_vacuum` (an old file is converted by
+    /// the first prune, with one full `VACUUM`).
+    private static func enableIncrementalVacuum(_ pool: DatabasePool) throws {
+        try pool.writeWithoutTransaction { db in
+            guard try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == 0 else { return }
+            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            try db.execute(sql: "VACUUM")
         }
     }
 
@@ -144,9 +161,9 @@ public final class RunStore: Sendable {
     }
 
     /// Inserts a batch of samples in one transaction: a reader sees all of it or none.
-    public func insertSamples(_ samples: [Sample], runID: String, stage: Int?) throws {
+    public func insertSamples(_ samples: [Sample], runID: String, stage: Int?, text: StoredTextPolicy = .standard) throws {
         guard !samples.isEmpty else { return }
-        try write { try $0.insertSamples(samples, runID: runID, stage: stage) }
+        try write { try $0.insertSamples(samples, runID: runID, stage: stage, text: text) }
     }
 
     /// A run's samples, optionally of one stage and one arm, in insertion order.

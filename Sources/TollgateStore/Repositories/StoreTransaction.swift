@@ -19,6 +19,10 @@ public struct StoreTransaction {
             status: new.status, outcome: nil, createdAt: date, updatedAt: date, finishedAt: nil
         )
         try run.insert(db)
+        if let retention = new.retention {
+            try db.execute(sql: "INSERT INTO run_retention (run_id, seconds) VALUES (?, ?)",
+                           arguments: [run.id, DurationText.seconds(retention)])
+        }
         struct Created: Encodable { var kind: String; var name: String; var pipelineSha256: String? }
         try appendEvent(runID: run.id, kind: "run_created",
                         payload: Created(kind: run.kind.rawValue, name: run.name, pipelineSha256: run.pipelineSha256), at: date)
@@ -90,10 +94,14 @@ public struct StoreTransaction {
 
     // MARK: Samples
 
-    /// Inserts samples with one prepared statement reused for the whole batch.
-    public func insertSamples(_ samples: [Sample], runID: String, stage: Int?) throws {
+    /// Inserts samples with one prepared statement reused for the whole batch; their answer text
+    /// and error message pass through `text` first (redacted unless the caller says otherwise).
+    public func insertSamples(_ samples: [Sample], runID: String, stage: Int?, text: StoredTextPolicy = .standard) throws {
         for sample in samples {
-            try SampleRow(sample, runID: runID, stage: stage).insert(db)
+            var row = SampleRow(sample, runID: runID, stage: stage)
+            row.responseText = text.stored(row.responseText)
+            row.errorMessage = text.diagnostic(row.errorMessage)
+            try row.insert(db)
         }
     }
 
@@ -154,20 +162,23 @@ public struct StoreTransaction {
         try StoredDecision.filter(Column("run_id") == runID).order(Column("id")).fetchAll(db)
     }
 
+    /// Stores an alert with its annotations and raw body redacted (`text`).
     @discardableResult
-    public func insertAlert(_ alert: StoredAlert) throws -> StoredAlert {
+    public func insertAlert(_ alert: StoredAlert, text: StoredTextPolicy = .standard) throws -> StoredAlert {
         var alert = alert
+        alert.annotations = text.diagnostic(alert.annotations) ?? "{}"
+        alert.raw = text.diagnostic(alert.raw) ?? "{}"
         try alert.insert(db)
         return alert
     }
 
     /// Stores an alert unless the same one (same dedupe key) is already stored; returns the
     /// stored row and whether it is new.
-    public func insertAlertOnce(_ alert: StoredAlert) throws -> (alert: StoredAlert, isNew: Bool) {
+    public func insertAlertOnce(_ alert: StoredAlert, text: StoredTextPolicy = .standard) throws -> (alert: StoredAlert, isNew: Bool) {
         if let existing = try StoredAlert.filter(Column("dedupe_key") == alert.dedupeKey).fetchOne(db) {
             return (existing, false)
         }
-        return (try insertAlert(alert), true)
+        return (try insertAlert(alert, text: text), true)
     }
 
     /// Records that an alert acted on a run; false when it already had (idempotent re-sends).
@@ -230,9 +241,13 @@ public struct StoreTransaction {
         return try request.fetchAll(db)
     }
 
+    /// Stores a scored eval answer; the answer passes through `text` (scorers saw the raw one).
     @discardableResult
-    public func insertEvalResult(_ result: StoredEvalResult) throws -> StoredEvalResult {
+    public func insertEvalResult(_ result: StoredEvalResult, text: StoredTextPolicy = .standard) throws -> StoredEvalResult {
         var result = result
+        result.answer = text.stored(result.answer)
+        // Scorer details may quote the answer ("expected …, got …").
+        result.details = text.diagnostic(result.details) ?? "[]"
         try result.insert(db)
         return result
     }

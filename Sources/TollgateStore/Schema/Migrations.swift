@@ -167,6 +167,34 @@ enum Migrations {
             }
             try db.create(index: "schedule_events_by_suite", on: "schedule_events", columns: ["suite", "at"])
         }
+        migrator.registerMigration("v4-retention-prune-audit") { db in
+            // How long a run's samples and texts are kept (its pipeline's security.logging.retention).
+            try db.create(table: "run_retention") { t in
+                t.primaryKey("run_id", .text).references("runs", onDelete: .cascade)
+                t.column("seconds", .double).notNull()
+            }
+            // What `tollgate prune` (or serve's schedule) removed: one row per table and action.
+            try db.create(table: "prune_log") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("at", .datetime).notNull()
+                t.column("table_name", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("rows", .integer).notNull()
+                t.column("detail", .text).notNull()
+            }
+            // Every state-changing call of serve's API and the gateway's admin API: who (token name), what, when.
+            try db.create(table: "audit_events") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("at", .datetime).notNull()
+                t.column("token", .text).notNull()
+                t.column("method", .text).notNull()
+                t.column("path", .text).notNull()
+                t.column("status", .integer).notNull()
+                t.column("detail", .text).notNull()
+            }
+            try db.create(index: "audit_events_by_at", on: "audit_events", columns: ["at"])
+            try db.create(index: "samples_by_started", on: "samples", columns: ["started_at"])
+        }
         return migrator
     }
 }

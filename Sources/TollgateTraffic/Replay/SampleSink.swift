@@ -37,8 +37,8 @@ public actor JSONLinesSampleSink: SampleSink {
     private let encoder: JSONEncoder
 
     public init(path: String) throws(TrafficError) {
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else {
+        // Owner-only (0600): the samples may hold answers.
+        guard let handle = try? PrivateFiles.createForWriting(path) else {
             throw .sinkFailed("cannot create \(path)")
         }
         self.handle = handle

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import TollgateCore
 import TollgateStore
 
 /// The `--db` option every command that reads or writes run history shares.
@@ -15,10 +17,38 @@ struct DatabaseOptions: ParsableArguments {
     /// Opens the store, turning errors into a message and the failure exit code.
     func open() throws -> RunStore {
         do {
-            return try RunStore(path: path)
+            let store = try RunStore(path: path)
+            store.warnings.forEach { Output.error("tollgate: warning: \($0)") }
+            return store
         } catch {
             Output.error("tollgate: \(error)")
             throw TollgateExit.failure
         }
+    }
+}
+
+/// The `--retention` option of the commands that prune (`prune`, `serve`).
+struct RetentionOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "How long samples and texts of runs whose pipeline sets no security.logging.retention are kept (e.g. 30d).",
+        discussion: "Defaults to $TOLLGATE_RETENTION; without either, such runs are kept until pruned with --older-than.",
+        valueName: "DURATION"))
+    var retention: String?
+
+    func validate() throws {
+        if let retention, DurationText.parse(retention) == nil {
+            throw ValidationError("--retention must be a duration like 30d, 12h or 90m; got '\(retention)'.")
+        }
+    }
+
+    /// `--retention`, else `TOLLGATE_RETENTION`; a bad variable is an input error.
+    func resolved(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Duration? {
+        if let retention { return DurationText.parse(retention) }
+        guard let text = environment["TOLLGATE_RETENTION"], !text.isEmpty else { return nil }
+        guard let duration = DurationText.parse(text) else {
+            Output.error("tollgate: TOLLGATE_RETENTION must be a duration like 30d; got '\(text)'.")
+            throw TollgateExit.invalidInput
+        }
+        return duration
     }
 }
