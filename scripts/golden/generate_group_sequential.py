@@ -152,7 +152,7 @@ def main():
         ("power(2)", 0.025, eq5),
         ("pocock", 0.05, [i / 20 for i in range(1, 21)]),
         ("pocock", 0.05, [i / 10 for i in range(1, 11)]),
-        ("obrien-fleming", 0.05, [i / 20 for i in range(1, 21)]),
+        ("obrien-fleming", 0.05, [i / 10 for i in range(1, 11)]),
         ("power(1)", 0.05, [0.1, 0.25, 0.3, 0.55, 0.7, 1.0]),
         ("power(3)", 0.05, [0.15, 0.5, 0.9, 1.0]),
         # irregular: a resume after a crash left a short batch, then uneven batches

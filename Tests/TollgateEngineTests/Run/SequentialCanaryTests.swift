@@ -57,7 +57,7 @@ import TollgateTestSupport
             return z ^ (z >> 31)
         }
         mutating func gaussian() -> Double {
-            let u1 = (Double(next() >> 11) + 1) / 9_007_199_254_740_993, u2 = Double(next() >> 11) / 9_007_199_254_740_992
+            let u1 = (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992, u2 = Double(next() >> 11) / 9_007_199_254_740_992
             return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
         }
     }
