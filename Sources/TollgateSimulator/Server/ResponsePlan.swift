@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 
 /// What the simulator will send for one generation request: the tokens, when each is due, and
 /// the fault (if any), all drawn before the first byte is written.
