@@ -49,11 +49,11 @@ struct RequestIDTests {
         try await withSimulator(Self.llama) { sim, http in
             // The simulator counts a forced fault per x-request-id: two failures, then success,
             // only when every attempt sends the same id.
-            let endpoint = ModelEndpoint(url: sim.baseURL, headers: ["x-sim-fault": "server_error;times=2"])
+            let endpoint = ModelEndpoint(url: sim.baseURL, headers: ["x-sim-fault": "unavailable;times=2"])
             let client = ModelClient(httpClient: http, endpoint: endpoint,
                                      retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(5)))
             let result = await client.send(chatBody("hello"), requestID: "line-7", arm: .baseline)
-            #expect(result.attempts.map(\.httpStatus) == [500, 500, 200])
+            #expect(result.attempts.map(\.httpStatus) == [503, 503, 200])
         }
     }
 
