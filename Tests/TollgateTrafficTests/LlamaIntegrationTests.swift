@@ -94,7 +94,10 @@ struct LlamaIntegrationTests {
             #expect(cut.count == 1, "\(samples.map { "\($0.requestID): \($0.errorClass?.rawValue ?? "ok") \($0.errorMessage ?? "")" })")
             for s in cut {
                 #expect(s.finishReason == nil)
-                #expect(s.errorMessage?.contains("without a finish reason") == true, "\(s.errorMessage ?? "")")
+                // llama-cpp-python 0.3.16 ends the cut response without finishing its chunked body
+                // ("stream ended at an unexpected time"); older versions sent [DONE] first. Both are cuts.
+                let said = s.errorMessage ?? ""
+                #expect(said.contains("without a finish reason") || said.contains("before the server said the generation finished"), "\(said)")
             }
             #expect(samples.contains { $0.errorClass == nil && $0.finishReason != nil })
         }
