@@ -199,7 +199,7 @@ let package = Package(
         .testTarget(
             name: "TollgateTrafficTests",
             dependencies: [
-                "TollgateTraffic", "TollgateSimulator", "TollgateCore",
+                "TollgateTraffic", "TollgateSimulator", "TollgateCore", "TollgateTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             resources: [.copy("Fixtures")],

@@ -28,8 +28,9 @@ swift --version
 
 # The real LLM server builds beside the Swift build (both are CPU-bound; together they keep both
 # cores busy through the Swift build's serial link steps).
+peers_env=$(mktemp)
 peers_log=$(mktemp)
-bash scripts/peers/install-llama.sh >"$peers_log" 2>&1 &
+bash scripts/peers/setup.sh >"$peers_env" 2>"$peers_log" &
 peers_pid=$!
 
 # Build everything, tests included; fail on any warning in our own code (Swift 6 mode, strict
@@ -61,10 +62,8 @@ if [ "$peers_status" -ne 0 ]; then
     echo "test.sh: installing llama.cpp's server failed"
     exit 1
 fi
-read -r _ llama_baseline llama_candidate < <(grep '^models: ' "$peers_log" | tail -n 1)
-export TOLLGATE_LLAMA_PYTHON="${PYTHON:-python3}"
-export TOLLGATE_LLAMA_BASELINE_MODEL="$llama_baseline"
-export TOLLGATE_LLAMA_CANDIDATE_MODEL="$llama_candidate"
+# shellcheck disable=SC1090
+source "$peers_env"
 phase "peers ready"
 
 swift test --skip-build --no-parallel

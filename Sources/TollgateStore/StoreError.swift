@@ -8,6 +8,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case ambiguousRun(prefix: String, matches: [String])
     /// SQLite reported an error.
     case database(String)
+    /// A command that only reads was pointed at a database file that does not exist.
+    case missingDatabase(path: String)
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             return "'\(prefix)' matches \(matches.count) runs (\(matches.prefix(5).joined(separator: ", "))); give more of the id."
         case .database(let message):
             return "Database error: \(message)"
+        case .missingDatabase(let path):
+            return "There is no run history at \(path): the file does not exist. Check --db (or TOLLGATE_DB); commands that record runs create it."
         }
     }
 }

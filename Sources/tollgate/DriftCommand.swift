@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import TollgateCore
 import TollgateEval
+import TollgateServer
 import TollgateStore
 import TollgateTraffic
 
@@ -27,7 +28,9 @@ struct DriftRun: AsyncParsableCommand {
         Kolmogorov–Smirnov, categories with chi-square, answer embeddings with MMD and a permutation \
         null; p-values are corrected across features (Holm or Benjamini–Hochberg) and a feature only \
         counts as drifted when its effect also reaches the suite's min_effect (or PSI ≥ psi_threshold). \
-        The verdict and the current samples are stored.
+        The verdict and the current samples are stored. On drift the verdict is posted to the \
+        suite's notify.webhook and, with on_drift.rollback, every active rollout of on_drift.pipeline \
+        is asked to roll back: the same response as a drift suite scheduled in `tollgate serve`.
 
         Exit status (for cron and Kubernetes CronJobs): 0 no drift, 5 drift, 2 bad input (suite, \
         reference or samples), 1 operational failure (target, embeddings endpoint or database).
@@ -86,13 +89,22 @@ struct DriftRun: AsyncParsableCommand {
             Output.error("tollgate: \(error)")
             throw error.isBadInput ? TollgateExit.invalidInput : TollgateExit.failure
         }
-        if verdict.drifted && driftSuite.notifyWebhook != nil {
-            do { try await DriftNotifier(httpClient: client).notify(verdict, suite: driftSuite) } catch {
-                Output.error("tollgate: warning: the drift notification was not delivered: \(error)")
-            }
+        let response: DriftResponse
+        do {
+            response = try await DriftResponse.respond(to: verdict, suite: driftSuite, store: store, httpClient: client)
+        } catch {
+            try? await client.shutdown()
+            Output.error("tollgate: the verdict is stored, but acting on it failed: \(error)")
+            throw TollgateExit.failure
         }
         try? await client.shutdown()
+        if let problem = response.notificationError {
+            Output.error("tollgate: warning: the drift notification was not delivered: \(problem)")
+        }
         if json { try Output.printJSON(verdict) } else { print(DriftReportText.render(verdict)) }
+        for run in response.rolledBack {
+            Output.error("tollgate: on_drift: asked run \(run) of pipeline \(driftSuite.rollbackPipeline ?? "") to roll back")
+        }
         if verdict.drifted { throw TollgateExit.drift }
     }
 }
@@ -127,7 +139,7 @@ struct DriftHistory: ParsableCommand {
                 throw TollgateExit.invalidInput
             }
         }
-        let store = try database.open()
+        let store = try database.openExisting()
         let results: [StoredDriftResult]
         do { results = try store.read { try $0.driftResults(suite: name, limit: limit) } } catch {
             Output.error("tollgate: \(error)")

@@ -21,7 +21,7 @@ struct History: ParsableCommand {
     }
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openExisting()
         let runs: [Run]
         do { runs = try store.runs(limit: limit) } catch {
             Output.error("tollgate: \(error)")

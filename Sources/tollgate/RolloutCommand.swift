@@ -12,6 +12,11 @@ struct RolloutCommand: AsyncParsableCommand {
         discussion: """
         Exit codes of `start` and `resume`: 0 promoted, 3 rolled back or aborted, 4 paused or \
         waiting for approval (with --exit-on-wait), 2 invalid pipeline or unknown run, 1 failure.
+
+        Exit codes of the operator commands (approve, reject, pause, promote, abort, rollback): 0 \
+        when the command is recorded in the run's journal, whether the process driving the run \
+        applies it or, for abort and rollback of a run nobody drives, this command applies it at \
+        once; 2 unknown run or a command the run's state does not allow; 1 failure (database, router).
         """,
         subcommands: [
             RolloutStart.self, RolloutStatus.self, RolloutList.self, RolloutApprove.self, RolloutReject.self,
@@ -129,7 +134,7 @@ struct RunSelector: ParsableArguments {
     func resolve(in store: RunStore) throws -> Run {
         do {
             if let runID { return try store.run(runID) }
-            guard let newest = try store.read({ try $0.runs(limit: 200) }).first(where: { $0.kind == .rollout }) else {
+            guard let newest = try store.runs(limit: 1, kinds: [.rollout]).first else {
                 Output.error("tollgate: no rollout recorded in \(store.path); start one with `tollgate rollout start PIPELINE`.")
                 throw TollgateExit.invalidInput
             }
@@ -147,17 +152,19 @@ struct RolloutStatus: AsyncParsableCommand {
     @OptionGroup var selector: RunSelector
     @OptionGroup var database: DatabaseOptions
     @Flag(help: "Print the status as JSON.") var json = false
-    @Flag(help: "Refresh every second until the run ends.") var watch = false
+    @Flag(help: "Refresh every second until the run ends (the screen is cleared only on a terminal; with --json, one compact JSON document per line).") var watch = false
 
     func run() async throws {
-        let store = try database.open()
+        let store = try database.openExisting()
         let run = try selector.resolve(in: store)
         while true {
             let report = try RunReport.load(runID: run.id, store: store)
             if json {
-                try Output.printJSON(report)
+                // Watching: one compact document per refresh (JSON Lines).
+                try Output.printJSON(report, compact: watch)
             } else {
-                if watch { FileHandle.standardOutput.write(Data("\u{1B}[2J\u{1B}[H".utf8)) }
+                // Clear the screen only on a terminal; a pipe or a log gets plain refreshes.
+                if watch && Output.stdoutIsTerminal { FileHandle.standardOutput.write(Data("\u{1B}[2J\u{1B}[H".utf8)) }
                 Output.line("Run \(report.run.id)  \(report.run.name)  \(report.run.baselineVersion ?? "?") → \(report.run.candidateVersion ?? "?")")
                 Output.line("  state:  \(report.phase)" + (report.activeStage.map { "   stage: \($0)" } ?? "") + (report.weight.map { "   candidate weight: \($0)%" } ?? ""))
                 for (stage, counts) in report.samples.sorted(by: { $0.key < $1.key }) {
@@ -182,12 +189,12 @@ struct RolloutList: ParsableCommand {
     @Flag(help: "Print the list as JSON.") var json = false
 
     func run() throws {
-        let store = try database.open()
-        let runs = try store.read { try $0.runs(limit: 200) }.filter { $0.kind == .rollout }
-        if json { try Output.printJSON(runs.map { ["id": $0.id, "name": $0.name, "status": $0.status.rawValue, "outcome": $0.outcome ?? ""] }); return }
+        let store = try database.openExisting()
+        let runs = try RolloutSummary.load(store: store)
+        if json { try Output.printJSON(runs); return }
         if runs.isEmpty { Output.line("No rollouts recorded in \(store.path)."); return }
-        Output.line(Output.table(["RUN", "PIPELINE", "VERSIONS", "STATUS", "STARTED", "OUTCOME"], runs.map {
-            [$0.id, $0.name, "\($0.baselineVersion ?? "?") → \($0.candidateVersion ?? "?")", $0.status.rawValue, Output.timestamp($0.createdAt), $0.outcome ?? ""]
+        Output.line(Output.table(["RUN", "PIPELINE", "VERSIONS", "STATE", "STARTED", "OUTCOME"], runs.map {
+            [$0.id, $0.name, "\($0.baselineVersion ?? "?") → \($0.candidateVersion ?? "?")", $0.state, Output.timestamp($0.createdAt), $0.outcome ?? ""]
         }))
     }
 }
@@ -206,7 +213,7 @@ extension OperatorCommandLine {
     var toFull: Bool { false }
 
     func run() async throws {
-        let store = try database.open()
+        let store = try database.openExisting()
         let run = try selector.resolve(in: store)
         let user = ProcessInfo.processInfo.environment["USER"] ?? "operator"
         do {
@@ -216,10 +223,8 @@ extension OperatorCommandLine {
             Output.error("tollgate: \(error)")
             throw TollgateExit.invalidInput
         }
-        let lease = try store.read { try $0.lease(target: run.target ?? "") }
-        let driven = lease.map { $0.expiresAt > Date() && $0.runId == run.id } ?? false
-        if driven {
-            Output.line("\(operatorCommand.rawValue): requested; \(lease?.owner ?? "the engine") applies it within one check interval.")
+        if case .process(let owner) = try store.read({ try RolloutEngine.driver(of: run, in: $0) }) {
+            Output.line("\(operatorCommand.rawValue): requested; \(owner) applies it within one check interval.")
             return
         }
         if operatorCommand == .rollback || operatorCommand == .abort {
@@ -229,7 +234,10 @@ extension OperatorCommandLine {
             defer { assembly.shutdown() }
             let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: try assembly.dependencies(onProgress: nil))
             try engine.attach()
-            throw try await driveRun(engine, options: try DriveOptions.parse(["--exit-on-wait", "--quiet"]))
+            let code = try await driveRun(engine, options: try DriveOptions.parse(["--exit-on-wait", "--quiet"]))
+            // Operator commands exit 0 once the command is carried out, here or by the driver.
+            guard code == TollgateExit.rolledBack || code == TollgateExit.success else { throw code }
+            return
         }
         Output.line("\(operatorCommand.rawValue): recorded. No process is driving run \(run.id); continue it with `tollgate rollout resume \(run.id)`.")
     }
@@ -302,7 +310,7 @@ struct RolloutResume: AsyncParsableCommand {
     @OptionGroup var drive: DriveOptions
 
     func run() async throws {
-        let store = try database.open()
+        let store = try database.openExisting()
         let run = try selector.resolve(in: store)
         let pipeline: Pipeline
         do { pipeline = try RolloutEngine.pipeline(of: run) } catch {
@@ -334,7 +342,7 @@ struct RolloutExplain: ParsableCommand {
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openExisting()
         let run = try selector.resolve(in: store)
         let report = try RunReport.load(runID: run.id, store: store)
         if json { try Output.printJSON(report) } else { report.explanation().forEach { Output.line($0) } }

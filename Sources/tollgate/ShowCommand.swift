@@ -19,7 +19,7 @@ struct Show: ParsableCommand {
     var json = false
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openExisting()
         let run: Run
         let events: [JournalEvent]
         let stages: [StageRecord]

@@ -1,9 +1,22 @@
 import ArgumentParser
+import Foundation
+
+/// The process's entry point: refuses `tollgate help NAME` for a command that does not exist
+/// (ArgumentParser's help command would print the top-level help and exit 0), then runs ``Tollgate``.
+@main
+enum TollgateEntry {
+    static func main() async {
+        if let unknown = Tollgate.unknownHelpTopic(in: Array(CommandLine.arguments.dropFirst())) {
+            FileHandle.standardError.write(Data("tollgate: there is no command '\(unknown)'; `tollgate help` lists the commands.\n".utf8))
+            exit(64)
+        }
+        await Tollgate.main()
+    }
+}
 
 /// The `tollgate` command: releases new versions of GenAI models through staged,
 /// statistically judged rollouts. Each subcommand lives in its own file and only
 /// parses arguments and calls the library.
-@main
 struct Tollgate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tollgate",
@@ -31,4 +44,20 @@ struct Tollgate: AsyncParsableCommand {
             JudgeCommand.self,
         ]
     )
+}
+
+extension Tollgate {
+    /// For `help A B …`: the first of A, B… that names no subcommand where it stands (`nil`
+    /// when the arguments are not a help request, or every name is a command).
+    static func unknownHelpTopic(in arguments: [String]) -> String? {
+        guard arguments.first == "help" else { return nil }
+        var commands = configuration.subcommands
+        for name in arguments.dropFirst() where !name.hasPrefix("-") {
+            guard let command = commands.first(where: { type in
+                (type.configuration.commandName ?? type._commandName) == name || type.configuration.aliases.contains(name)
+            }) else { return name }
+            commands = command.configuration.subcommands
+        }
+        return nil
+    }
 }

@@ -89,7 +89,7 @@ struct CLI {
         let json = try await CLI.run(["checklist", "--format", "json", folder.path("p.yaml")])
         #expect(json.status == 0)
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
-        #expect(object?["missingRequired"] as? [String] == ["model.identity", "autoscaling.cold_start"])
+        #expect(object?["missing_required"] as? [String] == ["model.identity", "autoscaling.cold_start"])
     }
 }
 
@@ -134,6 +134,7 @@ struct CLI {
     @Test func unknownRunExitsTwoWithAHint() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
+        _ = try RunStore(path: folder.path("empty.db"))
         let result = try await CLI.run(["show", "--db", folder.path("empty.db"), "nope"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("No run with id 'nope'"))

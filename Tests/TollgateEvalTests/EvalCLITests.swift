@@ -87,8 +87,8 @@ extension SimulatorDrivenTests {
             let quality = try #require(object["quality"] as? [String: Any])
             #expect(quality["cases"] as? Int == 10)
             // The German and the JSON case name no English settings page: 8 of 10 pass on both versions.
-            #expect(quality["baselinePassRate"] as? Double == 0.8)
-            #expect(quality["candidatePassRate"] as? Double == 0.8)
+            #expect(quality["baseline_pass_rate"] as? Double == 0.8)
+            #expect(quality["candidate_pass_rate"] as? Double == 0.8)
             #expect(quality["difference"] as? Double == 0)
             // Ten identical cases cannot show non-inferiority within 2pp: inconclusive, exit 6 with --strict.
             #expect(quality["decision"] as? String == "marginal")
@@ -139,7 +139,7 @@ extension SimulatorDrivenTests {
             }
             #expect(drift.status == 5, "\(drift.stderr)")
             let verdict = try #require(try JSONSerialization.jsonObject(with: Data(drift.stdout.utf8)) as? [String: Any])
-            let named = verdict["driftedFeatures"] as? [String] ?? []
+            let named = verdict["drifted_features"] as? [String] ?? []
             #expect(named.contains("itl_ms"))
             #expect(!named.contains("output_tokens"))
             // Nothing listening: an operational failure, exit 1.

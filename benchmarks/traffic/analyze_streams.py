@@ -4,9 +4,23 @@ wrote each chunk (GET /sim/schedule), and reports achieved concurrency.
 TTFT error  = client TTFT - server time of the first content chunk (both from request start/arrival).
 ITL error   = client gap between chunks i-1 and i - server gap between the same writes.
 """
+import hashlib
 import json
+import re
 import sys
 import urllib.request
+
+
+def wire_request_id(request_id):
+    """The x-request-id Tollgate sent for a sample (WireRequestID.uuid in TollgateTraffic)."""
+    if re.fullmatch(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", request_id):
+        return request_id.lower()
+    h = list(hashlib.sha256(("tollgate-request:" + request_id).encode()).hexdigest()[:32])
+    h[12] = "4"
+    h[16] = "89ab"[int(h[16], 16) & 3]
+    h = "".join(h)
+    return f"{h[0:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
 
 samples_path, schedule_url = sys.argv[1], sys.argv[2]
 schedule = json.load(urllib.request.urlopen(schedule_url))
@@ -16,7 +30,7 @@ ttft_err, itl_err, intervals = [], [], []
 for s in samples:
     if s.get("errorClass"):
         continue
-    server = schedule.get(s["requestID"])
+    server = schedule.get(wire_request_id(s["requestID"]))
     client = s["chunkTimesMs"]
     if not server or len(server) != len(client):
         continue

@@ -36,6 +36,26 @@ final class LoadContext {
         path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDirectory.appendingPathComponent(path)
     }
 
+    /// A libyaml error with its context, and where to report it. An unclosed construct is
+    /// reported where it starts (libyaml notices it where it gives up, often the end of the file):
+    /// "the flow sequence that starts at 4:8 is not closed (noticed at 10:1: did not find expected
+    /// ',' or ']')"; anything else where libyaml noticed it, naming the construct it was in.
+    static func describe(context: String, at start: Mark, problem: String, noticedAt: Mark) -> (Mark, String) {
+        var noun = context
+        for prefix in ["while parsing ", "while scanning ", "while composing "] where noun.hasPrefix(prefix) {
+            noun.removeFirst(prefix.count)
+        }
+        for article in ["a ", "an ", "the "] where noun.hasPrefix(article) {
+            noun.removeFirst(article.count)
+        }
+        let unclosed = ["did not find expected ',' or ']'", "did not find expected ',' or '}'",
+                        "found unexpected end of stream"].contains { problem.contains($0) }
+        if unclosed {
+            return (start, "the \(noun) that starts at \(start.line):\(start.column) is not closed (noticed at \(noticedAt.line):\(noticedAt.column): \(problem))")
+        }
+        return (noticedAt, "\(problem), in the \(noun) that starts at \(start.line):\(start.column)")
+    }
+
     /// Parses `text` into a node tree, turning libyaml's errors into diagnostics.
     func compose(_ text: String) -> Node? {
         do {
@@ -45,8 +65,12 @@ final class LoadContext {
             case .scanner(let context, let problem, let mark, _),
                  .parser(let context, let problem, let mark, _),
                  .composer(let context, let problem, let mark, _):
-                let where_ = context.map { " (\($0.text))" } ?? ""
-                report(mark, "invalid YAML: \(problem)\(where_)")
+                if let context {
+                    let (at, message) = Self.describe(context: context.text, at: context.mark, problem: problem, noticedAt: mark)
+                    report(at, "invalid YAML: \(message)")
+                } else {
+                    report(mark, "invalid YAML: \(problem)")
+                }
             case .duplicatedKeysInMapping(let duplicates, let context):
                 // libyaml marks the first occurrence; point at the repeat when it is a block key.
                 let first = context.mark

@@ -41,7 +41,7 @@ public final class AlertIntake: Sendable {
                 if alert.isFiring, let alertID = row.id {
                     // The runs table carries each run's status (terminal states are written with the
                     // final journal event), so no journal needs folding here.
-                    for run in try tx.runs(statuses: [.running, .paused, .awaitingApproval]) where run.kind == .rollout {
+                    for run in try tx.runs(statuses: [.running, .paused, .awaitingApproval], kinds: [.rollout]) {
                         guard let rule = matchingRule(run: run, labels: alert.labels) else { continue }
                         // One rollback request per alert and run, however often the alert is re-sent.
                         guard try tx.recordAlertAction(alertID: alertID, runID: run.id, action: "rollback", at: now) else { continue }

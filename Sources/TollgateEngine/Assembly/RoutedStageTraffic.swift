@@ -34,7 +34,9 @@ public struct RoutedStageTraffic: StageTrafficSource {
 
 /// Canary samples from real users (`traffic.via: live`): Tollgate's gateway records every request
 /// it proxies in a run of kind `gateway` in the same database (`tollgate gateway --db`); each check
-/// interval copies the samples it recorded since the last one into the rollout's stage.
+/// interval copies the samples it wrote since the last copy into the rollout's stage, by row id
+/// (``StoreTransaction/copyNewSamples(from:to:stage:startedSince:)``), so slow requests, written
+/// after faster ones, are judged too, and each exactly once.
 public struct LiveGatewayTraffic: StageTrafficSource {
     public let paired: ReplayStageTraffic?
     public let store: RunStore
@@ -62,16 +64,13 @@ public struct LiveGatewayTraffic: StageTrafficSource {
             let gateway: String
             if let gatewayRunID {
                 gateway = gatewayRunID
-            } else if let newest = try tx.runs(statuses: [.running]).first(where: { $0.kind == .gateway }) {
+            } else if let newest = try tx.runs(limit: 1, statuses: [.running], kinds: [.gateway]).first {
                 gateway = newest.id
             } else {
                 throw RolloutAssembly.AssemblyError.missingSetting("No running gateway records samples in \(store.path): start `tollgate gateway --db \(store.path)` in front of the two versions, or set router.gateway_run.")
             }
-            let copied = try tx.samples(runID: runID, stage: stage)
             let stageStart = try tx.stages(runID: runID).first { $0.idx == stage }?.startedAt ?? .distantPast
-            let since = copied.map(\.startedAt).max() ?? stageStart
-            let fresh = try tx.samples(runID: gateway, startedAfter: since).filter { $0.arm != .shadow }
-            try tx.insertSamples(fresh, runID: runID, stage: stage)
+            try tx.copyNewSamples(from: gateway, to: runID, stage: stage, startedSince: stageStart)
         }
     }
 }

@@ -5,9 +5,12 @@ import NIOPosix
 /// A router that moves traffic between two servers of one HAProxy backend through HAProxy's
 /// runtime API on its admin socket (`stats socket ... level admin`), without a reload.
 ///
-/// Setting 25 sends `set server BACKEND/CANDIDATE weight 25; set server BACKEND/BASELINE weight 75`,
-/// so with `balance roundrobin` (or any dynamic-weight algorithm) the candidate gets exactly
-/// 25 % of new requests. Reading back uses `get weight` on both servers.
+/// Setting 25 sets `set server BACKEND/CANDIDATE weight 25` and `set server BACKEND/BASELINE
+/// weight 75`, so with `balance roundrobin` (or any dynamic-weight algorithm) the candidate gets
+/// exactly 25 % of new requests. HAProxy applies each command on its own, so a split is applied
+/// as one change: both servers are read first (`get weight`, which also proves both names
+/// exist), then both are set, and when the second set is refused the first is put back. A
+/// refusal is reported in HAProxy's own words (`No such server.`).
 public struct HAProxyRouter: TrafficRouter {
     public var socketPath: String
     public var backend: String
@@ -28,32 +31,59 @@ public struct HAProxyRouter: TrafficRouter {
 
     public var summary: String { "haproxy \(backend)/\(candidateServer) vs \(backend)/\(baselineServer) via \(socketPath)" }
 
-    /// The runtime API command line that sets `candidatePercent`.
-    public func setCommand(for candidatePercent: Int) -> String {
-        "set server \(backend)/\(candidateServer) weight \(candidatePercent); set server \(backend)/\(baselineServer) weight \(100 - candidatePercent)"
+    /// The runtime API commands that set `candidatePercent`, candidate first.
+    public func setCommands(for candidatePercent: Int) -> [String] {
+        [setCommand(candidateServer, weight: candidatePercent), setCommand(baselineServer, weight: 100 - candidatePercent)]
+    }
+
+    private func setCommand(_ server: String, weight: Int) -> String {
+        "set server \(backend)/\(server) weight \(weight)"
     }
 
     public func setWeight(_ candidatePercent: Int) async throws -> RouterReceipt {
         try Self.validate(candidatePercent)
-        let command = setCommand(for: candidatePercent)
-        let answer = try await send(command).trimmingCharacters(in: .whitespacesAndNewlines)
-        // HAProxy answers a successful `set server ... weight` with nothing at all.
-        guard answer.isEmpty else {
-            throw RouterError.unexpectedAnswer(router: "haproxy", answer: "`\(command)` was answered with: \(answer)")
+        // Reading both weights first checks both names, and gives the weights to restore.
+        let before = try await weights()
+        let commands = setCommands(for: candidatePercent)
+        try await run(commands[0])
+        do {
+            try await run(commands[1])
+        } catch RouterError.refused(let router, let command, let answer) {
+            let restore = setCommand(candidateServer, weight: before.candidate)
+            let restored = (try? await run(restore)) != nil
+            let note = restored ? "the candidate's weight was put back to \(before.candidate)"
+                : "putting the candidate's weight back to \(before.candidate) failed too: run `\(restore)` on the socket"
+            throw RouterError.refused(router: router, command: command, answer: "\(answer) (\(note))")
         }
-        return RouterReceipt(router: "haproxy", candidatePercent: candidatePercent, detail: command)
+        return RouterReceipt(router: "haproxy", candidatePercent: candidatePercent, detail: commands.joined(separator: "; "))
     }
 
     public func currentWeight() async throws -> Int? {
-        let command = "get weight \(backend)/\(candidateServer); get weight \(backend)/\(baselineServer)"
-        let answer = try await send(command)
-        let weights = Self.parseWeights(answer)
-        guard weights.count == 2 else {
-            throw RouterError.unexpectedAnswer(router: "haproxy", answer: "`\(command)` was answered with: \(answer.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        let total = weights[0] + weights[1]
+        let w = try await weights()
+        let total = w.candidate + w.baseline
         guard total > 0 else { return nil }
-        return Int((Double(weights[0]) * 100 / Double(total)).rounded())
+        return Int((Double(w.candidate) * 100 / Double(total)).rounded())
+    }
+
+    /// Both servers' current weights (`get weight`, one command per connection, so each answer
+    /// is HAProxy's answer to that command alone).
+    private func weights() async throws -> (candidate: Int, baseline: Int) {
+        var found: [Int] = []
+        for server in [candidateServer, baselineServer] {
+            let command = "get weight \(backend)/\(server)"
+            let answer = try await send(command).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let weight = Self.parseWeights(answer).first else {
+                throw RouterError.refused(router: "haproxy", command: command, answer: answer)
+            }
+            found.append(weight)
+        }
+        return (found[0], found[1])
+    }
+
+    /// Sends one command that HAProxy answers with nothing when it succeeds.
+    private func run(_ command: String) async throws {
+        let answer = try await send(command).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard answer.isEmpty else { throw RouterError.refused(router: "haproxy", command: command, answer: answer) }
     }
 
     /// The current weights in an answer to `get weight` commands: each answer line reads

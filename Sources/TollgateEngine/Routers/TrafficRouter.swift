@@ -44,6 +44,8 @@ public enum RouterError: Error, Sendable, Equatable, CustomStringConvertible {
     case unauthorized(target: String)
     /// The router answered, but not with what was expected.
     case unexpectedAnswer(router: String, answer: String)
+    /// The router refused a command, saying why in its own words (HAProxy's `No such server.`).
+    case refused(router: String, command: String, answer: String)
     /// A command (the user's, or `kubectl`) exited with a failure status.
     case commandFailed(command: String, status: Int32, output: String)
     /// A command did not finish within its time limit and was stopped.
@@ -61,6 +63,8 @@ public enum RouterError: Error, Sendable, Equatable, CustomStringConvertible {
             return "The gateway at \(target) refused the admin token (HTTP 401). Pass the token the gateway was started with."
         case .unexpectedAnswer(let router, let answer):
             return "The \(router) router gave an answer Tollgate does not understand: \(answer)"
+        case .refused(let router, let command, let answer):
+            return "The \(router) router refused `\(command)`: \(answer)"
         case .commandFailed(let command, let status, let output):
             let tail = output.isEmpty ? "it printed nothing" : "its output:\n\(output)"
             return "The command `\(command)` exited with status \(status); \(tail)"

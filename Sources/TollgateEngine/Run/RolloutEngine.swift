@@ -137,6 +137,32 @@ public final class RolloutEngine: Sendable {
         }
     }
 
+    /// Who drives a run, as far as the database and this host can tell.
+    public enum Driver: Sendable, Equatable {
+        /// A live process holds the run's lease (`host:pid`): it applies operator commands.
+        case process(owner: String)
+        /// Another run holds the lease of this run's target (alive or not, that run is settled
+        /// first), so nobody drives this one.
+        case targetBusy(runID: String, owner: String)
+        /// Nobody: no lease, or the run's own lease expired or its owner process is gone.
+        case nobody
+    }
+
+    /// The one rule for "is anybody driving this run", shared by `rollout rollback/abort` (which
+    /// apply the command themselves when nobody does) and the supervisor of `tollgate serve`
+    /// (which drives runs nobody drives): the run's lease counts only while it is unexpired and
+    /// its owner process still exists.
+    public static func driver(of run: Run, lease: Lease?, now: Date = Date()) -> Driver {
+        guard let lease else { return .nobody }
+        guard lease.runId == run.id else { return .targetBusy(runID: lease.runId, owner: lease.owner) }
+        return lease.expiresAt > now && !ownerIsGone(lease.owner) ? .process(owner: lease.owner) : .nobody
+    }
+
+    /// ``driver(of:lease:now:)`` with the lease read in `tx`.
+    public static func driver(of run: Run, in tx: StoreTransaction, now: Date = Date()) throws -> Driver {
+        try driver(of: run, lease: run.target.map { try tx.lease(target: $0) } ?? nil, now: now)
+    }
+
     /// Whether a lease owner (`host:pid`) is a process of this host that no longer runs: its
     /// lease can be taken over at once instead of waiting for it to expire (a killed `rollout start`).
     public static func ownerIsGone(_ owner: String) -> Bool {

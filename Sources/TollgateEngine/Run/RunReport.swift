@@ -89,3 +89,27 @@ public struct RunReport: Sendable, Codable {
         value == value.rounded() && abs(value) < 1e12 ? String(Int(value)) : String(format: "%.4g", value)
     }
 }
+
+/// One line of `rollout list` (and `GET /v1/runs`): a rollout and its state as its journal says,
+/// the same state `rollout status` reports (`awaiting_approval`, not the row's `running`).
+public struct RolloutSummary: Sendable, Codable, Equatable {
+    public var id: String
+    public var name: String
+    public var baselineVersion: String?
+    public var candidateVersion: String?
+    /// The journal's phase: `running`, `paused`, `awaiting_approval`, `promoted`, `rolled_back`…
+    public var state: String
+    public var outcome: String?
+    public var createdAt: Date
+
+    /// Rollouts, newest first (selected in SQL by kind), each with its journal's phase.
+    public static func load(store: RunStore, limit: Int? = nil) throws -> [RolloutSummary] {
+        try store.read { tx in
+            try tx.runs(limit: limit, kinds: [.rollout]).map { run in
+                RolloutSummary(id: run.id, name: run.name, baselineVersion: run.baselineVersion, candidateVersion: run.candidateVersion,
+                               state: RunState.fold(try tx.events(runID: run.id)).phase.rawValue, outcome: run.outcome,
+                               createdAt: run.createdAt)
+            }
+        }
+    }
+}

@@ -77,15 +77,45 @@ public struct StageVerdict: Sendable, Codable, Equatable {
     public var score: Double?
     public var summary: String
     public var metrics: [MetricLine]
-    /// The judge's full verdict as JSON (stored in the `verdicts` table).
-    public var detailJSON: String
+    /// The judge's full verdict, as a JSON document of its own (nested in `--json` output and
+    /// in the `verdicts` table, never JSON text inside a string).
+    public var detail: JSONValue
 
+    /// - Parameter detailJSON: the judge's full verdict as JSON text (`null` when it is not JSON).
     public init(decision: Decision, score: Double?, summary: String, metrics: [MetricLine], detailJSON: String) {
         self.decision = decision
         self.score = score
         self.summary = summary
         self.metrics = metrics
-        self.detailJSON = detailJSON
+        self.detail = JSONValue.parse(Data(detailJSON.utf8)) ?? .null
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case decision, score, summary, metrics, detail
+        /// Verdicts stored before the detail was nested kept it as JSON text under this key.
+        case legacyDetailJSON = "detailJSON"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        decision = try c.decode(Decision.self, forKey: .decision)
+        score = try c.decodeIfPresent(Double.self, forKey: .score)
+        summary = try c.decode(String.self, forKey: .summary)
+        metrics = try c.decode([MetricLine].self, forKey: .metrics)
+        if let nested = try c.decodeIfPresent(JSONValue.self, forKey: .detail) {
+            detail = nested
+        } else {
+            detail = try c.decodeIfPresent(String.self, forKey: .legacyDetailJSON).flatMap { JSONValue.parse(Data($0.utf8)) } ?? .null
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(decision, forKey: .decision)
+        try c.encodeIfPresent(score, forKey: .score)
+        try c.encode(summary, forKey: .summary)
+        try c.encode(metrics, forKey: .metrics)
+        try c.encode(detail, forKey: .detail)
     }
 }
 

@@ -177,8 +177,9 @@ public struct EvalRunner: Sendable {
                     sample.outputTokens = json["usage"]?["completion_tokens"]?.intValue
                     return CaseAnswer(caseID: c.id, arm: arm, repetition: repetition, sample: sample, toolCalls: ToolCall.parse(json))
                 }
-                sample.errorClass = reply.status == 429 ? .http429 : reply.status >= 500 ? .http5xx : .http4xx
-                sample.errorMessage = "HTTP \(reply.status): \(reply.text.prefix(300))"
+                let answer = HTTPErrorResponse.describe(status: reply.status, body: Data(reply.text.utf8))
+                sample.errorClass = answer.errorClass
+                sample.errorMessage = answer.message
                 return CaseAnswer(caseID: c.id, arm: arm, repetition: repetition, sample: sample, toolCalls: [])
             } catch {
                 let sample = Sample(requestID: requestID, arm: arm, startedAt: startedAt, errorClass: .connect,

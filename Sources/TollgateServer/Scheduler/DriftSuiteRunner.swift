@@ -6,9 +6,8 @@ import TollgateEngine
 import TollgateEval
 import TollgateStore
 
-/// The scheduler's real work for one drift suite: run it (samples and verdict stored), and when it
-/// finds drift, post the verdict to the suite's webhook and, when the suite says so, roll back the
-/// active run of its pipeline.
+/// The scheduler's real work for one drift suite: run it (samples and verdict stored), then act on
+/// drift with ``DriftResponse`` (webhook, and the suite's `on_drift` rollback), as `tollgate drift run` does.
 public struct DriftSuiteRunner: DriftSuiteExecutor {
     public let store: RunStore
     public let httpClient: HTTPClient
@@ -23,19 +22,11 @@ public struct DriftSuiteRunner: DriftSuiteExecutor {
     public func execute(_ suite: DriftSuite, at date: Date) async throws {
         let verdict = try await DriftRunner(httpClient: httpClient).run(suite: suite, store: store, now: date)
         logger.info("drift suite \(suite.name): \(verdict.drifted ? "drift in \(verdict.driftedFeatures.map(\.rawValue).joined(separator: ", "))" : "no drift")")
-        guard verdict.drifted else { return }
-        do { try await DriftNotifier(httpClient: httpClient).notify(verdict, suite: suite) } catch {
-            logger.error("drift suite \(suite.name): the webhook did not take the verdict: \(error)")
+        let response = try await DriftResponse.respond(to: verdict, suite: suite, store: store, httpClient: httpClient)
+        if let problem = response.notificationError {
+            logger.error("drift suite \(suite.name): the webhook did not take the verdict: \(problem)")
         }
-        guard let pipeline = suite.rollbackPipeline else { return }
-        let active = try store.read { try $0.runs(statuses: [.running, .paused, .awaitingApproval]) }
-            .filter { $0.kind == .rollout && $0.name == pipeline }
-        for run in active {
-            let features = verdict.driftedFeatures.map(\.rawValue).joined(separator: ", ")
-            try OperatorCommands.request(.init(command: .rollback, reason: "drift suite \(suite.name) found drift in \(features)",
-                                               source: "drift:\(suite.name)", details: ["suite": suite.name, "features": features]),
-                                         runID: run.id, store: store)
-        }
+        for run in response.rolledBack { logger.warning("drift suite \(suite.name): asked run \(run) to roll back") }
     }
 
     /// The drift suites with a schedule in `directory` (`*.yaml`); files of other kinds are skipped,

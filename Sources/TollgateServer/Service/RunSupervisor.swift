@@ -34,14 +34,14 @@ final class RunSupervisor: Sendable {
         }
     }
 
-    /// Active rollouts whose lease is missing, expired, or held by a process that is gone.
+    /// Active rollouts nobody drives (``RolloutEngine/driver(of:lease:now:)``): no lease, an
+    /// expired one, or one held by a process that is gone.
     func orphans() -> [Run] {
         let now = Date()
         let candidates = (try? store.read { tx -> [Run] in
-            try tx.runs(statuses: [.running, .paused, .awaitingApproval]).filter { run in
-                guard run.kind == .rollout, let target = run.target else { return false }
-                guard let lease = try tx.lease(target: target) else { return true }
-                return lease.runId == run.id && (lease.expiresAt <= now || RolloutEngine.ownerIsGone(lease.owner))
+            try tx.runs(statuses: [.running, .paused, .awaitingApproval], kinds: [.rollout]).filter { run in
+                guard run.target != nil else { return false }
+                return try RolloutEngine.driver(of: run, in: tx, now: now) == .nobody
             }
         }) ?? []
         let waiting = retryAfter.withLockedValue { $0 }

@@ -114,7 +114,7 @@ public final class TollgateService: Sendable {
             try await Self.alerts(request, limit: limit, intake: intake, counters: counters, source: "generic", parse: AlertPayload.generic)
         }
         router.get("/v1/runs") { _, _ in
-            let runs = try store.read { try $0.runs(limit: 200) }.filter { $0.kind == .rollout }
+            let runs = try store.runs(limit: 200, kinds: [.rollout])
             return ServiceResponse.json(.ok, ["runs": runs.map { RunSummary($0) }])
         }
         router.get("/v1/runs/:id") { _, context in

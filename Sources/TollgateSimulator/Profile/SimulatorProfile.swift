@@ -40,7 +40,8 @@ public struct SimulatorProfile: Codable, Sendable, Equatable {
         case openai
         /// `transformers serve`: `usage` inside the finish chunk, and no `data: [DONE]`.
         case transformers
-        /// llama.cpp's server: no `usage` in streams; a cut stream ends with `data: [DONE]` and no finish reason.
+        /// llama.cpp's server: no `usage` in streams; a cut stream ends with `data: [DONE]` and no
+        /// finish reason; an `x-request-id` that is not a UUID gets HTTP 400 with an empty body.
         case llamaCpp = "llama_cpp"
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 
 /// What the simulator will send for one generation request: the tokens, when each is due, and
 /// the fault (if any), all drawn before the first byte is written.
@@ -9,11 +10,24 @@ struct ResponsePlan: Sendable {
     var dueMs: [Double]
     var fault: SimulatedFault?
     var stallMs: Double
+    /// The function called when the answer is a tool call (the tokens are its arguments' JSON).
+    var toolName: String?
 
     init(profile: SimulatorProfile, answers: AnswerBook, request: SimulatedRequest,
          fault: SimulatedFault?, random: inout SeededRandom) {
         var tokens = answers.tokens(for: request.prompt)
         var finish = "stop"
+        let text = tokens.joined().trimmingCharacters(in: .whitespaces)
+        switch request.shape {
+        case .text:
+            break
+        case .json(let schema):
+            tokens = AnswerShape.pieces(AnswerShape.example(of: schema, text: text).jsonText)
+        case .toolCall(let name, let parameters):
+            tokens = AnswerShape.pieces(AnswerShape.example(of: parameters, text: text).jsonText)
+            toolName = name
+            finish = "tool_calls"
+        }
         if let limit = request.maxTokens, limit >= 0, tokens.count > limit {
             tokens = Array(tokens.prefix(max(limit, 0)))
             finish = "length"

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 
 /// The parts of an OpenAI request body the simulator acts on.
 struct SimulatedRequest {
@@ -13,6 +14,13 @@ struct SimulatedRequest {
     var stream: Bool
     var includeUsage: Bool
     var maxTokens: Int?
+    /// Chat: a text, JSON or tool-call answer (``AnswerShape``).
+    var shape: AnswerShape = .text
+    /// `n`: how many choices to answer with.
+    var choices = 1
+    /// Embeddings: `dimensions` (the vector length asked for) and `encoding_format: base64`.
+    var dimensions: Int?
+    var base64 = false
 
     var inputTokens: Int { inputs.reduce(0) { $0 + AnswerBook.estimateTokens($1) } }
 
@@ -20,6 +28,14 @@ struct SimulatedRequest {
     static func parse(_ data: Data, kind: Kind) -> Result<SimulatedRequest, ParseFailure> {
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             return .failure(ParseFailure(message: "The request body is not a JSON object."))
+        }
+        let value = JSONValue.parse(data) ?? .null
+        var choices = 1
+        if let n = value["n"], n != .null {
+            guard let count = n.intValue, (1...128).contains(count) else {
+                return .failure(ParseFailure(message: "'n' must be an integer from 1 to 128."))
+            }
+            choices = count
         }
         let model = object["model"] as? String
         let stream = (object["stream"] as? Bool) ?? false
@@ -33,9 +49,14 @@ struct SimulatedRequest {
             }
             let texts = messages.map { text(of: $0["content"]) }
             let lastUser = messages.last(where: { ($0["role"] as? String) == "user" }).map { text(of: $0["content"]) }
+            let shape: AnswerShape
+            switch AnswerShape.of(value) {
+            case .success(let s): shape = s
+            case .failure(let failure): return .failure(failure)
+            }
             return .success(SimulatedRequest(
                 kind: .chat, model: model, prompt: lastUser ?? texts.last ?? "", inputs: texts,
-                stream: stream, includeUsage: includeUsage, maxTokens: maxTokens))
+                stream: stream, includeUsage: includeUsage, maxTokens: maxTokens, shape: shape, choices: choices))
         case .completion:
             let prompt: String
             if let p = object["prompt"] as? String {
@@ -47,7 +68,7 @@ struct SimulatedRequest {
             }
             return .success(SimulatedRequest(
                 kind: .completion, model: model, prompt: prompt, inputs: [prompt],
-                stream: stream, includeUsage: includeUsage, maxTokens: maxTokens))
+                stream: stream, includeUsage: includeUsage, maxTokens: maxTokens, choices: choices))
         case .embedding:
             let inputs: [String]
             if let s = object["input"] as? String {
@@ -59,9 +80,20 @@ struct SimulatedRequest {
             } else {
                 return .failure(ParseFailure(message: "'input' must be a string or a non-empty array."))
             }
+            var dimensions: Int?
+            if let d = value["dimensions"], d != .null {
+                guard let count = d.intValue, count >= 1 else {
+                    return .failure(ParseFailure(message: "'dimensions' must be a positive integer."))
+                }
+                dimensions = count
+            }
+            let encoding = value["encoding_format"]?.stringValue ?? "float"
+            guard encoding == "float" || encoding == "base64" else {
+                return .failure(ParseFailure(message: "Invalid value for 'encoding_format': '\(encoding)'; it must be 'float' or 'base64'."))
+            }
             return .success(SimulatedRequest(
                 kind: .embedding, model: model, prompt: inputs[0], inputs: inputs,
-                stream: false, includeUsage: false, maxTokens: nil))
+                stream: false, includeUsage: false, maxTokens: nil, dimensions: dimensions, base64: encoding == "base64"))
         }
     }
 

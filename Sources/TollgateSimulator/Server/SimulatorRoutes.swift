@@ -25,6 +25,13 @@ final class SimulatorRoutes: Sendable {
         router.get("/v1/models") { [self] _, _ in
             json(.ok, OpenAIBodies.models(profile.models, created: 1_700_000_000))
         }
+        router.get("/v1/models/:id") { [self] _, context in
+            let id = context.parameters.get("id") ?? ""
+            guard profile.models.contains(id) else {
+                return json(.notFound, OpenAIBodies.error(message: "The model '\(id)' does not exist", type: "invalid_request_error", code: "model_not_found"))
+            }
+            return json(.ok, OpenAIBodies.model(id, created: 1_700_000_000))
+        }
         router.post("/v1/chat/completions") { [self] request, _ in try await generate(request, kind: .chat) }
         router.post("/v1/completions") { [self] request, _ in try await generate(request, kind: .completion) }
         router.post("/v1/embeddings") { [self] request, _ in try await generate(request, kind: .embedding) }
@@ -55,6 +62,12 @@ final class SimulatorRoutes: Sendable {
         let arrival = ContinuousClock.now
         var request = incoming
         let body = try await request.collectBody(upTo: 16 << 20)
+        let requestID = request.headers[HTTPField.Name("x-request-id")!]
+        if profile.dialect == .llamaCpp, let requestID, UUID(uuidString: requestID) == nil {
+            // llama-cpp-python's request-id middleware (starlette-context) refuses it before
+            // reading the body, and says nothing.
+            return Response(status: .badRequest)
+        }
         let parsed: SimulatedRequest
         switch SimulatedRequest.parse(Data(body.readableBytesView), kind: kind) {
         case .success(let value): parsed = value
@@ -62,7 +75,6 @@ final class SimulatorRoutes: Sendable {
             return json(.badRequest, OpenAIBodies.error(message: failure.message, type: "invalid_request_error", code: nil))
         }
         let model = parsed.model ?? profile.models[0]
-        let requestID = request.headers[HTTPField.Name("x-request-id")!]
         let key = requestID ?? parsed.prompt
         let occurrence = occurrences.withLockedValue { table -> Int in
             let n = table[key, default: 0]
@@ -84,8 +96,17 @@ final class SimulatorRoutes: Sendable {
             return response
         }
         if kind == .embedding {
-            let vectors = parsed.inputs.map(embedder.embed)
-            return json(.ok, OpenAIBodies.embeddings(model: model, vectors: vectors, promptTokens: parsed.inputTokens))
+            var vectors = embedder
+            if let dimensions = parsed.dimensions {
+                guard dimensions <= profile.embeddingDimensions else {
+                    return json(.badRequest, OpenAIBodies.error(
+                        message: "This model does not support 'dimensions' above \(profile.embeddingDimensions); got \(dimensions).",
+                        type: "invalid_request_error", code: nil))
+                }
+                vectors = Embedder(dimensions: dimensions, seed: profile.seed)
+            }
+            return json(.ok, OpenAIBodies.embeddings(model: model, vectors: parsed.inputs.map(vectors.embed),
+                                                     promptTokens: parsed.inputTokens, base64: parsed.base64))
         }
         let plan = ResponsePlan(profile: profile, answers: answers, request: parsed, fault: fault, random: &random)
         let serial = counter.withLockedValue { n -> Int in n += 1; return n }
@@ -96,10 +117,10 @@ final class SimulatorRoutes: Sendable {
         if parsed.stream {
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                             body: ResponseBody { [self] writer in
-                                try await stream(plan, context, includeUsage: parsed.includeUsage, to: &writer)
+                                try await stream(plan, context, includeUsage: parsed.includeUsage, choices: parsed.choices, to: &writer)
                             })
         }
-        return try await whole(plan, context)
+        return try await whole(plan, context, choices: parsed.choices)
     }
 
     private func drawFault(_ random: inout SeededRandom) -> SimulatedFault? {
@@ -156,13 +177,16 @@ final class SimulatorRoutes: Sendable {
 
     private struct CutStream: Error {}
 
-    private func stream(_ plan: ResponsePlan, _ c: StreamContext, includeUsage: Bool,
+    private func stream(_ plan: ResponsePlan, _ c: StreamContext, includeUsage: Bool, choices: Int,
                         to writer: inout any ResponseBodyWriter) async throws {
         func event(_ json: String) -> ByteBuffer { ByteBuffer(string: "data: \(json)\n\n") }
         let dialect = profile.dialect
         if c.chat {
-            try await writer.write(event(OpenAIBodies.chatChunk(
-                id: c.id, model: c.model, created: c.created, delta: #"{"role":"assistant","content":""}"#, finish: nil)))
+            for index in 0..<choices {
+                let start = plan.toolName.map { OpenAIBodies.toolCallStart(id: OpenAIBodies.toolCallID(c.id, index: index), name: $0) }
+                    ?? #"{"role":"assistant","content":""}"#
+                try await writer.write(event(OpenAIBodies.chatChunk(id: c.id, model: c.model, created: c.created, delta: start, finish: nil, index: index)))
+            }
         }
         var shiftMs = plan.fault == .stallFirstToken ? plan.stallMs : 0
         var written: [Double] = []
@@ -177,22 +201,30 @@ final class SimulatorRoutes: Sendable {
                 }
             }
             try await Task.sleep(until: c.arrival.advanced(by: .microseconds(Int64((plan.dueMs[i] + shiftMs) * 1000))), clock: .continuous)
-            let chunk = c.chat
-                ? OpenAIBodies.chatChunk(id: c.id, model: c.model, created: c.created,
-                                         delta: #"{"content":\#(OpenAIBodies.quote(token))}"#, finish: nil)
-                : OpenAIBodies.completionChunk(id: c.id, model: c.model, created: c.created, text: token, finish: nil)
-            try await writer.write(event(chunk))
+            let delta = plan.toolName == nil ? #"{"content":\#(OpenAIBodies.quote(token))}"# : OpenAIBodies.toolCallArguments(token)
+            var chunks = ""
+            for index in 0..<choices {
+                chunks += "data: " + (c.chat
+                    ? OpenAIBodies.chatChunk(id: c.id, model: c.model, created: c.created, delta: delta, finish: nil, index: index)
+                    : OpenAIBodies.completionChunk(id: c.id, model: c.model, created: c.created, text: token, finish: nil, index: index)) + "\n\n"
+            }
+            try await writer.write(ByteBuffer(string: chunks))
             if c.requestID != nil { written.append(Self.ms(since: c.arrival)) }
         }
         if plan.tokens.isEmpty, plan.fault == .streamCut { return try await cut(dialect, &writer) }
-        var final = c.chat
-            ? OpenAIBodies.chatChunk(id: c.id, model: c.model, created: c.created, delta: "{}", finish: plan.finishReason)
-            : OpenAIBodies.completionChunk(id: c.id, model: c.model, created: c.created, text: "", finish: plan.finishReason)
-        let usage = OpenAIBodies.usage(prompt: c.inputTokens, completion: plan.tokens.count)
+        func finish(_ index: Int) -> String {
+            c.chat
+                ? OpenAIBodies.chatChunk(id: c.id, model: c.model, created: c.created, delta: "{}", finish: plan.finishReason, index: index)
+                : OpenAIBodies.completionChunk(id: c.id, model: c.model, created: c.created, text: "", finish: plan.finishReason, index: index)
+        }
+        // Every choice but the last ends here; the last one's finish chunk carries the dialect's tail.
+        let others = (0..<(choices - 1)).map { "data: \(finish($0))\n\n" }.joined()
+        var final = finish(choices - 1)
+        let usage = OpenAIBodies.usage(prompt: c.inputTokens, completion: plan.tokens.count * choices)
         var tail: String
         switch dialect {
         case .openai:
-            tail = "data: \(final)\n\n"
+            tail = others + "data: \(final)\n\n"
             if includeUsage {
                 tail += "data: \(OpenAIBodies.usageChunk(id: c.id, model: c.model, created: c.created, chat: c.chat, usage: usage))\n\n"
             }
@@ -200,9 +232,9 @@ final class SimulatorRoutes: Sendable {
         case .transformers:
             final.removeLast()
             final += #","usage":\#(usage)}"#
-            tail = "data: \(final)\n\n"
+            tail = others + "data: \(final)\n\n"
         case .llamaCpp:
-            tail = "data: \(final)\n\ndata: [DONE]\n\n"
+            tail = others + "data: \(final)\n\ndata: [DONE]\n\n"
         }
         try await writer.write(ByteBuffer(string: tail))
         if let id = c.requestID { schedules.withLockedValue { $0[id] = written } }
@@ -216,15 +248,16 @@ final class SimulatorRoutes: Sendable {
         try await writer.finish(nil)
     }
 
-    private func whole(_ plan: ResponsePlan, _ c: StreamContext) async throws -> Response {
+    private func whole(_ plan: ResponsePlan, _ c: StreamContext, choices: Int) async throws -> Response {
         let stall = plan.fault == .stallFirstToken || plan.fault == .stallMidStream ? plan.stallMs : 0
         let doneMs = (plan.dueMs.last ?? 0) + stall
         try await Task.sleep(until: c.arrival.advanced(by: .microseconds(Int64(doneMs * 1000))), clock: .continuous)
         let text = plan.tokens.joined()
-        let usage = OpenAIBodies.usage(prompt: c.inputTokens, completion: plan.tokens.count)
+        let usage = OpenAIBodies.usage(prompt: c.inputTokens, completion: plan.tokens.count * choices)
         let body = c.chat
-            ? OpenAIBodies.chatCompletion(id: c.id, model: c.model, created: c.created, text: text, finish: plan.finishReason, usage: usage)
-            : OpenAIBodies.completion(id: c.id, model: c.model, created: c.created, text: text, finish: plan.finishReason, usage: usage)
+            ? OpenAIBodies.chatCompletion(id: c.id, model: c.model, created: c.created, text: text, finish: plan.finishReason, usage: usage,
+                                          toolName: plan.toolName, choices: choices)
+            : OpenAIBodies.completion(id: c.id, model: c.model, created: c.created, text: text, finish: plan.finishReason, usage: usage, choices: choices)
         switch plan.fault {
         case .malformed:
             return json(.ok, String(body.prefix(body.count / 2)))

@@ -7,6 +7,8 @@ import TollgateCore
 struct SampleRow: Codable, FetchableRecord, PersistableRecord, SnakeCaseColumns {
     static let databaseTableName = "samples"
 
+    /// The row id SQLite assigns (`nil` until inserted).
+    var id: Int64?
     var runId: String
     var stage: Int?
     var requestId: String
@@ -27,6 +29,9 @@ struct SampleRow: Codable, FetchableRecord, PersistableRecord, SnakeCaseColumns 
     var attempts: Int
     var responseText: String?
     var tags: String
+    /// For a sample copied from another run (a live canary's copy of a gateway sample): the id of
+    /// the row it was copied from.
+    var sourceSampleId: Int64?
 
     init(_ sample: Sample, runID: String, stage: Int?) {
         runId = runID

@@ -25,6 +25,13 @@ public final class RunStore: Sendable {
         return ".tollgate/tollgate.db"
     }
 
+    /// Opens the database at `path` for a command that only reads: a missing file is
+    /// ``StoreError/missingDatabase(path:)``, and neither the file nor its folder is created.
+    public static func existing(path: String, busyTimeout: TimeInterval = 15) throws -> RunStore {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missingDatabase(path: path) }
+        return try RunStore(path: path, busyTimeout: busyTimeout)
+    }
+
     /// Problems with the file found when opening it (other users may read it), for the caller to show.
     public let warnings: [String]
 
@@ -144,9 +151,9 @@ public final class RunStore: Sendable {
         try read { try $0.run(idOrPrefix) }
     }
 
-    /// Runs, newest first.
-    public func runs(limit: Int? = nil) throws -> [Run] {
-        try read { try $0.runs(limit: limit) }
+    /// Runs, newest first, optionally only those of some kinds.
+    public func runs(limit: Int? = nil, kinds: [RunKind]? = nil) throws -> [Run] {
+        try read { try $0.runs(limit: limit, kinds: kinds) }
     }
 
     /// Appends an event to a run's journal.

@@ -42,10 +42,12 @@ public struct StoreTransaction {
         }
     }
 
-    /// Runs, newest first.
-    public func runs(limit: Int? = nil, statuses: [RunStatus]? = nil) throws -> [Run] {
+    /// Runs, newest first, optionally only those of some kinds and statuses (filtered in SQL, so
+    /// `limit` counts only matching runs).
+    public func runs(limit: Int? = nil, statuses: [RunStatus]? = nil, kinds: [RunKind]? = nil) throws -> [Run] {
         var request = Run.order(Column("created_at").desc, Column("id").desc)
         if let statuses { request = request.filter(statuses.map(\.rawValue).contains(Column("status"))) }
+        if let kinds { request = request.filter(kinds.map(\.rawValue).contains(Column("kind"))) }
         if let limit { request = request.limit(limit) }
         return try request.fetchAll(db)
     }
@@ -113,10 +115,30 @@ public struct StoreTransaction {
         return try request.order(Column("id")).fetchAll(db).map(\.sample)
     }
 
-    /// A run's samples that started after `date`, oldest first (the gateway's live samples).
-    public func samples(runID: String, startedAfter date: Date) throws -> [Sample] {
-        try SampleRow.filter(Column("run_id") == runID && Column("started_at") > date).order(Column("started_at"), Column("id"))
-            .fetchAll(db).map(\.sample)
+    /// Copies into `runID`'s `stage` the samples `sourceRunID` has written since the last copy
+    /// into that stage, and returns how many: the samples a live canary judges, from the gateway's run.
+    ///
+    /// New means a row id above the highest one already copied, not a later start time: the
+    /// gateway writes a sample when its request ends, so a slow request is written after faster
+    /// ones that started later, and must still be copied. Each copy names its source row (a
+    /// unique index), so no sample is copied twice. Only samples that started at or after
+    /// `startedSince` (the stage's start) and were not served to the `shadow` arm are copied.
+    @discardableResult
+    public func copyNewSamples(from sourceRunID: String, to runID: String, stage: Int, startedSince: Date) throws -> Int {
+        let cursor = try Int64.fetchOne(db, sql: "SELECT MAX(source_sample_id) FROM samples WHERE run_id = ? AND stage = ?",
+                                        arguments: [runID, stage]) ?? 0
+        let fresh = try SampleRow
+            .filter(Column("run_id") == sourceRunID && Column("id") > cursor && Column("started_at") >= startedSince
+                && Column("arm") != Arm.shadow.rawValue)
+            .order(Column("id")).fetchAll(db)
+        for var row in fresh {
+            row.sourceSampleId = row.id
+            row.id = nil
+            row.runId = runID
+            row.stage = stage
+            try row.insert(db)
+        }
+        return fresh.count
     }
 
     /// Number of samples per arm of a run (and stage).

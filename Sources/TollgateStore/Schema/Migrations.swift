@@ -195,6 +195,12 @@ enum Migrations {
             try db.create(index: "audit_events_by_at", on: "audit_events", columns: ["at"])
             try db.create(index: "samples_by_started", on: "samples", columns: ["started_at"])
         }
+        migrator.registerMigration("v5-live-sample-copies") { db in
+            // A live canary copies the gateway's samples by row id: each copy names its source
+            // row, so a slow request written after faster ones is copied too, and none twice.
+            try db.alter(table: "samples") { t in t.add(column: "source_sample_id", .integer) }
+            try db.create(index: "samples_copied_once", on: "samples", columns: ["run_id", "source_sample_id"], unique: true)
+        }
         return migrator
     }
 }

@@ -82,9 +82,8 @@ struct AttemptOutcome {
             }
         }
         if let status = o.status, status >= 400 {
-            let body = String(decoding: o.body.prefix(4096), as: UTF8.self)
-            return (ErrorClassifier.classify(status: status, body: body),
-                    "HTTP \(status): \(body.prefix(300))")
+            let answer = HTTPErrorResponse.describe(status: status, body: o.body)
+            return (answer.errorClass, answer.message)
         }
         if let failure {
             if let client = failure as? HTTPClientError, client == .deadlineExceeded {

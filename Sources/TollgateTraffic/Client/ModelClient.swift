@@ -140,7 +140,8 @@ public struct ModelClient: Sendable {
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "application/json")
         headers.add(name: "accept", value: "application/json, text/event-stream")
-        headers.add(name: "x-request-id", value: requestID)
+        // Servers validate this header (llama.cpp's answers 400 to a non-UUID): see WireRequestID.
+        headers.add(name: "x-request-id", value: WireRequestID.uuid(for: requestID))
         if let key = endpoint.apiKey { headers.add(name: "authorization", value: "Bearer \(key)") }
         for (name, value) in endpoint.headers { headers.replaceOrAdd(name: name, value: value) }
         let request: HTTPClient.Request

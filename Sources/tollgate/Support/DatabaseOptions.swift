@@ -14,12 +14,24 @@ struct DatabaseOptions: ParsableArguments {
     /// The path in effect: `--db`, else `TOLLGATE_DB`, else the default.
     var path: String { db ?? RunStore.defaultPath() }
 
-    /// Opens the store, turning errors into a message and the failure exit code.
+    /// Opens the store for a command that records runs (creating the file when missing),
+    /// turning errors into a message and the failure exit code.
     func open() throws -> RunStore {
         do {
             let store = try RunStore(path: path)
             store.warnings.forEach { Output.error("tollgate: warning: \($0)") }
             return store
+        } catch {
+            Output.error("tollgate: \(error)")
+            throw TollgateExit.failure
+        }
+    }
+
+    /// Opens the store for a command that only reads: a missing file is an error (exit 1, the
+    /// path named), never a new empty database.
+    func openExisting() throws -> RunStore {
+        do {
+            return try RunStore.existing(path: path)
         } catch {
             Output.error("tollgate: \(error)")
             throw TollgateExit.failure

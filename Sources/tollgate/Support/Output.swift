@@ -2,13 +2,19 @@ import Foundation
 
 /// Printing helpers shared by the commands: JSON for machines, aligned tables for people.
 enum Output {
-    /// Pretty, key-sorted JSON with ISO 8601 dates, on stdout.
-    static func printJSON(_ value: some Encodable) throws {
+    /// The JSON of every `--json`, on stdout: snake_case keys (the case of Tollgate's files, its
+    /// database columns and its metric names; README "JSON output"), sorted, ISO 8601 dates;
+    /// pretty-printed, or with `compact` one document on one line (JSON Lines, `--watch --json`).
+    static func printJSON(_ value: some Encodable, compact: Bool = false) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = compact ? [.sortedKeys, .withoutEscapingSlashes] : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
-        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        line(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
+
+    /// Whether stdout is a terminal (screen-control escapes are written only to one).
+    static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 
     /// Writes a line to stdout at once (not buffered), so that a pipe or a log sees progress
     /// as it happens, even if the process is killed later.

@@ -67,6 +67,25 @@ struct HAProxyIntegrationTests {
             // Setting the same weight again changes nothing.
             _ = try await router.setWeight(100)
             #expect(try await router.currentWeight() == 100)
+
+            // A typo in either server name changes nothing, and says what HAProxy said.
+            _ = try await router.setWeight(5)
+            for typo in [("baselin", "candidate"), ("baseline", "candidat")] {
+                let wrong = try HAProxyRouter(socketPath: socket, backend: "models", baselineServer: typo.0, candidateServer: typo.1)
+                do {
+                    _ = try await wrong.setWeight(23)
+                    Issue.record("a split naming \(typo) was accepted")
+                } catch let error as RouterError {
+                    #expect(error.description.contains("No such server."), "\(error)")
+                    #expect(!error.description.contains("does not understand"), "\(error)")
+                }
+                #expect(try await router.currentWeight() == 5, "a refused split left \(typo) half-applied")
+            }
+            let noBackend = try HAProxyRouter(socketPath: socket, backend: "modles", baselineServer: "baseline", candidateServer: "candidate")
+            await #expect { _ = try await noBackend.setWeight(23) } throws: { error in
+                (error as? RouterError)?.description.contains("No such backend.") == true
+            }
+            #expect(try await router.currentWeight() == 5)
         } catch {
             try? await client.shutdown()
             await baseline.stop()
@@ -104,21 +123,3 @@ struct HAProxyIntegrationTests {
 /// Where HAProxy is installed, if it is.
 let haproxyExecutable: String? = ["/usr/sbin/haproxy", "/usr/local/sbin/haproxy", "/opt/homebrew/bin/haproxy"]
     .first { FileManager.default.isExecutableFile(atPath: $0) }
-
-/// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, read back, closed), for
-/// programs like HAProxy that must be told a port in their configuration.
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw POSIXError(.EMFILE) }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
-    let named = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    guard named == 0 else { throw POSIXError(.EADDRINUSE) }
-    return Int(UInt16(bigEndian: address.sin_port))
-}

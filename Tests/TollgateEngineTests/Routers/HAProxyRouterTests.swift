@@ -6,7 +6,7 @@ struct HAProxyRouterTests {
     @Test("runtime API commands and answers")
     func commands() throws {
         let router = try HAProxyRouter(socketPath: "/tmp/x.sock", backend: "models", baselineServer: "baseline", candidateServer: "candidate")
-        #expect(router.setCommand(for: 25) == "set server models/candidate weight 25; set server models/baseline weight 75")
+        #expect(router.setCommands(for: 25) == ["set server models/candidate weight 25", "set server models/baseline weight 75"])
         #expect(HAProxyRouter.parseWeights("25 (initial 0)\n\n75 (initial 100)\n\n") == [25, 75])
         #expect(HAProxyRouter.parseWeights("No such server.\n").isEmpty)
         #expect(throws: RouterError.self) { try HAProxyRouter(socketPath: "/tmp/x.sock", backend: "models; disable", baselineServer: "a", candidateServer: "b") }

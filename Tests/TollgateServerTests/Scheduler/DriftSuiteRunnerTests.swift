@@ -31,6 +31,21 @@ actor WebhookReceiver {
 }
 
 @Suite struct DriftSuiteRunnerTests {
+    /// The reference (fast answers, TTFT ≈ 20 ms, as when the version was promoted) and the
+    /// traffic a drift suite replays, as `reference.jsonl` and `traffic.jsonl` in `folder`.
+    static func writeReferenceAndTraffic(in folder: TemporaryFolder) throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        let reference = (0..<80).map { i in
+            Sample(requestID: "r\(i)", arm: .candidate, startedAt: Date(timeIntervalSince1970: 1_790_000_000),
+                   ttftMs: 18 + Double(i % 5), chunkTimesMs: [20, 22, 24], e2eMs: 24, outputTokens: 3, finishReason: "stop", httpStatus: 200)
+        }
+        try reference.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n")
+            .write(toFile: folder.path("reference.jsonl"), atomically: true, encoding: .utf8)
+        try (0..<20).map { #"{"messages":[{"role":"user","content":"q\#($0)"}]}"# }.joined(separator: "\n")
+            .write(toFile: folder.path("traffic.jsonl"), atomically: true, encoding: .utf8)
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func driftFoundIsPostedToTheWebhookAndRollsBackTheSuitesPipeline() async throws {
         let folder = try TemporaryFolder()
@@ -43,17 +58,7 @@ actor WebhookReceiver {
         let (hookPort, hookTask) = try await WebhookReceiver.start(receiver)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
-            // The reference: fast answers (TTFT ≈ 20 ms), as when the version was promoted.
-            let encoder = JSONEncoder()
-            encoder.dateEncodingStrategy = .iso8601
-            let reference = (0..<80).map { i in
-                Sample(requestID: "r\(i)", arm: .candidate, startedAt: Date(timeIntervalSince1970: 1_790_000_000),
-                       ttftMs: 18 + Double(i % 5), chunkTimesMs: [20, 22, 24], e2eMs: 24, outputTokens: 3, finishReason: "stop", httpStatus: 200)
-            }
-            try reference.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n")
-                .write(toFile: folder.path("reference.jsonl"), atomically: true, encoding: .utf8)
-            try (0..<20).map { #"{"messages":[{"role":"user","content":"q\#($0)"}]}"# }.joined(separator: "\n")
-                .write(toFile: folder.path("traffic.jsonl"), atomically: true, encoding: .utf8)
+            try Self.writeReferenceAndTraffic(in: folder)
             try """
             version: 1
             kind: driftsuite
@@ -83,6 +88,52 @@ actor WebhookReceiver {
             #expect(command?.payload.contains("drift:live-drift") == true)
         } catch { Issue.record(error) }
         try? await http.shutdown()
+        hookTask.cancel()
+        await sim.stop()
+    }
+
+    /// `tollgate drift run` (what cron calls) acts on drift exactly as the scheduler does: it
+    /// posts the verdict and asks the suite's pipeline's active rollout to roll back.
+    @Test(.timeLimit(.minutes(1)))
+    func driftRunFromTheCommandLineHonoursOnDrift() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let db = folder.path("d.db")
+        let store = try RunStore(path: db)
+        var slow = RolloutEndToEndTests.fast(seed: 3)
+        slow.prefill.medianMs = 200
+        let sim = try await Simulator.start(profile: slow)
+        let receiver = WebhookReceiver()
+        let (hookPort, hookTask) = try await WebhookReceiver.start(receiver)
+        do {
+            try Self.writeReferenceAndTraffic(in: folder)
+            let suite = folder.path("suite.yaml")
+            try """
+            version: 1
+            kind: driftsuite
+            name: cron-drift
+            target: { endpoint: "\(sim.baseURL)" }
+            reference: { file: reference.jsonl }
+            current: { replay: { traffic: traffic.jsonl, requests: 60, concurrency: 8 } }
+            features: [ttft_ms]
+            notify: { webhook: "http://127.0.0.1:\(hookPort)/hook" }
+            on_drift: { rollback: true, pipeline: drift-pipeline }
+            """.write(toFile: suite, atomically: true, encoding: .utf8)
+            let run = try store.createRun(NewRun(kind: .rollout, name: "drift-pipeline", target: "m", pipelineText: "version: 1"))
+            let other = try store.createRun(NewRun(kind: .rollout, name: "another-pipeline", target: "n", pipelineText: "version: 1"))
+
+            let binary = try #require(BuiltProducts.url(of: "tollgate"))
+            let child = try ChildProcess(binary, ["drift", "run", suite, "--db", db])
+            defer { child.stop() }
+            let status = await child.waitForExit(timeout: .seconds(45))
+            #expect(status == 5, "drift run exited \(String(describing: status)): \(child.stdout) \(child.stderr)")
+            #expect(await receiver.bodies.count == 1)
+            let command = try store.events(runID: run.id).first { $0.kind == "command" }
+            #expect(command?.payload.contains("drift:cron-drift") == true, "on_drift was ignored: \(child.stderr)")
+            #expect(command?.payload.contains("rollback") == true)
+            #expect(try store.events(runID: other.id).allSatisfy { $0.kind != "command" }, "another pipeline's run was touched")
+            #expect(child.stderr.contains("asked run \(run.id)"), "\(child.stderr)")
+        } catch { Issue.record(error) }
         hookTask.cancel()
         await sim.stop()
     }

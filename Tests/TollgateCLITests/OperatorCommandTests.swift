@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+import TollgateCore
+import TollgateStore
+import TollgateTestSupport
+
+/// Operator commands on a run nobody drives, and their exit codes.
+@Suite struct OperatorCommandTests {
+    /// A pipeline whose router is a shell command that only echoes (nothing is contacted).
+    static func pipeline(in folder: TemporaryFolder, stages: String = """
+          - canary: { weight: 10, min_samples: 100, max_duration: 5m }
+          - full: {}
+        """) throws -> String {
+        let traffic = folder.path("traffic.jsonl")
+        try #"{"messages":[{"role":"user","content":"hi"}]}"#.write(toFile: traffic, atomically: true, encoding: .utf8)
+        let path = folder.path("pipeline.yaml")
+        try """
+        version: 1
+        kind: pipeline
+        name: operator-test
+        model:
+          name: operator-model
+          baseline:  { version: "1.0", endpoint: "http://127.0.0.1:9/v1" }
+          candidate: { version: "2.0", endpoint: "http://127.0.0.1:9/v1" }
+        traffic: { source: \(traffic) }
+        router: { type: command, command: "echo candidate={weight}" }
+        analysis:
+          metrics:
+            - { metric: error_rate, tolerance: 1pp }
+        stages:
+        \(stages)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// `start --detach` leaves a lease held by a process that has exited: nobody drives the run.
+    /// `rollback` must see that (the owner is gone) and roll back at once, exiting 0 like it does
+    /// when a live driver takes the command.
+    @Test func rollbackOfARunWhoseDriverIsGoneIsAppliedAtOnce() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let db = folder.path("runs.db")
+        let pipeline = try Self.pipeline(in: folder)
+        let start = try await CLI.run(["rollout", "start", pipeline, "--detach", "--db", db])
+        #expect(start.status == 0, "\(start.stdout)\(start.stderr)")
+        let runID = try #require(start.stdout.split(separator: " ").dropFirst().first.map { String($0.dropLast()) })
+
+        let rollback = try await CLI.run(["rollout", "rollback", runID, "--reason", "bad answers", "--db", db])
+        #expect(rollback.status == 0, "\(rollback.stdout)\(rollback.stderr)")
+        #expect(rollback.stdout.contains("ROLLED BACK"), "the command was left for a driver that is gone: \(rollback.stdout)")
+        let status = try await CLI.run(["rollout", "status", runID, "--json", "--db", db])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        #expect(report["phase"] as? String == "rolled_back")
+    }
+
+    @Test func abortOfARunNobodyDrivesExitsZeroToo() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let db = folder.path("runs.db")
+        let start = try await CLI.run(["rollout", "start", try Self.pipeline(in: folder), "--detach", "--db", db])
+        let runID = try #require(start.stdout.split(separator: " ").dropFirst().first.map { String($0.dropLast()) })
+        let abort = try await CLI.run(["rollout", "abort", runID, "--db", db])
+        #expect(abort.status == 0, "\(abort.stdout)\(abort.stderr)")
+        #expect(abort.stdout.contains("ABORTED"))
+    }
+}
