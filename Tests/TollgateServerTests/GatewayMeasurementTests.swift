@@ -37,7 +37,14 @@ extension GatewayTests {
                 }
                 let direct = await replay(simulator.baseURL, "direct-1")
                 _ = await replay(running!.baseURL + "/v1", "via-gateway-1")
-                await gateway.flushSamples()
+                // The client stops reading at the malformed event; the gateway records the sample
+                // when the upstream's answer has passed through.
+                let arrived = await eventually {
+                    await gateway.flushSamples()
+                    return await collector.samples.contains { $0.requestID == "via-gateway-1" }
+                }
+                let ids = await collector.samples.map(\.requestID)
+                #expect(arrived, "samples recorded: \(ids)")
                 let recorded = try #require(await collector.samples.first { $0.requestID == "via-gateway-1" })
                 #expect(direct.errorClass == .malformed)
                 #expect(recorded.errorClass == direct.errorClass)

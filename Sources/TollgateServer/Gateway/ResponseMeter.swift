@@ -96,7 +96,10 @@ struct ResponseMeter {
     mutating func clientDisconnected() {
         sample.e2eMs = elapsedMs()
         sample.tags.append("client_disconnected")
-        sample.errorMessage = "The client closed the connection before the response was complete."
+        // What already went wrong with the answer (a malformed event the client gave up on) stays.
+        if sample.errorClass == nil {
+            sample.errorMessage = "The client closed the connection before the response was complete."
+        }
     }
 
     /// The upstream could not be reached or answered too late: the gateway answers for it.
