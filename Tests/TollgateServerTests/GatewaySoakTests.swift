@@ -150,7 +150,7 @@ extension GatewayTests {
                 } catch {
                     tally.withLockedValue { $0.cutStreams += 1 }
                 }
-                if (status == 502 || status == 504), !text.contains("\"type\":\"tollgate_gateway_error\"") {
+                if !disconnect, status == 502 || status == 504, !text.contains("\"type\":\"tollgate_gateway_error\"") {
                     tally.withLockedValue { $0.unclassified.append("\(status): \(text.prefix(200))") }
                 }
             }
