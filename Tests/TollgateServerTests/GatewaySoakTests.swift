@@ -52,10 +52,10 @@ extension GatewayTests {
                 // each request with a body, one after another on the one pooled connection.
                 for i in 0..<1500 {
                     let streamed = i % 4 == 3
-                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)" + (streamed ? "/v1/chat/completions?chunks=2&gap=0" : "/v1/completions"))
+                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)" + (streamed ? "/v1/chat/completions?chunks=2&gap=0" : i % 2 == 0 ? "/v1/completions?early=1" : "/v1/completions"))
                     request.method = .POST
                     request.headers.add(name: "content-type", value: "application/json")
-                    request.body = .bytes(Self.chatBody(stream: streamed, paddingBytes: i % 7 * 300))
+                    request.body = .bytes(Self.chatBody(stream: streamed, paddingBytes: i % 7 * 300 + (i % 5 == 0 ? 100_000 : 0)))
                     let response = try await client.execute(request, timeout: .seconds(20))
                     _ = try await response.body.collect(upTo: 1 << 20)
                     #expect(response.status == .ok, "request \(i)")

@@ -11,7 +11,8 @@ import NIOCore
 /// - `/status?code=N`: answers with that status and a JSON error body;
 /// - `/x`, `/slow`, `/v1/models`: `{"ok":true}` after the upstream's `delay`;
 /// - `POST /v1/completions` (an inference path the gateway measures): a completion after the
-///   upstream's `delay`, or with `?code=N` that status and a JSON error body;
+///   upstream's `delay`, or with `?code=N` that status and a JSON error body; with `?early=1`
+///   it answers without reading the request body first;
 /// - `POST /v1/embeddings`: answers with the request body (an inference path that echoes).
 final class TestUpstream: Sendable {
     let name: String
@@ -79,7 +80,8 @@ final class TestUpstream: Sendable {
         }
         router.post("/v1/completions") { request, _ -> Response in
             var request = request
-            _ = try await request.collectBody(upTo: 64 << 20)
+            // `?early=1` answers before reading the body, as nginx's `return` does.
+            if request.uri.queryParameters.get("early") == nil { _ = try await request.collectBody(upTo: 64 << 20) }
             if delay > .zero { try await Task.sleep(for: delay) }
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
