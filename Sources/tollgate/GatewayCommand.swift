@@ -72,6 +72,11 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Environment variable with an API key sent to the candidate instead of the client's Authorization.")
     var candidateApiKeyEnv: String?
 
+    @Option(help: ArgumentHelp(
+        "Environment variable with the API key sent with shadow copies (default: the candidate's key).",
+        discussion: "Shadow copies never carry the user's Authorization, Cookie, X-Api-Key or Api-Key headers."))
+    var mirrorApiKeyEnv: String?
+
     @Option(help: "Mirrored requests that may wait; more are dropped and counted.")
     var mirrorQueue = 256
 
@@ -83,7 +88,7 @@ struct GatewayCommand: AsyncParsableCommand {
         for (flag, text) in [("--connect-timeout", connectTimeout), ("--response-timeout", responseTimeout), ("--idle-timeout", idleTimeout)] {
             guard DurationText.parse(text) != nil else { throw ValidationError("\(flag) must be a duration like 500ms, 30s or 2m; got '\(text)'.") }
         }
-        for (flag, name) in [("--admin-token-env", adminTokenEnv), ("--baseline-api-key-env", baselineApiKeyEnv), ("--candidate-api-key-env", candidateApiKeyEnv)] {
+        for (flag, name) in [("--admin-token-env", adminTokenEnv), ("--baseline-api-key-env", baselineApiKeyEnv), ("--candidate-api-key-env", candidateApiKeyEnv), ("--mirror-api-key-env", mirrorApiKeyEnv)] {
             if let name, ProcessInfo.processInfo.environment[name]?.isEmpty ?? true {
                 throw ValidationError("\(flag) names \(name), but that environment variable is not set or empty.")
             }
@@ -104,6 +109,7 @@ struct GatewayCommand: AsyncParsableCommand {
             responseTimeout: DurationText.parse(responseTimeout)!,
             idleTimeout: DurationText.parse(idleTimeout)!,
             adminToken: adminTokenEnv.flatMap { environment[$0] },
+            mirrorAPIKey: mirrorApiKeyEnv.flatMap { environment[$0] },
             mirrorQueueCapacity: mirrorQueue, mirrorConcurrency: mirrorConcurrency
         )
         var recording: (store: RunStore, run: Run)?

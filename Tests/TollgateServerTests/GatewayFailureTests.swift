@@ -15,7 +15,7 @@ extension GatewayTests {
             try await GatewayHarness.with(configure: { $0.candidatePercent = 100 }) { (h: GatewayHarness) async throws in
                 await h.candidate.stop()
                 let start = ContinuousClock.now
-                let r = try await h.send("/v1/models")
+                let r = try await h.complete()
                 #expect(ContinuousClock.now - start < .seconds(3))
                 #expect(r.status == 502)
                 #expect(r.headers.first(name: "x-tollgate-arm") == "candidate")
@@ -25,14 +25,14 @@ extension GatewayTests {
                 #expect(h.gateway.metrics.snapshot.errors[.candidate]?[.connect] == 1)
                 // The gateway keeps serving the other arm.
                 try h.gateway.setWeights(candidate: 0)
-                #expect(try await h.send("/v1/models").status == 200)
+                #expect(try await h.complete().status == 200)
             }
         }
 
         @Test("an upstream slower than the response timeout gets 504")
         func upstreamTimeout() async throws {
             try await GatewayHarness.with(baselineDelay: .seconds(2), configure: { $0.responseTimeout = .milliseconds(300) }) { (h: GatewayHarness) async throws in
-                let r = try await h.send("/slow")
+                let r = try await h.complete()
                 #expect(r.status == 504)
                 #expect(r.body.contains("timeout_first_token"))
                 #expect(h.gateway.metrics.snapshot.errors[.baseline]?[.timeoutFirstToken] == 1)
@@ -43,8 +43,8 @@ extension GatewayTests {
         func upstreamErrorsPassThrough() async throws {
             let collector = MemorySampleSink()
             try await GatewayHarness.with(sampleSink: collector) { (h: GatewayHarness) async throws in
-                #expect(try await h.send("/status?code=429").status == 429)
-                #expect(try await h.send("/status?code=500").status == 500)
+                #expect(try await h.complete(query: "?code=429").status == 429)
+                #expect(try await h.complete(query: "?code=500").status == 500)
                 await h.gateway.flushSamples()
                 let classes = await collector.samples.map(\.errorClass)
                 #expect(classes == [.http429, .http5xx])

@@ -18,7 +18,7 @@ extension GatewayTests {
                     for i in 0..<n {
                         if i >= 32, let pair = try await group.next() { all.append(pair) }
                         group.addTask {
-                            let r = try await h.send("/v1/models")
+                            let r = try await h.complete()
                             return (r.headers.first(name: "x-tollgate-arm"), r.headers.first(name: "x-upstream"))
                         }
                     }

@@ -111,7 +111,7 @@ extension GatewayTests {
                     let sample = samples.first { $0.requestID == "fault-\(fault)" }
                     #expect(sample?.errorClass == errorClass, "\(fault)")
                 }
-                let text = gateway.metrics.prometheusText(weights: .init(candidate: 100, mirror: 0))
+                let text = gateway.metrics.prometheusText(weights: .init(candidate: 100, mirror: 0), samples: gateway.samples?.counts)
                 #expect(text.contains(#"tollgate_gateway_errors_total{arm="candidate",class="stream_cut"} 1"#))
             }
         }

@@ -60,8 +60,8 @@ extension GatewayTests {
         @Test("metrics expose requests, errors and latency histograms per arm")
         func prometheusMetrics() async throws {
             try await GatewayHarness.with { h in
-                _ = try await h.send("/x")
-                _ = try await h.send("/status?code=503")
+                _ = try await h.complete()
+                _ = try await h.complete(query: "?code=503")
                 let text = try await h.send("/metrics").body
                 #expect(text.contains(#"tollgate_gateway_requests_total{arm="baseline",code="200"} 1"#))
                 #expect(text.contains(#"tollgate_gateway_requests_total{arm="baseline",code="503"} 1"#))

@@ -19,7 +19,7 @@ extension GatewayTests {
                 var latencies: [Duration] = []
                 for i in 0..<20 {
                     let start = ContinuousClock.now
-                    let r = try await h.send("/v1/models", headers: [("x-request-id", "req-\(i)")])
+                    let r = try await h.complete(headers: [("x-request-id", "req-\(i)")])
                     latencies.append(ContinuousClock.now - start)
                     #expect(r.status == 200)
                     #expect(r.headers.first(name: "x-upstream") == "baseline")
@@ -48,7 +48,7 @@ extension GatewayTests {
             let collector = MemorySampleSink()
             try await GatewayHarness.with(sampleSink: collector, configure: { $0.mirrorPercent = 100 }) { (h: GatewayHarness) async throws in
                 let body = String(repeating: "z", count: 10_000)
-                let r = try await h.send("/echo", method: .POST, body: body)
+                let r = try await h.send("/v1/embeddings", method: .POST, body: body)
                 #expect(r.body == body)
                 #expect(await eventually { h.gateway.metrics.snapshot.mirror.completed == 1 })
                 await h.gateway.flushSamples()

@@ -1,21 +1,23 @@
 #!/usr/bin/env python3
-"""Gateway benchmark: added latency and throughput of `tollgate gateway` against direct access
-and HAProxy in the same configuration, and TTFT of streamed answers through the gateway vs direct.
+"""Gateway benchmark: throughput and added latency of `tollgate gateway` against HAProxy in the
+same configuration, and TTFT of 1,000 concurrent streams through the gateway against direct.
 
 Run on demand (not in CI):  benchmarks/gateway/run.sh   (builds release, then runs this)
 
 Setup, all on 127.0.0.1, in one run so the ratios compare like with like:
-  * minimal upstream: an HAProxy instance answering every request itself with a fixed 11-byte JSON
-    body (`http-request return`), on two ports (baseline, candidate);
-  * direct: wrk -> upstream;
-  * haproxy: wrk -> HAProxy (roundrobin, weights 75/25) -> upstreams;
-  * gateway: wrk -> tollgate gateway (--weight 25) -> upstreams.
-Added latency: wrk with one connection (closed loop, no queueing), p50 and p99 minus direct.
-Throughput: wrk with 64 connections, requests per second.
-TTFT: `tollgate sim` streaming (prefill 50 ms, decode 10 ms), 200 sequential streamed requests,
-time from sending to the first SSE event carrying content, direct vs through the gateway.
-Needs: haproxy, wrk, python3, and the release `tollgate` binary (path in $TOLLGATE).
+  * upstreams: two nginx servers answering every request with a fixed chat completion (209 bytes);
+  * direct: wrk -> nginx;
+  * haproxy: wrk -> HAProxy (roundrobin, weights 50/50, keep-alive) -> the two nginx servers;
+  * gateway: wrk -> tollgate gateway (--weight 50) -> the two nginx servers.
+wrk POSTs a chat completion request (benchmarks/gateway/post.lua).
+Throughput: `wrk -t2 -c32`, requests per second. Added latency: `wrk -t1 -c1` (closed loop, no
+queueing), p50 and p99 minus direct's.
+Streams: `tollgate sim` (prefill 50 ms, 10 ms between tokens, 20 tokens); 1,000 streamed chat
+requests at once, directly and through the gateway; TTFT is the time from sending to the first SSE
+event carrying content.
+Needs: haproxy, nginx, wrk, python3, and the release `tollgate` binary (path in $TOLLGATE).
 """
+import asyncio
 import json
 import os
 import re
@@ -30,12 +32,17 @@ import time
 
 TOLLGATE = os.environ.get("TOLLGATE", ".build/release/tollgate")
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 DURATION = os.environ.get("BENCH_DURATION", "10s")
-TTFT_REQUESTS = int(os.environ.get("BENCH_TTFT_REQUESTS", "200"))
+STREAMS = int(os.environ.get("BENCH_STREAMS", "1000"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+ANSWER = ('{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,'
+          '"message":{"role":"assistant","content":"Your order ships today."},"finish_reason":"stop"}],'
+          '"usage":{"prompt_tokens":9,"completion_tokens":5,"total_tokens":14}}')
+CONTENT = re.compile(rb'"content":"[^"]')
 
 processes = []
-CONTENT = re.compile(rb'"content":"[^"]')
 
 
 def free_port():
@@ -67,17 +74,9 @@ def stop_all():
             p.send_signal(signal.SIGTERM)
     for p in processes:
         try:
-            p.wait(timeout=5)
+            p.wait(timeout=10)
         except subprocess.TimeoutExpired:
             p.kill()
-
-
-def haproxy_config(folder, name, body):
-    path = os.path.join(folder, f"{name}.cfg")
-    with open(path, "w") as f:
-        f.write("global\n    maxconn 4096\ndefaults\n    mode http\n    timeout connect 2s\n"
-                "    timeout client 30s\n    timeout server 30s\n" + body + "\n")
-    return path
 
 
 def to_ms(text):
@@ -86,43 +85,47 @@ def to_ms(text):
 
 
 def wrk(url, connections, threads):
-    out = subprocess.run([WRK, f"-t{threads}", f"-c{connections}", f"-d{DURATION}", "--latency", url],
+    out = subprocess.run([WRK, f"-t{threads}", f"-c{connections}", f"-d{DURATION}", "--latency",
+                          "-s", os.path.join(HERE, "post.lua"), url],
                          capture_output=True, text=True, check=True).stdout
     percentiles = {m.group(1): to_ms(m.group(2)) for m in re.finditer(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.M)}
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if errors:
-        raise SystemExit(f"{url}: {errors.group(1)} failed responses\n{out}")
+    failures = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    if failures or errors:
+        raise SystemExit(f"{url}: failures during the run\n{out}")
     return percentiles, rps
 
 
-def ttft_ms(port, requests):
-    """Milliseconds to the first content event of `requests` sequential streamed chat requests."""
-    body = json.dumps({"messages": [{"role": "user", "content": "Where is my order?"}], "stream": True}).encode()
-    head = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode()
-    times = []
-    with socket.create_connection(("127.0.0.1", port)) as s:
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        for _ in range(requests):
-            start = time.perf_counter()
-            s.sendall(head + body)
-            buffer = b""
-            first = None
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    raise SystemExit("connection closed mid-stream")
-                buffer += chunk
-                # The first event with non-empty content (the role chunk has "content":"").
-                if first is None and CONTENT.search(buffer):
-                    first = (time.perf_counter() - start) * 1000
-                if buffer.endswith(b"0\r\n\r\n"):  # end of the chunked body
-                    break
-            if first is None:
-                raise SystemExit("no content event in a streamed answer")
-            times.append(first)
-    return times
+async def one_stream(port, body):
+    """Seconds to the first content event of one streamed request, or raises."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        head = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+        start = time.perf_counter()
+        writer.write(head + body)
+        await writer.drain()
+        buffer, first = b"", None
+        while True:
+            chunk = await reader.read(65536)
+            if not chunk:
+                break
+            buffer += chunk
+            if first is None and CONTENT.search(buffer):
+                first = time.perf_counter() - start
+        if first is None or b"finish_reason\":\"" not in buffer or not buffer.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(buffer[:200])
+        return first * 1000
+    finally:
+        writer.close()
+
+
+async def streams(port, count):
+    body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "Where is my order?"}], "stream": True}).encode()
+    results = await asyncio.gather(*(one_stream(port, body) for _ in range(count)), return_exceptions=True)
+    times = [r for r in results if isinstance(r, float)]
+    return times, len(results) - len(times)
 
 
 def quantile(values, q):
@@ -133,58 +136,75 @@ def quantile(values, q):
 def main():
     if not os.path.exists(TOLLGATE):
         raise SystemExit(f"{TOLLGATE} not found: build it with `swift build -c release --product tollgate`.")
+    import resource
+    resource.setrlimit(resource.RLIMIT_NOFILE, (65536, 65536))
     folder = tempfile.mkdtemp(prefix="tollgate-bench-")
+    load_before = os.getloadavg()
     try:
         up1, up2, hp, gw, sim, simgw = (free_port() for _ in range(6))
-        answer = 'http-request return status 200 content-type application/json string "{\\"ok\\":true}"'
-        upstream_cfg = haproxy_config(folder, "upstream",
-            f"frontend b\n    bind 127.0.0.1:{up1}\n    {answer}\nfrontend c\n    bind 127.0.0.1:{up2}\n    {answer}")
-        proxy_cfg = haproxy_config(folder, "proxy",
-            f"frontend fe\n    bind 127.0.0.1:{hp}\n    default_backend models\nbackend models\n    balance roundrobin\n"
-            f"    server baseline 127.0.0.1:{up1} weight 75\n    server candidate 127.0.0.1:{up2} weight 25")
-        start([HAPROXY, "-f", upstream_cfg])
-        start([HAPROXY, "-f", proxy_cfg])
+        with open(os.path.join(folder, "nginx.conf"), "w") as f:
+            servers = "".join(
+                f"server {{ listen 127.0.0.1:{p}; access_log off; location / {{ default_type application/json; "
+                f"return 200 '{ANSWER}'; }} }}\n" for p in (up1, up2))
+            f.write(f"worker_processes 1;\nerror_log {folder}/nginx-error.log;\npid {folder}/nginx.pid;\n"
+                    f"events {{ worker_connections 4096; }}\nhttp {{ keepalive_requests 1000000; {servers} }}\n")
+        with open(os.path.join(folder, "haproxy.cfg"), "w") as f:
+            f.write("global\n    maxconn 4096\n    nbthread 1\ndefaults\n    mode http\n    option http-keep-alive\n"
+                    "    timeout connect 2s\n    timeout client 30s\n    timeout server 30s\n"
+                    f"frontend fe\n    bind 127.0.0.1:{hp}\n    default_backend models\nbackend models\n    balance roundrobin\n"
+                    f"    server baseline 127.0.0.1:{up1} weight 50\n    server candidate 127.0.0.1:{up2} weight 50\n")
+        start([NGINX, "-p", folder, "-c", os.path.join(folder, "nginx.conf"), "-g", "daemon off;"])
+        start([HAPROXY, "-f", os.path.join(folder, "haproxy.cfg")])
+        quiet = {**os.environ, "LOG_LEVEL": "error"}
         start([TOLLGATE, "gateway", "--listen", f"127.0.0.1:{gw}", "--baseline", f"http://127.0.0.1:{up1}",
-               "--candidate", f"http://127.0.0.1:{up2}", "--weight", "25"], env={**os.environ, "LOG_LEVEL": "error"})
+               "--candidate", f"http://127.0.0.1:{up2}", "--weight", "50"], env=quiet)
         start([TOLLGATE, "sim", "--listen", f"127.0.0.1:{sim}", "--prefill-ms", "50", "--prefill-spread", "0",
-               "--decode-ms", "10", "--decode-spread", "0"])
+               "--prefill-per-token-ms", "0", "--decode-ms", "10", "--decode-spread", "0", "--output-tokens", "20"], env=quiet)
         for port in (up1, up2, hp, gw, sim):
             wait_port(port)
         start([TOLLGATE, "gateway", "--listen", f"127.0.0.1:{simgw}", "--baseline", f"http://127.0.0.1:{sim}",
-               "--candidate", f"http://127.0.0.1:{sim}"], env={**os.environ, "LOG_LEVEL": "error"})
+               "--candidate", f"http://127.0.0.1:{sim}"], env=quiet)
         wait_port(simgw)
 
         targets = {"direct": up1, "haproxy": hp, "gateway": gw}
         for port in targets.values():  # warm up connections and caches
-            wrk(f"http://127.0.0.1:{port}/v1/models", 8, 1)
-        latency = {name: wrk(f"http://127.0.0.1:{port}/v1/models", 1, 1)[0] for name, port in targets.items()}
-        throughput = {name: wrk(f"http://127.0.0.1:{port}/v1/models", 64, 2)[1] for name, port in targets.items()}
+            wrk(f"http://127.0.0.1:{port}/v1/chat/completions", 8, 1)
+        latency = {name: wrk(f"http://127.0.0.1:{port}/v1/chat/completions", 1, 1)[0] for name, port in targets.items()}
+        throughput = {name: wrk(f"http://127.0.0.1:{port}/v1/chat/completions", 32, 2)[1] for name, port in targets.items()}
 
-        ttft_ms(sim, 20), ttft_ms(simgw, 20)  # warm-up
-        ttft_direct = ttft_ms(sim, TTFT_REQUESTS)
-        ttft_gateway = ttft_ms(simgw, TTFT_REQUESTS)
+        asyncio.run(streams(sim, 50)), asyncio.run(streams(simgw, 50))  # warm-up
+        direct_ttft, direct_errors = asyncio.run(streams(sim, STREAMS))
+        gateway_ttft, gateway_errors = asyncio.run(streams(simgw, STREAMS))
+        load_after = os.getloadavg()
 
         cores = os.cpu_count()
         print(f"## Gateway benchmark ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {cores} cores, wrk {DURATION} per cell)\n")
-        print("| path | p50 ms | p99 ms | added p50 ms | added p99 ms | throughput req/s |")
+        print(f"Load average (1, 5, 15 min) before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}; "
+              f"after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}\n")
+        print("| path | p50 ms (1 conn) | p99 ms (1 conn) | added p50 ms | added p99 ms | throughput req/s (32 conn) |")
         print("| --- | ---: | ---: | ---: | ---: | ---: |")
         d = latency["direct"]
         for name in targets:
             l = latency[name]
             print(f"| {name} | {l['50']:.3f} | {l['99']:.3f} | {l['50'] - d['50']:.3f} | {l['99'] - d['99']:.3f} | {throughput[name]:.0f} |")
-        added_gw = latency["gateway"]["99"] - d["99"]
-        added_hp = latency["haproxy"]["99"] - d["99"]
+        added = {name: (latency[name]["50"] - d["50"], latency[name]["99"] - d["99"]) for name in ("haproxy", "gateway")}
+        ratio = lambda a, b: f"{a / b:.2f}x" if b > 0 else "n/a (HAProxy added nothing measurable)"
         print()
-        print(f"- added p99, gateway / HAProxy: {added_gw / added_hp:.2f}x (goal: at most 1.5x)")
         print(f"- throughput, gateway / HAProxy: {throughput['gateway'] / throughput['haproxy']:.2f}x (goal: at least 0.5x)")
+        print(f"- added p50, gateway / HAProxy: {ratio(added['gateway'][0], added['haproxy'][0])} (goal: at most 1.5x)")
+        print(f"- added p99, gateway / HAProxy: {ratio(added['gateway'][1], added['haproxy'][1])}")
         print()
-        print(f"| streamed TTFT ({TTFT_REQUESTS} requests) | p50 ms | p99 ms | mean ms |")
-        print("| --- | ---: | ---: | ---: |")
-        for name, values in (("direct", ttft_direct), ("gateway", ttft_gateway)):
-            print(f"| {name} | {quantile(values, 0.5):.3f} | {quantile(values, 0.99):.3f} | {statistics.mean(values):.3f} |")
-        print()
-        print(f"- TTFT added by the gateway: p50 {quantile(ttft_gateway, 0.5) - quantile(ttft_direct, 0.5):+.3f} ms, "
-              f"mean {statistics.mean(ttft_gateway) - statistics.mean(ttft_direct):+.3f} ms (goal: within 1 ms)")
+        print(f"| {STREAMS} concurrent streams | errors | TTFT p50 ms | TTFT p99 ms | mean ms |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for name, values, errors in (("direct", direct_ttft, direct_errors), ("gateway", gateway_ttft, gateway_errors)):
+            if values:
+                print(f"| {name} | {errors} | {quantile(values, 0.5):.3f} | {quantile(values, 0.99):.3f} | {statistics.mean(values):.3f} |")
+            else:
+                print(f"| {name} | {errors} | | | |")
+        if direct_ttft and gateway_ttft:
+            print()
+            print(f"- TTFT added by the gateway at p99: {quantile(gateway_ttft, 0.99) - quantile(direct_ttft, 0.99):+.3f} ms, "
+                  f"p50: {quantile(gateway_ttft, 0.5) - quantile(direct_ttft, 0.5):+.3f} ms (goal: p99 within 1 ms, no errors)")
     finally:
         stop_all()
         shutil.rmtree(folder, ignore_errors=True)

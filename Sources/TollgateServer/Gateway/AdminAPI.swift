@@ -37,6 +37,8 @@ struct AdminAPI: Sendable {
         var mirror: GatewayMetrics.Mirror
         var rejected: [String: Int]
         var stickyMisses: Int
+        /// Requests that are not inference, passed through without a sample, per arm.
+        var passedThrough: [String: Int]
         var samples: SampleBatchWriter.Counters?
     }
 
@@ -100,6 +102,7 @@ struct AdminAPI: Sendable {
             mirror: s.mirror,
             rejected: Dictionary(uniqueKeysWithValues: s.rejected.map { (String($0.key), $0.value) }),
             stickyMisses: s.stickyMisses,
+            passedThrough: Dictionary(uniqueKeysWithValues: s.passedThrough.map { ($0.key.rawValue, $0.value) }),
             samples: samples?.counts
         )
     }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import TollgateCore
 import TollgateEngine
@@ -81,25 +82,39 @@ public final class Gateway: Sendable {
             proxy: Proxy(configuration: configuration, client: client, split: split, metrics: metrics, mirror: mirror, samples: samples),
             admin: AdminAPI(token: configuration.adminToken, split: split, metrics: metrics, samples: samples)
         )
+        let listening = OnceFlag()
         let app = Application(
             responder: responder,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil, backlog: 1024),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            onServerRunning: { channel in
+                listening.set()
+                await onListening(channel.localAddress?.port ?? 0)
+            },
             logger: logger
         )
         let mirror = self.mirror, samples = self.samples
+        let address = "\(configuration.host):\(configuration.port)"
         defer { mirror.finish() }
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await mirror.run() }
                 if let samples { group.addTask { await samples.run() } }
-                group.addTask { try await app.run() }
+                group.addTask {
+                    try await app.run()
+                    // Only cancellation may end serving; anything else must not look like a clean exit.
+                    if !Task.isCancelled { throw ServerError.stoppedUnexpectedly(address: address, reason: "the HTTP server returned") }
+                }
                 defer { group.cancelAll() }
                 try await group.next()
             }
+        } catch let error as ServerError {
+            try? await client.shutdown()
+            throw error
         } catch {
             try? await client.shutdown()
-            throw ServerError.cannotListen(address: "\(configuration.host):\(configuration.port)", reason: "\(error)")
+            if Task.isCancelled { return }
+            if listening.isSet { throw ServerError.stoppedUnexpectedly(address: address, reason: "\(error)") }
+            throw ServerError.cannotListen(address: address, reason: "\(error)")
         }
         try? await client.shutdown()
     }
@@ -129,6 +144,13 @@ public final class Gateway: Sendable {
         let stats = AdminAPI(token: nil, split: split, metrics: metrics, samples: samples).stats()
         return (try? encoder.encode(stats)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
+}
+
+/// A flag set once, read from other tasks.
+final class OnceFlag: Sendable {
+    private let value = NIOLockedValueBox(false)
+    func set() { value.withLockedValue { $0 = true } }
+    var isSet: Bool { value.withLockedValue { $0 } }
 }
 
 /// A gateway serving in a background task, as ``Gateway/start()`` returns it.
@@ -186,7 +208,7 @@ struct GatewayResponder: HTTPResponder {
         if path == "/metrics", request.method == .get {
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            let text = proxy.metrics.prometheusText(weights: proxy.split.weights)
+            let text = proxy.metrics.prometheusText(weights: proxy.split.weights, samples: proxy.samples?.counts)
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         if path == "/admin" || path.hasPrefix("/admin/") {

@@ -21,6 +21,10 @@ public struct GatewayConfiguration: Sendable {
     public var responseTimeout: Duration
     /// Time the upstream may stay silent in the middle of a response body (the stream is cut).
     public var idleTimeout: Duration
+    /// Key sent as `Authorization: Bearer <key>` with shadow copies; the user's own credentials
+    /// (`Authorization`, `Cookie`, `X-Api-Key`, `Api-Key`) are never mirrored. Defaults to the
+    /// candidate's ``Upstream/apiKey``; `nil` sends shadow copies without credentials.
+    public var mirrorAPIKey: String?
     /// Bearer token the admin API requires; `nil` turns the admin API off (403).
     public var adminToken: String?
     /// Mirrored requests waiting to be sent; further ones are dropped and counted.
@@ -40,6 +44,7 @@ public struct GatewayConfiguration: Sendable {
         responseTimeout: Duration = .seconds(120),
         idleTimeout: Duration = .seconds(60),
         adminToken: String? = nil,
+        mirrorAPIKey: String? = nil,
         mirrorQueueCapacity: Int = 256,
         mirrorConcurrency: Int = 16,
         upstreamConnectionsPerHost: Int = 512
@@ -56,6 +61,7 @@ public struct GatewayConfiguration: Sendable {
         self.responseTimeout = responseTimeout
         self.idleTimeout = idleTimeout
         self.adminToken = adminToken
+        self.mirrorAPIKey = mirrorAPIKey ?? candidate.apiKey
         self.mirrorQueueCapacity = mirrorQueueCapacity
         self.mirrorConcurrency = mirrorConcurrency
         self.upstreamConnectionsPerHost = upstreamConnectionsPerHost

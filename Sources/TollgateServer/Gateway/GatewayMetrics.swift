@@ -36,9 +36,8 @@ final class GatewayMetrics: Sendable {
         var mirror = Mirror()
         var rejected: [Int: Int] = [:]
         var stickyMisses = 0
-        var samplesWritten = 0
-        var samplesDropped = 0
-        var sampleWriteFailures = 0
+        /// Requests that are not inference (`GET /v1/models`…), passed through unmeasured.
+        var passedThrough: [Arm: Int] = [:]
     }
 
     private let state = NIOLockedValueBox(State())
@@ -69,18 +68,13 @@ final class GatewayMetrics: Sendable {
     func rejected(status: Int) { state.withLockedValue { $0.rejected[status, default: 0] += 1 } }
     func stickyMiss() { state.withLockedValue { $0.stickyMisses += 1 } }
     func mirror(_ update: @Sendable (inout Mirror) -> Void) { state.withLockedValue { update(&$0.mirror) } }
-    func samples(written: Int = 0, dropped: Int = 0, failures: Int = 0) {
-        state.withLockedValue {
-            $0.samplesWritten += written
-            $0.samplesDropped += dropped
-            $0.sampleWriteFailures += failures
-        }
-    }
+    func passedThrough(_ arm: Arm) { state.withLockedValue { $0.passedThrough[arm, default: 0] += 1 } }
 
     var snapshot: State { state.withLockedValue { $0 } }
 
-    /// `/metrics`: Prometheus text exposition format.
-    func prometheusText(weights: TrafficSplit.Weights) -> String {
+    /// `/metrics`: Prometheus text exposition format. `samples` are the sample writer's counters
+    /// (`nil` when the gateway records no samples: all zero).
+    func prometheusText(weights: TrafficSplit.Weights, samples: SampleBatchWriter.Counters?) -> String {
         let s = snapshot
         var out = ""
         func family(_ name: String, _ type: String, _ help: String) {
@@ -107,9 +101,12 @@ final class GatewayMetrics: Sendable {
         family("tollgate_gateway_sticky_misses_total", "counter", "Requests with stickiness on but no sticky key found.")
         out += "tollgate_gateway_sticky_misses_total \(s.stickyMisses)\n"
         family("tollgate_gateway_samples_total", "counter", "Per-request samples by fate: written to SQLite, dropped (queue full), failed writes.")
-        out += "tollgate_gateway_samples_total{outcome=\"written\"} \(s.samplesWritten)\n"
-        out += "tollgate_gateway_samples_total{outcome=\"dropped\"} \(s.samplesDropped)\n"
-        out += "tollgate_gateway_samples_total{outcome=\"failed\"} \(s.sampleWriteFailures)\n"
+        let counts = samples ?? SampleBatchWriter.Counters()
+        out += "tollgate_gateway_samples_total{outcome=\"written\"} \(counts.written)\n"
+        out += "tollgate_gateway_samples_total{outcome=\"dropped\"} \(counts.dropped)\n"
+        out += "tollgate_gateway_samples_total{outcome=\"failed\"} \(counts.failedWrites)\n"
+        family("tollgate_gateway_passthrough_total", "counter", "Requests that are not inference (model lists…), passed through without a sample, per arm.")
+        for arm in Arm.allCases { if let n = s.passedThrough[arm] { out += "tollgate_gateway_passthrough_total{arm=\"\(arm.rawValue)\"} \(n)\n" } }
         family("tollgate_gateway_candidate_weight_percent", "gauge", "Share of user requests routed to the candidate.")
         out += "tollgate_gateway_candidate_weight_percent \(weights.candidate)\n"
         family("tollgate_gateway_mirror_percent", "gauge", "Share of baseline requests mirrored to the candidate.")

@@ -40,6 +40,20 @@ enum HopByHopHeaders {
         return headers
     }
 
+    /// Credentials of the user that a shadow copy never carries: the mirror target is not where
+    /// the user sent them.
+    static let credentials: Set<String> = ["authorization", "cookie", "x-api-key", "api-key"]
+
+    /// The client's request headers as they go to the mirror target: those of
+    /// ``upstreamRequestHeaders(_:clientAddress:apiKey:)`` without the user's ``credentials``,
+    /// plus `Authorization: Bearer <apiKey>` when the mirror target has a key of its own.
+    static func mirrorRequestHeaders(_ fields: HTTPFields, clientAddress: String?, apiKey: String?) -> HTTPHeaders {
+        var headers = upstreamRequestHeaders(fields, clientAddress: clientAddress, apiKey: nil)
+        for name in credentials { headers.remove(name: name) }
+        if let apiKey { headers.add(name: "authorization", value: "Bearer \(apiKey)") }
+        return headers
+    }
+
     /// The upstream's response headers as they go back to the client.
     static func clientResponseHeaders(_ headers: HTTPHeaders) -> HTTPFields {
         let drop = always.union(named(inConnection: headers[canonicalForm: "connection"].map(String.init)))

@@ -28,7 +28,9 @@ struct Proxy: Sendable {
         if let declaredLength, declaredLength > configuration.maxBodyBytes {
             return tooLarge()
         }
+        let measured = InferencePath.matches(method: request.method, path: request.uri.path)
         let hasBody = declaredLength.map { $0 > 0 } ?? (request.headers[.transferEncoding] != nil)
+        // The one reader of the client's body; every path below releases it before the server moves on.
         let body = BodySource(request.body, limit: configuration.maxBodyBytes)
 
         // Stickiness: a header, else the `user` field within the first bytes of the body.
@@ -38,16 +40,17 @@ struct Proxy: Sendable {
             do {
                 try await body.peek(with: &scanner, maxBytes: configuration.stickiness.peekBytes)
             } catch {
+                await body.release()
                 if body.exceededLimit { return tooLarge() }
                 return gatewayAnswer(status: 400, message: "The request body could not be read: \(error).", code: "bad_request", arm: nil)
             }
             stickyKey = scanner.user
         }
-        if configuration.stickiness.isEnabled, stickyKey == nil { metrics.stickyMiss() }
+        if configuration.stickiness.isEnabled, stickyKey == nil, measured { metrics.stickyMiss() }
 
         let weights = split.weights
         let arm = ArmSelector.choose(candidatePercent: weights.candidate, stickyKey: stickyKey)
-        let mirrored = arm == .baseline && ArmSelector.shouldMirror(mirrorPercent: weights.mirror)
+        let mirrored = measured && arm == .baseline && ArmSelector.shouldMirror(mirrorPercent: weights.mirror)
         if mirrored { body.keepCopy() }
 
         let upstream = arm == .candidate ? configuration.candidate : configuration.baseline
@@ -58,28 +61,31 @@ struct Proxy: Sendable {
             outbound.body = .stream(ForwardedBody(source: body), length: declaredLength.map { .known(Int64($0)) } ?? .unknown)
         }
 
-        metrics.requestStarted(arm)
+        if measured { metrics.requestStarted(arm) }
         var meter = ResponseMeter(requestID: requestID, arm: arm, startedAt: Date(), start: .now)
         let response: HTTPClientResponse
         do {
             response = try await client.execute(outbound, deadline: .now() + TimeAmount(configuration.responseTimeout))
         } catch {
+            await body.release()
             if body.exceededLimit {
                 // The client's fault, not the arm's: no sample, counted as rejected.
-                metrics.requestAbandoned(arm)
+                if measured { metrics.requestAbandoned(arm) }
                 return tooLarge()
             }
             let failure = UpstreamFailure(error, arm: arm, upstream: upstream.origin)
             meter.failedBeforeResponse(failure.errorClass, status: failure.status, message: failure.message)
-            finish(meter.sample, mirrorJob: nil)
+            finish(meter.sample, measured: measured, mirror: nil)
             return gatewayAnswer(status: failure.status, message: failure.message, code: failure.errorClass.rawValue, arm: arm)
         }
 
+        // The shadow copy; its body is filled in once the user's body was read to its end (after release).
         let mirrorJob: ShadowMirror.Job? = mirrored
             ? ShadowMirror.Job(requestID: requestID, method: outbound.method, pathAndQuery: request.uri.description,
-                               headers: HopByHopHeaders.upstreamRequestHeaders(request.headers, clientAddress: clientAddress, apiKey: configuration.candidate.apiKey),
-                               body: hasBody ? nil : ByteBuffer(), bodySource: hasBody ? body : nil)
+                               headers: HopByHopHeaders.mirrorRequestHeaders(request.headers, clientAddress: clientAddress, apiKey: configuration.mirrorAPIKey),
+                               body: ByteBuffer(), hasBody: hasBody)
             : nil
+        let mirror = mirrorJob.map { PendingMirror(job: $0, body: body) }
 
         meter.head(status: Int(response.status.code), contentType: response.headers.first(name: "content-type"))
         var fields = HopByHopHeaders.clientResponseHeaders(response.headers)
@@ -99,12 +105,14 @@ struct Proxy: Sendable {
                 if let whole = pending, whole.readableBytes == contentLength, try await reader.next() == nil {
                     meter.observe(whole)
                     meter.finish(upstreamError: nil)
-                    finish(meter.sample, mirrorJob: mirrorJob)
+                    await body.release()
+                    finish(meter.sample, measured: measured, mirror: mirror)
                     return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: whole))
                 }
             } catch {
                 meter.finish(upstreamError: UpstreamFailure.midStream(error), message: "The upstream stream broke: \(error).")
-                finish(meter.sample, mirrorJob: mirrorJob)
+                await body.release()
+                finish(meter.sample, measured: measured, mirror: mirror)
                 let failure = UpstreamFailure(errorClass: .streamCut, status: 502, message: "The \(arm.rawValue) upstream broke off its answer.")
                 return gatewayAnswer(status: failure.status, message: failure.message, code: failure.errorClass.rawValue, arm: arm)
             }
@@ -124,7 +132,8 @@ struct Proxy: Sendable {
                         chunk = try await reader.next()
                     } catch {
                         meter.finish(upstreamError: UpstreamFailure.midStream(error), message: "The upstream stream broke: \(error).")
-                        proxy.finish(meter.sample, mirrorJob: mirrorJob)
+                        await body.release()
+                        proxy.finish(meter.sample, measured: measured, mirror: mirror)
                         throw error
                     }
                 }
@@ -134,22 +143,47 @@ struct Proxy: Sendable {
                     try await writer.write(chunk)
                 } catch {
                     meter.clientDisconnected()
-                    proxy.finish(meter.sample, mirrorJob: mirrorJob)
+                    await body.release()
+                    proxy.finish(meter.sample, measured: measured, mirror: mirror)
                     throw error
                 }
             }
             meter.finish(upstreamError: nil)
-            proxy.finish(meter.sample, mirrorJob: mirrorJob)
+            await body.release()
+            proxy.finish(meter.sample, measured: measured, mirror: mirror)
             try await writer.finish(nil)
         }
         return Response(status: status, headers: fields, body: responseBody)
     }
 
-    /// Records a finished request and hands its shadow copy to the mirror.
-    func finish(_ sample: Sample, mirrorJob: ShadowMirror.Job?) {
+    /// Records a finished request and hands its shadow copy to the mirror. Only inference
+    /// requests are measured; anything else (`GET /v1/models`…) is only counted as passed through.
+    func finish(_ sample: Sample, measured: Bool, mirror pending: PendingMirror?) {
+        guard measured else {
+            metrics.passedThrough(sample.arm)
+            return
+        }
         metrics.requestFinished(sample)
         samples?.submit(sample)
-        if let mirrorJob { mirror.offer(mirrorJob) }
+        if let pending {
+            if let job = pending.completed { mirror.offer(job) } else { metrics.mirror { $0.failed += 1 } }
+        }
+    }
+
+    /// A shadow copy waiting for the end of the user's body.
+    struct PendingMirror: Sendable {
+        var job: ShadowMirror.Job
+        let body: BodySource
+
+        /// The job with the whole body; `nil` when the body never reached its end (the client
+        /// broke off or passed the limit).
+        var completed: ShadowMirror.Job? {
+            guard job.hasBody else { return job }
+            guard let copy = body.completeCopy else { return nil }
+            var job = job
+            job.body = copy
+            return job
+        }
     }
 
     private func tooLarge() -> Response {

@@ -22,7 +22,7 @@ struct ResponseMeter {
     private var parser = SSEParser()
     private var sideCopy: [UInt8] = []
     private var sideCopyOverflow = false
-    private var sawFinish = false
+    private var sawDone = false
     private var countedChunks = 0
 
     init(requestID: String, arm: Arm, startedAt: Date, start: ContinuousClock.Instant) {
@@ -72,16 +72,21 @@ struct ResponseMeter {
         }
         sample.e2eMs = streaming ? (sample.chunkTimesMs.last ?? now) : now
         if let upstreamError {
-            sample.errorClass = upstreamError
-            sample.errorMessage = message
+            // An error event seen before the transport failed is what went wrong first.
+            if sample.errorClass == nil {
+                sample.errorClass = upstreamError
+                sample.errorMessage = message
+            }
         } else if let status = sample.httpStatus, !(200..<300).contains(status) {
             let text = String(decoding: sideCopy.prefix(4096), as: UTF8.self)
             sample.errorClass = ErrorClassifier.classify(status: status, body: text)
             sample.errorMessage = text.isEmpty ? "HTTP \(status)" : String(text.prefix(500))
-        } else if streaming, !sawFinish {
-            sample.errorClass = .streamCut
-            sample.errorMessage = "The stream ended without a finish_reason."
-        } else if !streaming, !sideCopyOverflow {
+        } else if streaming {
+            if sample.errorClass == nil, let cut = StreamEventReading.endOfStream(finishReason: sample.finishReason, sawDone: sawDone) {
+                sample.errorClass = cut.0
+                sample.errorMessage = cut.1
+            }
+        } else if !sideCopyOverflow {
             readUsage(fromJSON: sideCopy)
         }
     }
@@ -91,7 +96,10 @@ struct ResponseMeter {
     mutating func clientDisconnected() {
         sample.e2eMs = elapsedMs()
         sample.tags.append("client_disconnected")
-        sample.errorMessage = "The client closed the connection before the response was complete."
+        // What already went wrong with the answer (a malformed event the client gave up on) stays.
+        if sample.errorClass == nil {
+            sample.errorMessage = "The client closed the connection before the response was complete."
+        }
     }
 
     /// The upstream could not be reached or answered too late: the gateway answers for it.
@@ -104,20 +112,30 @@ struct ResponseMeter {
 
     // MARK: OpenAI chunks
 
+    /// Reads one event the way replay does (``StreamEventReading``): after a malformed event or
+    /// an error object the stream has failed, and later events no longer count.
     private mutating func interpret(_ event: SSEEvent, at ms: Double) {
-        let data = event.data
-        if data == "[DONE]" { return }
-        guard let reading = ChunkReading.read(Array(data.utf8)) else { return }
-        if reading.errorMessage != nil {
-            let text = String(data.prefix(500))
-            sample.errorClass = sample.errorClass ?? ErrorClassifier.classify(status: 500, body: text)
-            sample.errorMessage = text
+        guard sample.errorClass == nil else { return }
+        let reading: ChunkReading
+        switch StreamEventReading(data: event.data) {
+        case .done:
+            sawDone = true
             return
+        case .malformed(let message):
+            sample.errorClass = .malformed
+            sample.errorMessage = message
+            return
+        case .errorFrame(let message):
+            let (errorClass, sentence) = StreamEventReading.failure(errorFrame: message, status: sample.httpStatus)
+            sample.errorClass = errorClass
+            sample.errorMessage = sentence
+            return
+        case .chunk(let chunk):
+            reading = chunk
         }
         readUsage(reading)
         if let reason = reading.finishReason {
             sample.finishReason = reason
-            sawFinish = true
         }
         if reading.hasContent {
             if sample.ttftMs == nil { sample.ttftMs = ms }

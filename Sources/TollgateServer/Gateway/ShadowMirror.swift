@@ -19,10 +19,10 @@ final class ShadowMirror: Sendable {
         var method: HTTPMethod
         var pathAndQuery: String
         var headers: HTTPHeaders
-        /// The body when it is known up front (empty for a request without body).
-        var body: ByteBuffer?
-        /// Where the user's body was copied while it streamed upstream.
-        var bodySource: BodySource?
+        /// The user's whole body (copied while it streamed upstream).
+        var body: ByteBuffer
+        /// Whether the user's request had a body (an empty one is still sent as one).
+        var hasBody: Bool
     }
 
     private let queue: AsyncStream<Job>
@@ -75,15 +75,11 @@ final class ShadowMirror: Sendable {
     func finish() { continuation.finish() }
 
     private func send(_ job: Job) async {
-        guard let body = job.body ?? job.bodySource?.completeCopy else {
-            metrics.mirror { $0.failed += 1 }
-            return
-        }
         let candidate = configuration.candidate
         var request = HTTPClientRequest(url: candidate.url(forPath: job.pathAndQuery))
         request.method = job.method
         request.headers = job.headers
-        if body.readableBytes > 0 || job.bodySource != nil { request.body = .bytes(body) }
+        if job.hasBody { request.body = .bytes(job.body) }
 
         metrics.requestStarted(.shadow)
         var meter = ResponseMeter(requestID: job.requestID, arm: .shadow, startedAt: Date(), start: .now)

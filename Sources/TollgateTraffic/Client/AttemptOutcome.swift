@@ -77,8 +77,7 @@ struct AttemptOutcome {
             case .malformed(let message):
                 return (.malformed, message)
             case .errorFrame(let message):
-                return (ErrorClassifier.classify(status: o.status ?? 200, body: message),
-                        "The server sent an error inside the stream: \(message.prefix(300))")
+                return StreamEventReading.failure(errorFrame: message, status: o.status)
             }
         }
         if let status = o.status, status >= 400 {
@@ -98,11 +97,7 @@ struct AttemptOutcome {
             return (.streamCut, "The response ended before the server said the generation finished: \(failure).")
         }
         if o.isEventStream {
-            if o.finishReason == nil {
-                let how = o.sawDone ? "sent [DONE] without a finish reason" : "closed the stream without a finish reason"
-                return (.streamCut, "The server \(how); the generation was cut off.")
-            }
-            return nil
+            return StreamEventReading.endOfStream(finishReason: o.finishReason, sawDone: o.sawDone)
         }
         guard let reading = ChunkReading.read(o.body) else {
             return (.malformed, "The response body is not a JSON object: \(String(decoding: o.body.prefix(120), as: UTF8.self))")

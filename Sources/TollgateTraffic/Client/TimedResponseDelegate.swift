@@ -135,18 +135,19 @@ final class TimedResponseDelegate: HTTPClientResponseDelegate, @unchecked Sendab
 
     private func handle(_ event: SSEEvent, atMs ms: Double, task: HTTPClient.Task<AttemptObservation>) {
         guard observation.abort == nil else { return }
-        let data = event.data.trimmingCharacters(in: .whitespaces)
-        if data == "[DONE]" {
+        let reading: ChunkReading
+        switch StreamEventReading(data: event.data) {
+        case .done:
             observation.sawDone = true
             return
-        }
-        guard let reading = ChunkReading.read(Array(data.utf8)) else {
-            abort(.malformed("The server sent an SSE event that is not a JSON object: \(data.prefix(120))"), task: task)
+        case .malformed(let message):
+            abort(.malformed(message), task: task)
             return
-        }
-        if let message = reading.errorMessage {
+        case .errorFrame(let message):
             abort(.errorFrame(message), task: task)
             return
+        case .chunk(let chunk):
+            reading = chunk
         }
         if reading.hasContent {
             observation.contentTimesMs.append(ms)

@@ -55,6 +55,12 @@ struct GatewayHarness: Sendable {
         }
     }
 
+    /// Sends a completion request (an inference request, measured and sampled) through the gateway.
+    func complete(query: String = "", headers: [(String, String)] = [], to base: String? = nil) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
+        try await send("/v1/completions" + query, method: .POST, headers: [("content-type", "application/json")] + headers,
+                       body: #"{"model":"m","prompt":"hello"}"#, to: base)
+    }
+
     /// Sends a request through the gateway and returns status, headers and the whole body.
     func send(
         _ path: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: String? = nil, to base: String? = nil
