@@ -137,7 +137,8 @@ def main():
     if not os.path.exists(TOLLGATE):
         raise SystemExit(f"{TOLLGATE} not found: build it with `swift build -c release --product tollgate`.")
     import resource
-    resource.setrlimit(resource.RLIMIT_NOFILE, (65536, 65536))
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 1,000 streams need 2,000+ descriptors
     folder = tempfile.mkdtemp(prefix="tollgate-bench-")
     load_before = os.getloadavg()
     try:
