@@ -90,7 +90,7 @@ struct AttemptOutcome {
             }
             if o.status == nil {
                 if Self.isConnectFailure(failure) {
-                    return (.connect, "The connection could not be established: \(failure).")
+                    return (.connect, "The connection could not be established: \(Self.describeConnectFailure(failure)).")
                 }
                 return (.streamCut, "The connection closed before a response arrived: \(failure).")
             }
@@ -112,6 +112,26 @@ struct AttemptOutcome {
             return (.malformed, "The response has no choices with content or a finish reason.")
         }
         return nil
+    }
+
+    /// A connection failure in plain words ("127.0.0.1:8001: Connection refused"), instead of NIO's
+    /// nested debug descriptions, whose parentheses and brackets do not survive being quoted.
+    static func describeConnectFailure(_ error: any Error) -> String {
+        if let connection = error as? NIOConnectionError {
+            let reasons = connection.connectionErrors.map { describeConnectFailure($0.error) }
+            let reason = reasons.isEmpty ? "no address could be reached" : Array(Set(reasons)).sorted().joined(separator: "; ")
+            return "\(connection.host):\(connection.port): \(reason)"
+        }
+        if let io = error as? IOError {
+            return String(cString: strerror(io.errnoCode))
+        }
+        if let client = error as? HTTPClientError, client == .connectTimeout {
+            return "the connect timeout passed"
+        }
+        if let channel = error as? ChannelError, case .connectTimeout = channel {
+            return "the connect timeout passed"
+        }
+        return String(describing: error)
     }
 
     static func isConnectFailure(_ error: any Error) -> Bool {
