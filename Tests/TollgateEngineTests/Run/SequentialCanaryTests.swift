@@ -9,7 +9,7 @@ import TollgateTestSupport
 /// rules), on seeded lognormal TTFT (σ = 0.5 on the log scale) written 50 samples per arm per
 /// interval: a healthy candidate is promoted and a 10% slower one rolled back by the judge, each
 /// in a few hundred samples per arm, and the horizon always ends the stage.
-@Suite struct SequentialCanaryTests {
+@Suite(.serialized) struct SequentialCanaryTests {
     /// Seeded lognormal samples straight into the store; the candidate's TTFT is scaled by `ratio`.
     final class LognormalTraffic: StageTrafficSource, @unchecked Sendable {
         let store: RunStore
@@ -72,7 +72,8 @@ import TollgateTestSupport
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let store = try RunStore(path: folder.path("t.db"))
-        let path = try EngineFixtures.pipeline(in: folder.url, stages: Self.stages, rollback: "rollback:\n  on:\n    - analysis: fail\n")
+        let path = try EngineFixtures.pipeline(in: folder.url, stages: Self.stages, rollback: "rollback:\n  on:\n    - analysis: fail\n",
+                                               name: "sequential-\(seed)-\(UUID().uuidString.prefix(8))")
         let pipeline = try DocumentLoader.loadPipeline(at: path)
         let run = try RolloutEngine.createRun(pipelinePath: path, pipeline: pipeline, store: store)
         let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: RolloutDependencies(
