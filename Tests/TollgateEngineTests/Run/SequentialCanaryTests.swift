@@ -9,7 +9,7 @@ import TollgateTestSupport
 /// rules), on seeded lognormal TTFT (σ = 0.5 on the log scale) written 50 samples per arm per
 /// interval: a healthy candidate is promoted and a 10% slower one rolled back by the judge, each
 /// in a few hundred samples per arm, and the horizon always ends the stage.
-@Suite struct SequentialCanaryTests {
+@Suite(.serialized) struct SequentialCanaryTests {
     /// Seeded lognormal samples straight into the store; the candidate's TTFT is scaled by `ratio`.
     final class LognormalTraffic: StageTrafficSource, @unchecked Sendable {
         let store: RunStore
@@ -72,9 +72,10 @@ import TollgateTestSupport
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let store = try RunStore(path: folder.path("t.db"))
-        let path = try EngineFixtures.pipeline(in: folder.url, stages: Self.stages, rollback: "rollback:\n  on:\n    - analysis: fail\n")
+        let path = try EngineFixtures.pipeline(in: folder.url, stages: Self.stages, rollback: "rollback:\n  on:\n    - analysis: fail\n",
+                                               name: "sequential-\(seed)-\(UUID().uuidString.prefix(8))")
         let pipeline = try DocumentLoader.loadPipeline(at: path)
-        let run = try RolloutEngine.createRun(pipelinePath: path, pipeline: pipeline, store: store)
+        let run = try RolloutEngine.createRun(pipelinePath: path, pipeline: pipeline, store: store, owner: "test:1")
         let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: RolloutDependencies(
             router: RecordingRouter(), traffic: LognormalTraffic(store: store, ratio: ratio, seed: seed),
             judge: PipelineJudge(analysis: pipeline.analysis), quality: nil, clock: FastClock(), pollInterval: .milliseconds(5), owner: "test:1"))
@@ -107,7 +108,7 @@ import TollgateTestSupport
 
     @Test func aTenPercentRegressionIsRolledBackByTheJudge() async throws {
         var perArm: [Int] = []
-        for seed in UInt64(11)...UInt64(15) {
+        for seed in UInt64(11)...UInt64(20) {
             let (state, checks) = try await run(ratio: 1.1, seed: seed)
             #expect(state.phase == .promoted || state.phase == .rolledBack)
             let last = try #require(checks.last)
@@ -118,7 +119,8 @@ import TollgateTestSupport
                 perArm.append(min(last.baselineSamples, last.candidateSamples))
             }
         }
-        #expect(perArm.count >= 4, "rolled back \(perArm.count) of 5")
+        // 95% expected; 10 seeded canaries, at least 7 (a binomial tail below 1.2%).
+        #expect(perArm.count >= 7, "rolled back \(perArm.count) of 10")
         // The always-valid judge at tolerance 10% never rolled back a 10% slowdown by 1,000 per arm.
         #expect(perArm.sorted()[perArm.count / 2] <= 450, "\(perArm)")
     }
