@@ -95,7 +95,7 @@ extension RolloutEngine {
                 let final = try await check(index, look: look, sequential: true, maxSamples: min(maxSamples, perArm),
                                             previousLooks: previous, state: state)
                 guard case .decision(let decision) = final.outcome else { return }
-                if try await act(on: decision, final, stage: index, minSamples: 1,
+                if try await act(on: decision, final, stage: index, minSamples: 1, isFinalLook: true,
                                  note: " (final look at max_duration \(DurationText.format(maxDuration)))") { return }
             }
             let reason = "no decision within max_duration \(DurationText.format(maxDuration)) (last verdict: \(state.lastCheck?.summary ?? "none"))"
@@ -117,13 +117,16 @@ extension RolloutEngine {
         if try interrupted || !currentState().pendingCommands.isEmpty { return }
         let result = try await check(index, look: look, sequential: true, maxSamples: maxSamples, previousLooks: previous, state: state)
         guard case .decision(let decision) = result.outcome else { return }
-        _ = try await act(on: decision, result, stage: index, minSamples: minSamples, note: "")
+        _ = try await act(on: decision, result, stage: index, minSamples: minSamples, isFinalLook: false, note: "")
     }
 
     /// Carries out a canary look's decision: promote (once both arms have `minSamples`), or a
-    /// rollback the rules did not already make: without an `analysis: fail` rule it pauses for an
-    /// operator, as a shadow stage does. Returns whether the stage ended.
-    func act(on decision: StageVerdict.Decision, _ result: CheckResult, stage index: Int, minSamples: Int, note: String) async throws -> Bool {
+    /// rollback the rules did not already make. Without an `analysis: fail` rule the judge's
+    /// evidence of harm does not end the stage on its own: the stage keeps collecting, so the rules
+    /// the pipeline does name (objectives, error rate, alerts) still decide, and at the final look it
+    /// pauses for an operator, as a shadow stage does. Returns whether the stage ended.
+    func act(on decision: StageVerdict.Decision, _ result: CheckResult, stage index: Int, minSamples: Int,
+             isFinalLook: Bool, note: String) async throws -> Bool {
         switch decision {
         case .promote:
             guard result.baseline >= minSamples, result.candidate >= minSamples else { return false }
@@ -132,6 +135,7 @@ extension RolloutEngine {
                                   .merging(result.verdict.score.map { ["score": $0] } ?? [:]) { a, _ in a })
             return true
         case .rollback:
+            guard isFinalLook else { return false }
             try pause(index, reason: "the canary verdict failed the candidate (\(result.verdict.summary))\(note) but rollback.on has no 'analysis: fail'; promote or roll back by hand")
             return true
         case .hold:
