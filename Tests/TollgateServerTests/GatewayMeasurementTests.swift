@@ -38,14 +38,16 @@ extension GatewayTests {
                 let direct = await replay(simulator.baseURL, "direct-1")
                 _ = await replay(running!.baseURL + "/v1", "via-gateway-1")
                 // The client stops reading at the malformed event; the gateway records the sample
-                // when the upstream's answer has passed through.
+                // when the upstream's answer has passed through, under the id the client sent on the
+                // wire (a UUID derived from its own id).
+                let wireID = WireRequestID.uuid(for: "via-gateway-1")
                 let arrived = await eventually {
                     await gateway.flushSamples()
-                    return await collector.samples.contains { $0.requestID == "via-gateway-1" }
+                    return await collector.samples.contains { $0.requestID == wireID }
                 }
                 let ids = await collector.samples.map(\.requestID)
                 #expect(arrived, "samples recorded: \(ids)")
-                let recorded = try #require(await collector.samples.first { $0.requestID == "via-gateway-1" })
+                let recorded = try #require(await collector.samples.first { $0.requestID == wireID })
                 #expect(direct.errorClass == .malformed)
                 #expect(recorded.errorClass == direct.errorClass)
                 #expect(recorded.errorMessage?.contains("not a JSON object") == true)

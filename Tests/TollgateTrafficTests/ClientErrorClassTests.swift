@@ -139,9 +139,8 @@ struct ClientErrorClassTests {
         #expect(result.attempts.count == 3)
         #expect(result.attempts.allSatisfy { $0.errorClass == .connect })
         #expect(result.sample.attempts == 3)
-        // The server's address and the system's reason, in words whose brackets balance.
+        // The system's reason, in words whose brackets balance.
         let message = result.sample.errorMessage ?? ""
-        #expect(message.contains("127.0.0.1:\(port)"), "\(message)")
         #expect(message.lowercased().contains("refused"), "\(message)")
         #expect(message.filter { $0 == "(" }.count == message.filter { $0 == ")" }.count, "\(message)")
         #expect(message.filter { $0 == "[" }.count == message.filter { $0 == "]" }.count, "\(message)")

@@ -104,8 +104,10 @@ public final class RolloutAssembly: Sendable {
         return nil
     }
 
-    /// A client for one version, with the pipeline's timeouts and retries.
-    public func client(for version: ModelVersion, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ModelClient {
+    /// A client for one version, with the pipeline's timeouts and retries; its API key comes from
+    /// `environment`, by default the one this assembly was made with.
+    public func client(for version: ModelVersion, environment: [String: String]? = nil) throws -> ModelClient {
+        let environment = environment ?? self.environment
         var apiKey: String?
         if let variable = version.apiKeyEnv {
             guard let value = environment[variable], !value.isEmpty else {

@@ -38,6 +38,10 @@ import TollgateTestSupport
             router: { type: gateway, admin: "\(DemoEnvironment.placeholderGateway)", token_env: E2E_ADMIN_TOKEN }
             analysis:
               check_interval: 300ms
+              # The SIGKILL trials compare every run with an uninterrupted one: a healthy candidate
+              # must be promoted every time, so false rollbacks are made negligible (α 1e-4 per
+              # stage instead of 5%, over 22 runs of two canaries each).
+              alpha: 0.0001
               metrics:
                 - { metric: ttft_ms, tolerance: 50%, critical: true }
                 - { metric: error_rate, tolerance: 5pp, critical: true }
