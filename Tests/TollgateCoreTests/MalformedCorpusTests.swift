@@ -90,6 +90,25 @@ import TollgateCore
         #expect(p.requiredChecklistItems == ["model.identity", "objectives.latency", "release.rollback", "security.logging"])
     }
 
+    /// A `quality` metric is judged against its suite's `max_drop`, read when the pipeline loads.
+    @Test func aQualityMetricTakesItsToleranceFromTheSuitesMaxDrop() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("quality-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let suites = Self.root.appendingPathComponent("evalsuites")
+        let suite = try String(contentsOf: suites.appendingPathComponent("support-quality.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "max_drop: 2pp", with: "max_drop: 5pp")
+            .replacingOccurrences(of: "cases: support-quality.cases.jsonl", with: "cases: \(suites.path)/support-quality.cases.jsonl")
+        try suite.write(to: folder.appendingPathComponent("suite.yaml"), atomically: true, encoding: .utf8)
+        let pipeline = try String(contentsOf: Self.root.appendingPathComponent("pipelines/support-chat.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "../evalsuites/support-quality.yaml", with: "suite.yaml")
+            .replacingOccurrences(of: "../", with: Self.root.path + "/")
+        let path = folder.appendingPathComponent("pipeline.yaml")
+        try pipeline.write(to: path, atomically: true, encoding: .utf8)
+        let quality = try #require(try DocumentLoader.loadPipeline(at: path.path).analysis.metrics.first { $0.metric == .quality })
+        #expect(quality.tolerance == .percentagePoints(5))
+    }
+
     @Test func suitesReadIntoTypedValues() throws {
         let quality = try DocumentLoader.loadEvalSuite(at: Self.root.appendingPathComponent("evalsuites/support-quality.yaml").path)
         #expect(quality.scorers.map(\.kind) == [.contains, .notContains, .length, .refusal])

@@ -9,8 +9,11 @@ public struct EvalSuite: Sendable, Equatable, Codable {
     public var scorers: [ScorerConfig]
     /// Weighted score (0–1) at or above which a case passes.
     public var passThreshold: Double
-    /// Non-inferiority margin: how much lower the candidate's pass rate may be (`2pp`).
+    /// Non-inferiority margin: how much lower the candidate's pass rate may be (`2pp`). Pipelines
+    /// judge a suite's `quality` metric against it too.
     public var maxDrop: Tolerance
+    /// `max_drop` when a suite does not set it.
+    public static let defaultMaxDrop = Tolerance.percentagePoints(2)
     public var repeats: Int
     /// Merged into every request (temperature, max_tokens, seed…).
     public var requestDefaults: [String: JSONValue]

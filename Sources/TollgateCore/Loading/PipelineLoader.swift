@@ -238,8 +238,17 @@ enum PipelineLoader {
         }
         guard let metric else { return nil }
         let defaultWorse: MetricCriterionConfig.Worse = metric == .quality ? .lower : .higher
-        let defaultTolerance: Tolerance = metric.isRate || metric == .quality ? .percentagePoints(1) : .relative(0.10)
-        return MetricCriterionConfig(metric: metric, worse: worse ?? defaultWorse, tolerance: tolerance ?? defaultTolerance,
+        let defaultTolerance: Tolerance = metric.isRate ? .percentagePoints(1) : .relative(0.10)
+        var judgedTolerance = tolerance ?? defaultTolerance
+        if metric == .quality {
+            // The suite owns how far quality may drop: one number, used by `tollgate eval` and by
+            // every stage that judges the suite.
+            if tolerance != nil {
+                item.context.report(m.keyMark("tolerance") ?? item.mark, "a 'quality' metric is judged against its suite's 'max_drop'; remove 'tolerance' here and set 'max_drop' in the eval suite")
+            }
+            judgedTolerance = suite.flatMap { try? DocumentLoader.loadEvalSuite(at: $0).maxDrop } ?? EvalSuite.defaultMaxDrop
+        }
+        return MetricCriterionConfig(metric: metric, worse: worse ?? defaultWorse, tolerance: judgedTolerance,
                                      critical: critical, weight: weight, quantile: quantile, suite: suite, group: group)
     }
 

@@ -19,7 +19,7 @@ enum SuiteLoader {
             }
         }
         let threshold = root.double("pass_threshold", min: 0, max: 1) ?? 1.0
-        let maxDrop = root.tolerance("max_drop") ?? .percentagePoints(2)
+        let maxDrop = root.tolerance("max_drop") ?? EvalSuite.defaultMaxDrop
         let repeats = root.int("repeat", in: 1...100) ?? 1
         var defaults: [String: JSONValue] = [:]
         if let d = root.mapping("defaults") {

@@ -30,6 +30,6 @@ public struct EvalQualityEvaluator: QualityEvaluator {
         let q = result.qualityMetric
         let summary = String(format: "%@: pass rate %.1f%% → %.1f%% (%+.1fpp)", suite.name, q.baseline * 100, q.candidate * 100, q.difference * 100)
         return RunEventPayload.QualityEvaluated(suite: suitePath, evalRunID: result.runID, baseline: passes.baseline,
-                                                candidate: passes.candidate, summary: summary)
+                                                candidate: passes.candidate, summary: summary, maxDrop: suite.maxDrop)
     }
 }

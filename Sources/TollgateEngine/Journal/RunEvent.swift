@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 
 /// The kinds of journal event a rollout writes. Raw values are stored and never change.
 public enum RunEventKind: String, Sendable, Codable, CaseIterable {
@@ -133,13 +134,18 @@ public enum RunEventPayload {
         public var baseline: [Double]
         public var candidate: [Double]
         public var summary: String
+        /// The suite's `max_drop` when it was evaluated: the judges compare against it, so a resumed
+        /// run keeps the margin it was evaluated with even if the suite file changed or is gone
+        /// (absent in events journaled before it was recorded).
+        public var maxDrop: Tolerance?
 
-        public init(suite: String, evalRunID: String?, baseline: [Double], candidate: [Double], summary: String) {
+        public init(suite: String, evalRunID: String?, baseline: [Double], candidate: [Double], summary: String, maxDrop: Tolerance? = nil) {
             self.suite = suite
             self.evalRunID = evalRunID
             self.baseline = baseline
             self.candidate = candidate
             self.summary = summary
+            self.maxDrop = maxDrop
         }
     }
 

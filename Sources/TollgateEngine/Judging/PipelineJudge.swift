@@ -8,7 +8,7 @@ import TollgateStats
 /// stage's `max_samples` as horizon and `analysis.alpha`, `beta`, `spending`) or the confidence
 /// sequences (`always-valid`, tuned to the same horizon); the fixed-horizon `tollgate` judge for
 /// shadow; or the Kayenta-compatible judge for both. `quality` metrics are decided once, on the
-/// suite's single evaluation, by a fixed-horizon test in every judge.
+/// suite's single evaluation, by a fixed-horizon test in every judge, against the suite's `max_drop`.
 ///
 /// Extraction per metric, successful requests only for latencies: `ttft_ms`, `e2e_ms`,
 /// `tpot_ms`, `embedding_ms` one value per request; `itl_ms` the mean inter-token gap of each
@@ -53,7 +53,14 @@ public struct PipelineJudge: StageJudge {
     }
 
     public func judge(_ request: JudgeRequest) throws -> StageVerdict {
-        let criteria = analysis.metrics.map(Self.criterion)
+        let criteria = analysis.metrics.map { metric in
+            var criterion = Self.criterion(metric)
+            // Quality is judged against the suite's max_drop as recorded when it was evaluated.
+            if metric.metric == .quality, let maxDrop = metric.suite.flatMap({ request.quality[$0]?.maxDrop }) {
+                criterion.tolerance = maxDrop
+            }
+            return criterion
+        }
         var data: [String: MetricSamples] = [:]
         for metric in analysis.metrics {
             if metric.metric == .quality {

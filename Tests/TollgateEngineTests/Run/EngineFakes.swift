@@ -106,8 +106,10 @@ enum EngineFixtures {
 /// Returns fixed paired pass/fail results and counts how often it was asked (state machine tests only).
 actor FixedQuality: QualityEvaluator {
     let baselinePasses: Int, candidatePasses: Int, cases: Int
+    let maxDrop: Tolerance?
     private(set) var calls = 0
-    init(cases: Int, baselinePasses: Int, candidatePasses: Int) {
+    init(cases: Int, baselinePasses: Int, candidatePasses: Int, maxDrop: Tolerance? = nil) {
+        self.maxDrop = maxDrop
         self.cases = cases
         self.baselinePasses = baselinePasses
         self.candidatePasses = candidatePasses
@@ -115,6 +117,6 @@ actor FixedQuality: QualityEvaluator {
     func evaluate(suitePath: String) async throws -> RunEventPayload.QualityEvaluated {
         calls += 1
         let b = (0..<cases).map { $0 < baselinePasses ? 1.0 : 0 }, c = (0..<cases).map { $0 < candidatePasses ? 1.0 : 0 }
-        return RunEventPayload.QualityEvaluated(suite: suitePath, evalRunID: nil, baseline: b, candidate: c, summary: "fixed")
+        return RunEventPayload.QualityEvaluated(suite: suitePath, evalRunID: nil, baseline: b, candidate: c, summary: "fixed", maxDrop: maxDrop)
     }
 }

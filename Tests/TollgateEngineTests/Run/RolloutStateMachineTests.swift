@@ -244,7 +244,7 @@ import TollgateTestSupport
               - shadow: { requests: 40 }
               - canary: { weight: 5, min_samples: 40, max_duration: 30s }
               - full: {}
-            """, extraMetrics: "    - { metric: quality, suite: suite.yaml, tolerance: 2pp, critical: true }")
+            """, extraMetrics: "    - { metric: quality, suite: suite.yaml, critical: true }")
         defer { h.folder.remove() }
         let run = try h.start()
         // 200 cases: the baseline passes 190, the candidate 150 (−20pp, far beyond 2pp).
@@ -264,7 +264,7 @@ import TollgateTestSupport
               - shadow: { requests: 40 }
               - canary: { weight: 5, min_samples: 40, max_duration: 30s }
               - full: {}
-            """, extraMetrics: "    - { metric: quality, suite: suite.yaml, tolerance: 5pp }")
+            """, extraMetrics: "    - { metric: quality, suite: suite.yaml }")
         defer { h.folder.remove() }
         let run = try h.start()
         let quality = FixedQuality(cases: 400, baselinePasses: 380, candidatePasses: 380)
@@ -272,5 +272,24 @@ import TollgateTestSupport
                                        judge: PipelineJudge(analysis: h.pipeline.analysis), quality: quality).drive()
         #expect(state.phase == .promoted, "\(state.finish?.reason ?? "") \(state.lastCheck?.summary ?? "")")
         #expect(await quality.calls == 1)
+    }
+
+    /// The same −5pp drop (20 of 400 cases lost) against the suite's max_drop as recorded when it
+    /// was evaluated: beyond 2pp it rolls back, within 10pp it passes.
+    @Test(arguments: [(2.0, RunState.Phase.rolledBack), (10.0, RunState.Phase.promoted)])
+    func qualityIsJudgedAgainstTheSuitesMaxDrop(maxDropPP: Double, expected: RunState.Phase) async throws {
+        let h = try Harness(stages: """
+              - shadow: { requests: 40 }
+              - canary: { weight: 5, min_samples: 40, max_duration: 30s }
+              - full: {}
+            """, extraMetrics: "    - { metric: quality, suite: suite.yaml, critical: true }")
+        defer { h.folder.remove() }
+        let run = try h.start()
+        let quality = FixedQuality(cases: 400, baselinePasses: 380, candidatePasses: 360, maxDrop: .percentagePoints(maxDropPP))
+        let state = try await h.engine(runID: run.id, traffic: SyntheticTraffic(store: h.store, perInterval: 400),
+                                       judge: PipelineJudge(analysis: h.pipeline.analysis), quality: quality).drive()
+        #expect(state.phase == expected, "\(state.finish?.reason ?? "") \(state.lastCheck?.summary ?? "")")
+        let report = try RunReport.load(runID: run.id, store: h.store)
+        #expect(report.latest?.verdict.metrics.first { $0.metric == "quality" }?.outcome == (expected == .promoted ? "pass" : "fail"))
     }
 }
