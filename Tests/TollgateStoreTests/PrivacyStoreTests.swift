@@ -41,6 +41,31 @@ import TollgateTestSupport
         return run.id
     }
 
+    /// Live canaries copy the gateway's samples into the rollout: the copies keep only what the
+    /// rollout's pipeline allows, whatever the gateway kept.
+    @Test(arguments: [SecurityConfig.LoggingMode.none, .redacted, .full])
+    func liveCopiesKeepTheRolloutsTextPolicy(mode: SecurityConfig.LoggingMode) throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let store = try RunStore(path: folder.path("live.db"))
+        let gateway = try store.createRun(NewRun(kind: .gateway, name: "gateway"))
+        let full = StoredTextPolicy(security: SecurityConfig(loggingMode: .full))
+        try store.insertSamples([Sample(requestID: "g1", arm: .candidate, startedAt: Date(), ttftMs: 10, errorMessage: "key sk-live-AbCdEfGhIjKlMnOpQrSt rejected",
+                                        responseText: Self.answer)], runID: gateway.id, stage: nil, text: full)
+        let rollout = try store.createRun(NewRun(kind: .rollout, name: "live"))
+        let policy = StoredTextPolicy(security: SecurityConfig(loggingMode: mode))
+        let copied = try store.write { try $0.copyNewSamples(from: gateway.id, to: rollout.id, stage: 1, startedSince: .distantPast, text: policy) }
+        #expect(copied == 1)
+        let copy = try #require(try store.samples(runID: rollout.id, stage: 1).first)
+        #expect(copy.ttftMs == 10)
+        switch mode {
+        case .none: #expect(copy.responseText == nil)
+        case .redacted: #expect(copy.responseText == "Contact [EMAIL] or [PHONE]; card [CARD] (not 4111 1111 1111 1112), IBAN [IBAN], key [SECRET], [SECRET].")
+        case .full: #expect(copy.responseText == Self.answer)
+        }
+        #expect(copy.errorMessage == (mode == .full ? "key sk-live-AbCdEfGhIjKlMnOpQrSt rejected" : "key [SECRET] rejected"))
+    }
+
     @Test func redactedModeLeavesNoRawValueInTheFileOrItsWAL() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }

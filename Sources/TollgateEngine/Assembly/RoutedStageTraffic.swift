@@ -35,17 +35,21 @@ public struct RoutedStageTraffic: StageTrafficSource {
 /// Canary samples from real users (`traffic.via: live`): Tollgate's gateway records every request
 /// it proxies in a run of kind `gateway` in the same database (`tollgate gateway --db`); each check
 /// interval copies the samples it wrote since the last copy into the rollout's stage, by row id
-/// (``StoreTransaction/copyNewSamples(from:to:stage:startedSince:)``), so slow requests, written
-/// after faster ones, are judged too, and each exactly once.
+/// (``StoreTransaction/copyNewSamples(from:to:stage:startedSince:text:)``), so slow requests, written
+/// after faster ones, are judged too, and each exactly once; the copies keep only the text the
+/// rollout's `security.logging` allows.
 public struct LiveGatewayTraffic: StageTrafficSource {
     public let paired: ReplayStageTraffic?
     public let store: RunStore
     public let clock: any EngineClock
     /// The gateway's run; `nil` picks the newest running gateway run at each interval.
     public let gatewayRunID: String?
+    /// The rollout pipeline's policy for the text of copied samples.
+    public let text: StoredTextPolicy
 
-    public init(paired: ReplayStageTraffic?, store: RunStore, clock: any EngineClock, gatewayRunID: String?) {
+    public init(paired: ReplayStageTraffic?, store: RunStore, clock: any EngineClock, gatewayRunID: String?, text: StoredTextPolicy) {
         self.paired = paired
+        self.text = text
         self.store = store
         self.clock = clock
         self.gatewayRunID = gatewayRunID
@@ -70,7 +74,7 @@ public struct LiveGatewayTraffic: StageTrafficSource {
                 throw RolloutAssembly.AssemblyError.missingSetting("No running gateway records samples in \(store.path): start `tollgate gateway --db \(store.path)` in front of the two versions, or set router.gateway_run.")
             }
             let stageStart = try tx.stages(runID: runID).first { $0.idx == stage }?.startedAt ?? .distantPast
-            try tx.copyNewSamples(from: gateway, to: runID, stage: stage, startedSince: stageStart)
+            try tx.copyNewSamples(from: gateway, to: runID, stage: stage, startedSince: stageStart, text: text)
         }
     }
 }

@@ -54,10 +54,11 @@ public struct JSONEndpoint: Sendable {
             let data = Data(buffer.readableBytesView)
             let elapsed = start.duration(to: .now)
             let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            let secrets = apiKey.map { [$0] } ?? []
             return Reply(status: Int(response.status.code), body: JSONValue.parse(data),
-                         text: String(decoding: data.prefix(2000), as: UTF8.self), elapsedMs: ms)
+                         text: SecretScrubbing.scrub(String(decoding: data.prefix(2000), as: UTF8.self), removing: secrets), elapsedMs: ms)
         } catch {
-            throw .endpointFailed(url: url, reason: "\(error)")
+            throw .endpointFailed(url: url, reason: SecretScrubbing.scrub("\(error)", removing: apiKey.map { [$0] } ?? []))
         }
     }
 

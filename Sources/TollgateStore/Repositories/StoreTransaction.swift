@@ -123,8 +123,11 @@ public struct StoreTransaction {
     /// ones that started later, and must still be copied. Each copy names its source row (a
     /// unique index), so no sample is copied twice. Only samples that started at or after
     /// `startedSince` (the stage's start) and were not served to the `shadow` arm are copied.
+    /// Their text passes through `text`, the receiving run's policy (the gateway may keep more
+    /// than the rollout's pipeline allows: a pipeline in mode `none` gets no text at all).
     @discardableResult
-    public func copyNewSamples(from sourceRunID: String, to runID: String, stage: Int, startedSince: Date) throws -> Int {
+    public func copyNewSamples(from sourceRunID: String, to runID: String, stage: Int, startedSince: Date,
+                               text: StoredTextPolicy = .standard) throws -> Int {
         let cursor = try Int64.fetchOne(db, sql: "SELECT MAX(source_sample_id) FROM samples WHERE run_id = ? AND stage = ?",
                                         arguments: [runID, stage]) ?? 0
         let fresh = try SampleRow
@@ -136,6 +139,8 @@ public struct StoreTransaction {
             row.id = nil
             row.runId = runID
             row.stage = stage
+            row.responseText = text.stored(row.responseText)
+            row.errorMessage = text.diagnostic(row.errorMessage)
             try row.insert(db)
         }
         return fresh.count

@@ -178,6 +178,11 @@ public struct ModelClient: Sendable {
         let served = observation.servedBy.flatMap(Arm.init(rawValue:)) ?? arm
         var sample = outcome.sample(requestID: requestID, arm: served, startedAt: startedAt)
         sample.tags = tags
+        // A server may quote the key back ("invalid key …"): it never goes further than this.
+        if let key = endpoint.apiKey {
+            sample.errorMessage = SecretScrubbing.scrub(sample.errorMessage, removing: [key])
+            sample.responseText = SecretScrubbing.scrub(sample.responseText, removing: [key])
+        }
         return AttemptResult(sample: sample, durationMs: elapsedMs(), retryAfter: observation.retryAfter)
     }
 }

@@ -44,7 +44,7 @@ import TollgateTestSupport
             let rollout = try store.createRun(NewRun(kind: .rollout, name: "live", target: "live-model"))
             try store.write { try $0.saveStage(StageRecord(runId: rollout.id, idx: 1, kind: "canary", name: "canary-50",
                                                            weight: 50, status: "running", startedAt: Date(), finishedAt: nil)) }
-            let live = LiveGatewayTraffic(paired: nil, store: store, clock: NoWaitClock(), gatewayRunID: nil)
+            let live = LiveGatewayTraffic(paired: nil, store: store, clock: NoWaitClock(), gatewayRunID: nil, text: .standard)
 
             // Six requests stall for 8 s before their first token; forty fast ones start after them.
             let base = environment.running.baseURL

@@ -13,7 +13,9 @@ import NIOCore
 /// - `POST /v1/completions` (an inference path the gateway measures): a completion after the
 ///   upstream's `delay`, or with `?code=N` that status and a JSON error body; with `?early=1`
 ///   it answers without reading the request body first;
-/// - `POST /v1/embeddings`: answers with the request body (an inference path that echoes).
+/// - `POST /v1/embeddings`: answers with the request body (an inference path that echoes);
+/// - `POST /unauthorized/v1/chat/completions`: 401 with an error message that quotes the bearer
+///   key back, as some servers do.
 final class TestUpstream: Sendable {
     let name: String
     let port: Int
@@ -95,6 +97,13 @@ final class TestUpstream: Sendable {
             var request = request
             let body = try await request.collectBody(upTo: 64 << 20)
             return Response(status: .ok, body: ResponseBody(byteBuffer: body))
+        }
+        router.post("/unauthorized/v1/chat/completions") { request, _ -> Response in
+            let key = request.headers[.authorization].map { String($0.dropFirst("Bearer ".count)) } ?? ""
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            let body = #"{"error":{"message":"Incorrect API key provided: \#(key). Check your key.","type":"invalid_request_error"}}"#
+            return Response(status: .unauthorized, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
         }
         for path in ["/x", "/slow", "/v1/models"] {
             router.get(RouterPath(path), use: answer)
