@@ -64,6 +64,50 @@ extension GatewayTests {
             await simulator.stop()
         }
 
+        @Test("a non-streamed 200 that is not a JSON answer is malformed at the gateway as in replay", arguments: [false, true])
+        func malformedWholeAnswerMatchesReplay(faulty: Bool) async throws {
+            var profile = SimulatorProfile(seed: 5, models: ["m"])
+            profile.prefill = .init(medianMs: 5, spread: 0, perInputTokenMs: 0)
+            profile.decode = .init(medianMs: 2, spread: 0)
+            let simulator = try await Simulator.start(profile: profile)
+            let collector = MemorySampleSink()
+            let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+            var running: RunningGateway?
+            do {
+                let gateway = try Gateway(configuration: GatewayConfiguration(
+                    baseline: try Upstream(url: simulator.baseURL), candidate: try Upstream(url: simulator.baseURL)), sampleSink: collector)
+                running = try await gateway.start()
+                let body: JSONValue = .object([
+                    "model": .string("m"), "stream": .bool(false),
+                    "messages": .array([.object(["role": .string("user"), "content": .string("hello")])]),
+                ])
+                // Without the fault the same answer must stay a success at both.
+                let headers = faulty ? ["x-sim-fault": "malformed"] : [:]
+                let direct = await ModelClient(httpClient: httpClient, endpoint: ModelEndpoint(url: simulator.baseURL, headers: headers))
+                    .send(body, requestID: "direct-\(faulty)", arm: .baseline).sample
+                _ = await ModelClient(httpClient: httpClient, endpoint: ModelEndpoint(url: running!.baseURL + "/v1", headers: headers))
+                    .send(body, requestID: "gw-\(faulty)", arm: .baseline).sample
+                let wireID = WireRequestID.uuid(for: "gw-\(faulty)")
+                let arrived = await eventually {
+                    await gateway.flushSamples()
+                    return await collector.samples.contains { $0.requestID == wireID }
+                }
+                #expect(arrived)
+                let recorded = try #require(await collector.samples.first { $0.requestID == wireID })
+                #expect(direct.errorClass == (faulty ? .malformed : nil))
+                #expect(recorded.errorClass == direct.errorClass, "\(recorded.errorMessage ?? "")")
+                if faulty { #expect(recorded.errorMessage?.contains("not a JSON object") == true) }
+            } catch {
+                await running?.stop()
+                try? await httpClient.shutdown()
+                await simulator.stop()
+                throw error
+            }
+            await running?.stop()
+            try await httpClient.shutdown()
+            await simulator.stop()
+        }
+
         @Test("tollgate_gateway_samples_total counts the samples written, as /admin/stats does")
         func samplesMetricCountsWrites() async throws {
             let collector = MemorySampleSink()

@@ -1,4 +1,5 @@
 import HTTPTypes
+import TollgateCore
 
 /// Which requests are model inference: the gateway measures, samples and mirrors only these
 /// (`POST` to chat completions, completions, embeddings or responses, with or without a version
@@ -6,6 +7,17 @@ import HTTPTypes
 /// the model server) is passed through to the chosen arm without a sample.
 enum InferencePath {
     static let suffixes = ["/chat/completions", "/completions", "/embeddings", "/responses"]
+
+    /// The API whose answers a path carries, `nil` for one whose shape Tollgate does not read
+    /// (`/responses`).
+    static func api(of path: String) -> ModelAPI? {
+        var path = Substring(path)
+        while path.count > 1, path.hasSuffix("/") { path = path.dropLast() }
+        if path.hasSuffix("/chat/completions") { return .chat }
+        if path.hasSuffix("/completions") { return .completions }
+        if path.hasSuffix("/embeddings") { return .embeddings }
+        return nil
+    }
 
     static func matches(method: HTTPRequest.Method, path: String) -> Bool {
         guard method == .post else { return false }

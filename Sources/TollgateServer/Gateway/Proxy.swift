@@ -62,7 +62,7 @@ struct Proxy: Sendable {
         }
 
         if measured { metrics.requestStarted(arm) }
-        var meter = ResponseMeter(requestID: requestID, arm: arm, startedAt: Date(), start: .now)
+        var meter = ResponseMeter(requestID: requestID, arm: arm, startedAt: Date(), start: .now, api: InferencePath.api(of: request.uri.path))
         let response: HTTPClientResponse
         do {
             response = try await client.execute(outbound, deadline: .now() + TimeAmount(configuration.responseTimeout))

@@ -10,7 +10,8 @@ import TollgateTraffic
 /// Streaming bodies go through ``SSEParser`` event by event; error answers are classified by
 /// ``ErrorClassifier`` (both from TollgateTraffic). A non-streamed body is copied
 /// aside up to ``sideCopyLimit`` bytes (after it has been forwarded) so `usage` and error
-/// messages can be read at the end.
+/// messages can be read at the end, and a 2xx that is not a sound answer (not JSON, an error
+/// object, no choices) counts as the error replay would call it.
 struct ResponseMeter {
     static let sideCopyLimit = 1 << 20
 
@@ -25,8 +26,13 @@ struct ResponseMeter {
     private var sawDone = false
     private var countedChunks = 0
 
-    init(requestID: String, arm: Arm, startedAt: Date, start: ContinuousClock.Instant) {
+    /// The API of the request's path (chat, completions, embeddings), when its answers' shape is
+    /// known: a non-streamed answer is then checked for its payload too (``WholeAnswer``).
+    private let api: ModelAPI?
+
+    init(requestID: String, arm: Arm, startedAt: Date, start: ContinuousClock.Instant, api: ModelAPI?) {
         self.start = start
+        self.api = api
         self.sample = Sample(requestID: requestID, arm: arm, startedAt: startedAt)
     }
 
@@ -88,6 +94,10 @@ struct ResponseMeter {
             }
         } else if !sideCopyOverflow {
             readUsage(fromJSON: sideCopy)
+            if let (errorClass, message) = WholeAnswer.failure(body: Data(sideCopy), status: sample.httpStatus ?? 200, api: api) {
+                sample.errorClass = errorClass
+                sample.errorMessage = message
+            }
         }
     }
 

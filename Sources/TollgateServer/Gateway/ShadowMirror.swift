@@ -82,7 +82,8 @@ final class ShadowMirror: Sendable {
         if job.hasBody { request.body = .bytes(job.body) }
 
         metrics.requestStarted(.shadow)
-        var meter = ResponseMeter(requestID: job.requestID, arm: .shadow, startedAt: Date(), start: .now)
+        var meter = ResponseMeter(requestID: job.requestID, arm: .shadow, startedAt: Date(), start: .now,
+                                  api: InferencePath.api(of: String(job.pathAndQuery.prefix { $0 != "?" })))
         do {
             let response = try await client.execute(request, deadline: .now() + TimeAmount(configuration.responseTimeout))
             meter.head(status: Int(response.status.code), contentType: response.headers.first(name: "content-type"))

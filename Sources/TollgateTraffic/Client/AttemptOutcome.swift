@@ -99,19 +99,7 @@ struct AttemptOutcome {
         if o.isEventStream {
             return StreamEventReading.endOfStream(finishReason: o.finishReason, sawDone: o.sawDone)
         }
-        guard let reading = ChunkReading.read(o.body) else {
-            return (.malformed, "The response body is not a JSON object: \(String(decoding: o.body.prefix(120), as: UTF8.self))")
-        }
-        if let message = reading.errorMessage {
-            return (ErrorClassifier.classify(status: o.status ?? 200, body: message), "The server answered with an error: \(message.prefix(300))")
-        }
-        if api == .embeddings {
-            return reading.embeddingCount == nil ? (.malformed, "The embeddings response has no 'data' list.") : nil
-        }
-        if reading.finishReason == nil && !reading.hasContent {
-            return (.malformed, "The response has no choices with content or a finish reason.")
-        }
-        return nil
+        return WholeAnswer.failure(body: o.body, status: o.status ?? 200, api: api)
     }
 
     /// A connection failure in plain words ("127.0.0.1:8001: Connection refused"), instead of NIO's
