@@ -28,6 +28,7 @@ enum PipelineLoader {
                                                                 "prometheus", "tracing"], into: &facts)
         let required = readChecklistRequirements(root.mapping("checklist"))
         let notify = NotifyReader.read(root.value("notify"))
+        let metricsSource = MetricsSourceReader.read(root.mapping("metrics_source"))
         root.finish(what: "the pipeline")
 
         guard let name, let model, let stages, let router, let traffic else { return nil }
@@ -35,7 +36,8 @@ enum PipelineLoader {
         return Pipeline(
             name: name, description: description, model: model, objectives: objectives, traffic: traffic,
             router: router, analysis: analysis, stages: stages, rollback: rollback, release: release,
-            reliability: reliability, security: security, facts: facts, requiredChecklistItems: required, notify: notify
+            reliability: reliability, security: security, facts: facts, requiredChecklistItems: required, notify: notify,
+            metricsSource: metricsSource
         )
     }
 
@@ -232,6 +234,7 @@ enum PipelineLoader {
         let quantile = m.oneOf("quantile", ["p50", "p90", "p95", "p99", "mean"])
         let suite = CommonChecks.existingFile(m.value("suite"))
         let group = m.string("group")
+        let dryRun = m.bool("dry_run") ?? false
         m.finish(what: "'\(item.path)'")
         if metric == .quality, suite == nil, !m.has("suite") {
             item.context.report(item.mark, "the 'quality' metric needs 'suite' (the eval suite that scores answers)")
@@ -240,7 +243,7 @@ enum PipelineLoader {
         let defaultWorse: MetricCriterionConfig.Worse = metric == .quality ? .lower : .higher
         let defaultTolerance: Tolerance = metric.isRate || metric == .quality ? .percentagePoints(1) : .relative(0.10)
         return MetricCriterionConfig(metric: metric, worse: worse ?? defaultWorse, tolerance: tolerance ?? defaultTolerance,
-                                     critical: critical, weight: weight, quantile: quantile, suite: suite, group: group)
+                                     critical: critical, weight: weight, quantile: quantile, suite: suite, group: group, dryRun: dryRun)
     }
 
     // MARK: Rollback, release, reliability, security, checklist
