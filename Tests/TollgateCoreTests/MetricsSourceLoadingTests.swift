@@ -80,4 +80,11 @@ import TollgateCore
         let limit = Self.problems("  prometheus: { url: \"http://p\", \(selectors) }\n  source_errors: 0")
         #expect(limit.count == 1 && limit[0].hasPrefix("p.yaml:16:"), "\(limit)")
     }
+
+    @Test func theShippedVLLMIstioPipelineValidates() throws {
+        let p = try DocumentLoader.loadPipeline(at: ShippedExamplesTests.root.appendingPathComponent("pipelines/vllm-istio.yaml").path)
+        #expect(p.metricsSource?.prometheus.preset == .vllm && p.metricsSource?.prometheus.tokenEnv == "PROMETHEUS_TOKEN")
+        #expect(p.traffic.via == .live && p.router.kind == .kubernetes)
+        #expect(p.analysis.metrics.filter(\.dryRun).map(\.metric) == [.e2eMs])
+    }
 }

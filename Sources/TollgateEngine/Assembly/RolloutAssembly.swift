@@ -139,7 +139,8 @@ public final class RolloutAssembly: Sendable {
             traffic = RoutedStageTraffic(paired: paired, router: try client(for: version))
         case .live:
             traffic = LiveGatewayTraffic(paired: pipeline.traffic.source == nil ? nil : paired, store: store, clock: clock,
-                                         gatewayRunID: pipeline.router.settings["gateway_run"])
+                                         gatewayRunID: pipeline.router.settings["gateway_run"],
+                                         copiesGatewaySamples: pipeline.metricsSource == nil || pipeline.router.kind == .gateway)
         }
         let suites = pipeline.analysis.metrics.contains { $0.metric == .quality }
             || pipeline.stages.contains { if case .shadow(_, _, let s) = $0.kind { return !s.isEmpty }; return false }

@@ -43,12 +43,17 @@ public struct LiveGatewayTraffic: StageTrafficSource {
     public let clock: any EngineClock
     /// The gateway's run; `nil` picks the newest running gateway run at each interval.
     public let gatewayRunID: String?
+    /// False behind another router (Istio, HAProxy…) judged from a `metrics_source`: there are no
+    /// gateway samples to copy, and a canary interval only waits while users produce the traffic.
+    public let copiesGatewaySamples: Bool
 
-    public init(paired: ReplayStageTraffic?, store: RunStore, clock: any EngineClock, gatewayRunID: String?) {
+    public init(paired: ReplayStageTraffic?, store: RunStore, clock: any EngineClock, gatewayRunID: String?,
+                copiesGatewaySamples: Bool = true) {
         self.paired = paired
         self.store = store
         self.clock = clock
         self.gatewayRunID = gatewayRunID
+        self.copiesGatewaySamples = copiesGatewaySamples
     }
 
     public func shadow(runID: String, stage: Int, requests: Int, duration: Duration?) async throws {
@@ -60,6 +65,7 @@ public struct LiveGatewayTraffic: StageTrafficSource {
 
     public func canaryInterval(runID: String, stage: Int, weight: Int, interval: Duration) async throws {
         try await clock.sleep(for: interval)
+        guard copiesGatewaySamples else { return }
         try store.write { tx in
             let gateway: String
             if let gatewayRunID {

@@ -91,8 +91,10 @@ extension RolloutEngine {
         if elapsed >= DurationText.seconds(maxDuration) {
             let counts = try store.read { try $0.sampleCounts(runID: runID, stage: index) }
             let perArm = min(counts[.baseline] ?? 0, counts[.candidate] ?? 0)
-            if perArm >= 2 {
-                let final = try await check(index, look: look, sequential: true, maxSamples: min(maxSamples, perArm),
+            // A metrics source counts the requests itself: its counts at this look become the horizon.
+            let fromSource = deps.metricSource != nil
+            if perArm >= 2 || fromSource {
+                let final = try await check(index, look: look, sequential: true, maxSamples: fromSource ? nil : min(maxSamples, perArm),
                                             previousLooks: previous, state: state)
                 guard case .decision(let decision) = final.outcome else { return }
                 if try await act(on: decision, final, stage: index, minSamples: 1, isFinalLook: true,

@@ -56,18 +56,19 @@ struct MetricSourceTests {
 
     /// Runs one canary stage judged by `source`; returns the final state and the journal's checks.
     func run(_ source: any MetricSource, sourceSection: String, rollback: String = "rollback:\n  on:\n    - analysis: fail\n",
-             extraMetrics: String = "") async throws -> (RunState, [RunEventPayload.Check]) {
+             extraMetrics: String = "", canary: String = "{ weight: 5, min_samples: 100, max_samples: 2000, max_duration: 10m }",
+             storedPerInterval: Int = 3) async throws -> (RunState, [RunEventPayload.Check]) {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let store = try RunStore(path: folder.path("t.db"))
         let path = try EngineFixtures.pipeline(in: folder.url, stages: """
-              - canary: { weight: 5, min_samples: 100, max_samples: 2000, max_duration: 10m }
+              - canary: \(canary)
               - full: {}
             """, rollback: rollback + "\n" + sourceSection, name: "source-\(UUID().uuidString.prefix(8))", extraMetrics: extraMetrics)
         let pipeline = try DocumentLoader.loadPipeline(at: path)
         let run = try RolloutEngine.createRun(pipelinePath: path, pipeline: pipeline, store: store, owner: "test:1")
         let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: RolloutDependencies(
-            router: RecordingRouter(), traffic: SyntheticTraffic(store: store, perInterval: 3),
+            router: RecordingRouter(), traffic: SyntheticTraffic(store: store, perInterval: storedPerInterval),
             judge: PipelineJudge(analysis: pipeline.analysis), quality: nil, clock: FastClock(), pollInterval: .milliseconds(5),
             owner: "test:1", metricSource: source))
         let state = try await engine.drive(returnWhenWaiting: true)
@@ -129,5 +130,15 @@ struct MetricSourceTests {
         #expect(verdict.metrics.map(\.metric) == ["ttft_ms", "e2e_ms (dry run)"])
         #expect(verdict.metrics.last?.outcome == "fail")
         #expect(verdict.metrics.last?.sentence.hasPrefix("Measured, never decides") == true)
+    }
+
+    @Test func withoutStoredSamplesTheFinalLookAtMaxDurationUsesTheSourcesCounts() async throws {
+        // No sample is stored (users reach the versions through another router); min_samples is never met
+        // before max_duration, where the source's counts become the horizon and the forced decision promotes.
+        let (state, checks) = try await run(ScriptedSource(ratio: 1, perCheck: 5), sourceSection: Self.source(""),
+                                            canary: "{ weight: 5, min_samples: 100000, max_samples: 200000, max_duration: 1s, on_timeout: rollback }",
+                                            storedPerInterval: 0)
+        #expect(state.phase == .promoted, "\(state.finish?.reason ?? "") \(checks.last?.summary ?? "")")
+        #expect(checks.last?.decision == "promote")
     }
 }
