@@ -87,4 +87,33 @@ import TollgateCore
         #expect(p.traffic.via == .live && p.router.kind == .kubernetes)
         #expect(p.analysis.metrics.filter(\.dryRun).map(\.metric) == [.e2eMs])
     }
+
+    @Test func queryMetricsAreReadInBothFormsAndNeedASource() throws {
+        let selectors = "  prometheus: { url: \"http://p:9090\", selectors: { baseline: '{v=\"1\"}', candidate: '{v=\"2\"}' } }"
+        let loaded = try DocumentLoader.loadPipeline(text: Self.pipeline(selectors, metrics: """
+                - { metric: ttft_ms, tolerance: 10% }
+                - { name: preemptions, query: 'sum(rate(vllm:num_preemptions_total{{selector}}[5m]))', max: 0.5, critical: true }
+                - { name: kv, query: 'avg(vllm:kv_cache_usage_perc{{selector}})', worse: higher, tolerance: 20%, dry_run: true }
+            """), path: "p.yaml", checkFiles: false)
+        #expect(loaded.analysis.metrics.map(\.metric) == [.ttftMs])
+        #expect(loaded.analysis.customMetrics == [
+            CustomMetricConfig(name: "preemptions", query: "sum(rate(vllm:num_preemptions_total{{selector}}[5m]))", check: .max(0.5), critical: true),
+            CustomMetricConfig(name: "kv", query: "avg(vllm:kv_cache_usage_perc{{selector}})", check: .relative(worse: .higher, tolerance: .relative(0.2)),
+                               dryRun: true),
+        ])
+        func problems(_ metrics: String, source: String = selectors) -> [String] {
+            do {
+                _ = try DocumentLoader.loadPipeline(text: Self.pipeline(source, metrics: metrics), path: "p.yaml", checkFiles: false)
+                return []
+            } catch { return error.diagnostics.map(\.description) }
+        }
+        let both = problems("    - { name: x, query: 'up{{selector}}', max: 1, tolerance: 5% }")
+        #expect(both.count == 1 && both[0].hasPrefix("p.yaml:11:") && both[0].contains("not both"), "\(both)")
+        let blind = problems("    - { name: x, query: 'sum(up)', max: 1 }")
+        #expect(blind.count == 1 && blind[0].hasPrefix("p.yaml:11:") && blind[0].contains("{{selector}}"), "\(blind)")
+        let unnamed = problems("    - { query: 'up{{selector}}', max: 1 }")
+        #expect(unnamed.count == 1 && unnamed[0].contains("'name'"), "\(unnamed)")
+        let noSource = problems("    - { name: x, query: 'up{{selector}}', max: 1 }", source: "").filter { $0.contains("needs a 'metrics_source'") }
+        #expect(noSource.count == 1, "\(noSource)")
+    }
 }

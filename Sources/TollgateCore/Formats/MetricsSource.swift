@@ -51,3 +51,36 @@ public struct PrometheusSourceConfig: Sendable, Equatable, Codable {
         self.candidate = candidate
     }
 }
+
+/// A metric the pipeline writes as a query (`analysis.metrics[]` with `name` and `query`), as users
+/// write them in Argo Rollouts' AnalysisTemplates, evaluated on the `metrics_source` at every canary check.
+///
+/// The query may use `{{selector}}` (the arm's selector), `{{version}}` (the arm's version) and
+/// `{{window}}` (the stage window so far, e.g. `[90s]`); it must come to one number per arm.
+public struct CustomMetricConfig: Sendable, Equatable, Codable {
+    /// How the number is judged.
+    public enum Check: Sendable, Equatable, Codable {
+        /// Evaluated per arm; fails when the candidate's value is worse than the baseline's by more than the tolerance.
+        case relative(worse: MetricCriterionConfig.Worse, tolerance: Tolerance)
+        /// Evaluated for the candidate only; fails above `max`.
+        case max(Double)
+        /// Evaluated for the candidate only; fails below `min`.
+        case min(Double)
+    }
+
+    public var name: String
+    public var query: String
+    public var check: Check
+    /// A failing critical metric rolls the stage back; a failing other one holds it (it cannot promote).
+    public var critical: Bool
+    /// Measured, journaled and shown, never decides.
+    public var dryRun: Bool
+
+    public init(name: String, query: String, check: Check, critical: Bool = false, dryRun: Bool = false) {
+        self.name = name
+        self.query = query
+        self.check = check
+        self.critical = critical
+        self.dryRun = dryRun
+    }
+}

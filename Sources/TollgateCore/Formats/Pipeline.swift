@@ -170,6 +170,8 @@ public struct AnalysisConfig: Sendable, Equatable, Codable {
     public var marginalThreshold: Double
     public var seed: UInt64
     public var metrics: [MetricCriterionConfig]
+    /// Metrics written as queries on the `metrics_source` (`analysis.metrics[]` items with `query`).
+    public var customMetrics: [CustomMetricConfig] = []
 }
 
 /// One metric the judge compares (`analysis.metrics[]`).

@@ -45,4 +45,32 @@ enum MetricsSourceReader {
         }
         return nil
     }
+
+    /// `{name, query, worse, tolerance, critical, dry_run}` or `{name, query, max | min, critical, dry_run}`.
+    static func readCustomMetric(_ item: YAMLValue) -> CustomMetricConfig? {
+        guard let m = item.mapping() else { return nil }
+        let name = m.required("name", in: "'\(item.path)' (a query metric)")?.nonEmptyString()
+        let query = m.required("query", in: "'\(item.path)'")?.nonEmptyString()
+        let worse = m.oneOf("worse", MetricCriterionConfig.Worse.allCases.map(\.rawValue)).flatMap(MetricCriterionConfig.Worse.init(rawValue:))
+        let tolerance = m.tolerance("tolerance")
+        let max = m.double("max"), min = m.double("min")
+        let critical = m.bool("critical") ?? false
+        let dryRun = m.bool("dry_run") ?? false
+        m.finish(what: "'\(item.path)' (a query metric: name, query, worse, tolerance, max, min, critical, dry_run)")
+        let absolute = [m.has("max"), m.has("min")].filter { $0 }.count
+        if absolute > 1 || (absolute == 1 && (m.has("worse") || m.has("tolerance"))) {
+            item.context.report(item.mark, "'\(item.path)' compares with the baseline (worse, tolerance) or checks the candidate against one bound (max or min), not both")
+            return nil
+        }
+        if let query, !query.contains("{{selector}}"), !query.contains("{{version}}") {
+            item.context.report(m.value("query")?.mark, "'\(item.path).query' names neither {{selector}} nor {{version}}, so it cannot tell the versions apart")
+            return nil
+        }
+        guard let name, let query else { return nil }
+        let check: CustomMetricConfig.Check
+        if let max { check = .max(max) } else if let min { check = .min(min) } else if absolute == 1 { return nil } else {
+            check = .relative(worse: worse ?? .higher, tolerance: tolerance ?? .relative(0.10))
+        }
+        return CustomMetricConfig(name: name, query: query, check: check, critical: critical, dryRun: dryRun)
+    }
 }

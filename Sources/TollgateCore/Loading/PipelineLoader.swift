@@ -29,6 +29,9 @@ enum PipelineLoader {
         let required = readChecklistRequirements(root.mapping("checklist"))
         let notify = NotifyReader.read(root.value("notify"))
         let metricsSource = MetricsSourceReader.read(root.mapping("metrics_source"))
+        if metricsSource == nil, root.value("metrics_source") == nil, let first = analysis.customMetrics.first {
+            context.report(root.keyMark("analysis"), "the metric '\(first.name)' is a query: it needs a 'metrics_source' to run it on")
+        }
         root.finish(what: "the pipeline")
 
         guard let name, let model, let stages, let router, let traffic else { return nil }
@@ -206,13 +209,18 @@ enum PipelineLoader {
         }
         let seed = m.int("seed", in: 0...Int.max).map(UInt64.init) ?? 1
         var metrics: [MetricCriterionConfig] = []
+        var custom: [CustomMetricConfig] = []
         for item in m.sequence("metrics") ?? [] {
-            if let metric = readMetric(item) { metrics.append(metric) }
+            if case .mapping(let map) = item.node, map.keys.contains(where: { $0.string == "query" }) {
+                if let metric = MetricsSourceReader.readCustomMetric(item) { custom.append(metric) }
+            } else if let metric = readMetric(item) {
+                metrics.append(metric)
+            }
         }
         m.finish(what: "'analysis'")
         return AnalysisConfig(judge: judge, confidence: confidence, alpha: alpha, beta: beta, spending: spending,
                               checkInterval: interval, passThreshold: pass,
-                              marginalThreshold: marginal, seed: seed, metrics: metrics)
+                              marginalThreshold: marginal, seed: seed, metrics: metrics, customMetrics: custom)
     }
 
     static func metricName(_ value: YAMLValue?) -> MetricName? {

@@ -157,7 +157,7 @@ public final class RolloutAssembly: Sendable {
         guard let config = pipeline.metricsSource?.prometheus else { return nil }
         let token = try PrometheusClient.token(variable: config.tokenEnv, environment: environment)
         return PrometheusMetricSource(client: PrometheusClient(url: config.url, token: token, timeout: config.timeout, client: httpClient),
-                                      config: config)
+                                      config: config, versions: (pipeline.model.baseline.version, pipeline.model.candidate.version))
     }
 
     /// Shuts the HTTP client down.

@@ -10,6 +10,8 @@ public protocol MetricSource: Sendable {
     /// Measures the pipeline's `metrics` for both arms over `window`. Metrics a source cannot
     /// measure are left out of the result (the judge then reads them from Tollgate's samples).
     func measure(_ metrics: [MetricCriterionConfig], window: MeasurementWindow) async throws -> StageMeasurement
+    /// Evaluates the pipeline's query metrics over `window` (a default gives each no data).
+    func evaluate(_ custom: [CustomMetricConfig], window: MeasurementWindow) async throws -> [CustomMetricResult]
 }
 
 /// The stretch of a stage a check judges, and the samples Tollgate stored in it.
@@ -94,5 +96,33 @@ public struct StoredSampleSource: MetricSource {
         }
         return StageMeasurement(observations: observations, baselineCount: window.baseline.count, candidateCount: window.candidate.count,
                                 measured: [], source: summary)
+    }
+}
+
+/// One query metric (`analysis.metrics[]` with `query`) at one check.
+public struct CustomMetricResult: Sendable, Codable, Equatable {
+    public var name: String
+    /// `pass`, `fail` or `nodata`.
+    public var outcome: String
+    public var baseline: Double?
+    public var candidate: Double?
+    public var queries: [String]
+    public var sentence: String
+    public var critical: Bool
+    public var dryRun: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case name, outcome, baseline, candidate, queries, sentence, critical
+        case dryRun = "dry_run"
+    }
+}
+
+extension MetricSource {
+    /// Query metrics need a source that runs queries: elsewhere each has no data.
+    public func evaluate(_ custom: [CustomMetricConfig], window: MeasurementWindow) async throws -> [CustomMetricResult] {
+        custom.map {
+            CustomMetricResult(name: $0.name, outcome: "nodata", queries: [$0.query],
+                               sentence: "\($0.name) has no data: \(summary) does not run queries.", critical: $0.critical, dryRun: $0.dryRun)
+        }
     }
 }

@@ -18,12 +18,15 @@ public final class PrometheusMetricSource: MetricSource {
     public let client: PrometheusClient
     public let config: PrometheusSourceConfig
     public let preset: PrometheusPreset
+    /// The arms' versions, for `{{version}}` in query metrics.
+    public let versions: (baseline: String, candidate: String)
     private let failures = NIOLockedValueBox(0)
 
-    public init(client: PrometheusClient, config: PrometheusSourceConfig) {
+    public init(client: PrometheusClient, config: PrometheusSourceConfig, versions: (baseline: String, candidate: String) = ("", "")) {
         self.client = client
         self.config = config
         self.preset = PrometheusPreset.named(config.preset)
+        self.versions = versions
     }
 
     public var summary: String { "prometheus \(client.url) (\(config.preset.rawValue))" }
@@ -31,12 +34,19 @@ public final class PrometheusMetricSource: MetricSource {
     public func measure(_ metrics: [MetricCriterionConfig], window: MeasurementWindow) async throws -> StageMeasurement {
         do {
             let result = try await measureOnce(metrics, window: window)
-            failures.withLockedValue { $0 = 0 }
+            resetFailures()
             return result
         } catch let error as PrometheusError {
-            let n = failures.withLockedValue { n -> Int in n += 1; return n }
-            throw MetricSourceFailure(reason: error.description, consecutive: n, isInputError: error.isInputError)
+            throw failure(error)
         }
+    }
+
+    func resetFailures() { failures.withLockedValue { $0 = 0 } }
+
+    /// `error` as this check's source failure, counted in the run of consecutive ones.
+    func failure(_ error: PrometheusError) -> MetricSourceFailure {
+        let n = failures.withLockedValue { n -> Int in n += 1; return n }
+        return MetricSourceFailure(reason: error.description, consecutive: n, isInputError: error.isInputError)
     }
 
     /// Bucket counts of one arm: cumulative `le` values from the query, ascending.

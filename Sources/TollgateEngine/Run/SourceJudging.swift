@@ -19,8 +19,10 @@ extension RolloutEngine {
                                        baseline: request.baseline, candidate: request.candidate)
         var request = request
         let measurement: StageMeasurement
+        var custom: [CustomMetricResult] = []
         do {
             measurement = try await source.measure(pipeline.analysis.metrics, window: window)
+            if sequential { custom = try await source.evaluate(pipeline.analysis.customMetrics, window: window) }
         } catch let failure as MetricSourceFailure {
             let limit = pipeline.metricsSource?.errorLimit ?? 1
             let summary = "No data: the metrics source failed (\(failure.consecutive) of \(limit) consecutive failures allowed): \(failure.reason)"
@@ -28,6 +30,8 @@ extension RolloutEngine {
                                        metrics: pipeline.analysis.metrics.map {
                                            .init(metric: PipelineJudge.criterionName($0) + ($0.dryRun ? " (dry run)" : ""), outcome: "nodata",
                                                  sentence: "Not measured: \(failure.reason)")
+                                       } + pipeline.analysis.customMetrics.map {
+                                           .init(metric: $0.name + ($0.dryRun ? " (dry run)" : ""), outcome: "nodata", sentence: "Not measured: \(failure.reason)")
                                        },
                                        detailJSON: Self.jsonObjectText(["metrics_source": ["source": .string(source.summary),
                                                                                            "error": .string(failure.reason),
@@ -38,6 +42,7 @@ extension RolloutEngine {
         request.measuredCounts = (measurement.baselineCount, measurement.candidateCount)
         var verdict = try deps.judge.judge(request)
         if !measurement.measured.isEmpty { verdict = Self.annotate(verdict, with: measurement) }
+        if !custom.isEmpty { verdict = Self.apply(custom, to: verdict) }
         return JudgedCheck(verdict: verdict, baseline: measurement.baselineCount, candidate: measurement.candidateCount, failure: nil)
     }
 
@@ -81,6 +86,32 @@ extension RolloutEngine {
             if let data = try? encoder.encode(m.measured), let measured = JSONValue.parse(data) {
                 detail["metrics_source"] = .object(["source": .string(m.source), "measured": measured])
             }
+            out.detail = .object(detail)
+        }
+        return out
+    }
+
+    /// Adds the query metrics' lines to the verdict and lets the decisive ones weigh in: a failing
+    /// critical one rolls back; a failing other one, or one without data, keeps the stage from promoting.
+    /// They are threshold checks on one number per arm, not statistical tests.
+    static func apply(_ results: [CustomMetricResult], to verdict: StageVerdict) -> StageVerdict {
+        var out = verdict
+        out.metrics += results.map { r in
+            .init(metric: r.name + (r.dryRun ? " (dry run)" : ""), outcome: r.outcome,
+                  sentence: (r.dryRun ? "Measured, never decides: " : "") + r.sentence + " [" + r.queries.map { "`\($0)`" }.joined(separator: ", ") + "]")
+        }
+        let decisive = results.filter { !$0.dryRun }
+        if let failed = decisive.first(where: { $0.outcome == "fail" && $0.critical }) {
+            out.decision = .rollback
+            out.summary = "Critical query metric \(failed.name) fails (\(failed.sentence)); roll back. " + verdict.summary
+        } else if verdict.decision == .promote, let open = decisive.first(where: { $0.outcome != "pass" }) {
+            out.decision = .hold
+            out.summary = "Query metric \(open.name) is \(open.outcome == "fail" ? "failing" : "without data") (\(open.sentence)), so the stage does not promote yet. " + verdict.summary
+        }
+        if case .object(var detail) = out.detail {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            if let data = try? encoder.encode(results), let value = JSONValue.parse(data) { detail["query_metrics"] = value }
             out.detail = .object(detail)
         }
         return out

@@ -105,4 +105,45 @@ struct PrometheusMetricSourceTests {
         try await http.shutdown()
         #expect(seen == [1, 2])
     }
+
+    @Test func queryMetricsCompareTheArmsOrCheckTheCandidatesBound() async throws {
+        let server = try await CannedHTTPServer.start { uri in
+            let query = URLComponents(string: "http://x" + uri)?.queryItems?.first { $0.name == "query" }?.value ?? ""
+            if query.contains("missing") { return (200, Self.vector([])) }
+            if query.contains("preempt") { return (200, Self.vector([(nil, query.contains("candidate") ? 0.8 : 0)])) }
+            // Two series per arm: summed. The candidate's is 30% higher.
+            return (200, Self.vector(query.contains("candidate") ? [(nil, 0.6), (nil, 0.7)] : [(nil, 0.5), (nil, 0.5)]))
+        }
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let source = PrometheusMetricSource(client: PrometheusClient(url: server.url, token: nil, client: http), config: Self.config,
+                                            versions: ("1.0", "2.0"))
+        let end = Date()
+        let window = MeasurementWindow(start: end.addingTimeInterval(-60), end: end, baseline: [], candidate: [])
+        let results = try await source.evaluate([
+            CustomMetricConfig(name: "kv", query: "avg(vllm:kv_cache_usage_perc{{selector}})", check: .relative(worse: .higher, tolerance: .relative(0.2))),
+            CustomMetricConfig(name: "kv-loose", query: "avg(vllm:kv_cache_usage_perc{{selector}})", check: .relative(worse: .higher, tolerance: .relative(0.5))),
+            CustomMetricConfig(name: "preemptions", query: "sum(rate(vllm:num_preemptions_total{{selector}}{{window}}))", check: .max(0.5), critical: true),
+            CustomMetricConfig(name: "absent", query: #"missing{version="{{version}}"}"#, check: .min(1)),
+        ], window: window)
+        try await http.shutdown()
+        await server.stop()
+        #expect(results.map(\.outcome) == ["fail", "pass", "fail", "nodata"])
+        #expect(results[0].baseline == 1 && abs((results[0].candidate ?? 0) - 1.3) < 1e-12)
+        #expect(results[0].queries == [#"avg(vllm:kv_cache_usage_perc{track="baseline"})"#, #"avg(vllm:kv_cache_usage_perc{track="candidate"})"#])
+        #expect(results[2].queries == [#"sum(rate(vllm:num_preemptions_total{track="candidate"}[60s]))"#])
+        #expect(results[3].queries == [#"missing{version="2.0"}"#] && results[3].sentence.contains("no series matched"))
+    }
+
+    @Test func aFailingCriticalQueryMetricRollsBackAndOneWithoutDataHoldsAPromotion() throws {
+        let verdict = StageVerdict(decision: .promote, score: 100, summary: "Every metric is shown no worse.", metrics: [], detailJSON: "{}")
+        func result(_ outcome: String, critical: Bool = false, dryRun: Bool = false) -> CustomMetricResult {
+            CustomMetricResult(name: "q", outcome: outcome, queries: ["up"], sentence: "q is \(outcome).", critical: critical, dryRun: dryRun)
+        }
+        #expect(RolloutEngine.apply([result("fail", critical: true)], to: verdict).decision == .rollback)
+        #expect(RolloutEngine.apply([result("fail")], to: verdict).decision == .hold)
+        #expect(RolloutEngine.apply([result("nodata")], to: verdict).decision == .hold)
+        #expect(RolloutEngine.apply([result("pass")], to: verdict).decision == .promote)
+        let dry = RolloutEngine.apply([result("fail", critical: true, dryRun: true)], to: verdict)
+        #expect(dry.decision == .promote && dry.metrics.map(\.metric) == ["q (dry run)"] && dry.metrics[0].outcome == "fail")
+    }
 }

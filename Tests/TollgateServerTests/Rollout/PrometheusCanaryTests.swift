@@ -147,6 +147,8 @@ struct PrometheusCanaryTests {
                 - { metric: ttft_ms, tolerance: 25%, critical: true }
                 - { metric: error_rate, tolerance: 3pp, critical: true }
                 - { metric: itl_ms, tolerance: 10%, critical: true, dry_run: true }
+                - { name: tokens-per-request, query: 'sum(increase(vllm:generation_tokens_total{{selector}}{{window}})) / sum(increase(vllm:e2e_request_latency_seconds_count{{selector}}{{window}}))', worse: lower, tolerance: 50%, critical: true }
+                - { name: candidate-requests, query: 'sum(increase(vllm:e2e_request_latency_seconds_count{{selector}}{{window}}))', max: 0, critical: true, dry_run: true }
 
             """)
         do {
@@ -156,6 +158,10 @@ struct PrometheusCanaryTests {
             let line = try #require(report.checks.last?.verdict.metrics.first { $0.metric == "itl_ms (dry run)" })
             #expect(line.outcome == "fail", "\(line)")
             #expect(line.sentence.contains("vllm:request_time_per_output_token_seconds_bucket"))
+            // Query metrics on the real Prometheus: the decisive one passes, the failing dry-run one changes nothing.
+            let lines = report.checks.last?.verdict.metrics ?? []
+            #expect(lines.first { $0.metric == "tokens-per-request" }?.outcome == "pass", "\(lines)")
+            #expect(lines.first { $0.metric == "candidate-requests (dry run)" }?.outcome == "fail", "\(lines)")
         } catch { Issue.record(error) }
         await p.stop()
     }
