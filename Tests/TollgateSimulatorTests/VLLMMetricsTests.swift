@@ -35,24 +35,20 @@ struct VLLMMetricsTests {
             #expect(headers["content-type"]?.hasPrefix("text/plain") == true)
             let ttft = "vllm:time_to_first_token_seconds"
             #expect(text.contains("# TYPE \(ttft) histogram"))
-            // 150 ms to the first token: above the 0.1 s edge, within 0.25 s.
+            // Chunks are written no earlier than due (150 ms prefill, then 37 ms gaps), so no TTFT is at or
+            // below the 0.1 s edge; a loaded machine can only make them later. (Exact bucket placement is
+            // tested without timing below.)
             #expect(Self.value(text, #"\#(ttft)_bucket{model_name="chat-a",le="0.1"}"#) == 0)
-            #expect(Self.value(text, #"\#(ttft)_bucket{model_name="chat-a",le="0.25"}"#) == 4)
             #expect(Self.value(text, #"\#(ttft)_bucket{model_name="chat-a",le="+Inf"}"#) == 4)
             #expect(Self.value(text, #"\#(ttft)_count{model_name="chat-a"}"#) == 4)
             let sum = try #require(Self.value(text, #"\#(ttft)_sum{model_name="chat-a"}"#))
-            #expect(sum > 0.55 && sum < 1.2)
-            // Three gaps of 37 ms per 4-token answer, measured as written (a late write shortens the next
-            // gap), so almost all in the (0.025, 0.05] bucket.
+            #expect(sum >= 0.6)
+            // Three gaps per 4-token answer.
             let itl = "vllm:inter_token_latency_seconds"
             #expect(Self.value(text, #"\#(itl)_count{model_name="chat-a"}"#) == 12)
-            let inBucket = (Self.value(text, #"\#(itl)_bucket{model_name="chat-a",le="0.05"}"#) ?? 0)
-                - (Self.value(text, #"\#(itl)_bucket{model_name="chat-a",le="0.025"}"#) ?? 0)
-            #expect(inBucket >= 10)
             #expect(Self.value(text, #"vllm:request_generation_tokens_bucket{model_name="chat-a",le="5.0"}"#) == 4)
             #expect(Self.value(text, #"vllm:request_success_total{finished_reason="stop",model_name="chat-a"}"#) == 4)
             #expect(Self.value(text, #"vllm:generation_tokens_total{model_name="chat-a"}"#) == 16)
-            #expect(Self.value(text, #"vllm:num_requests_running{model_name="chat-a"}"#) == 0)
             #expect(Self.value(text, #"http_requests_total{handler="/v1/chat/completions",method="POST",status="2xx"}"#) == 4)
             #expect(Self.value(text, #"http_requests_total{handler="/v1/chat/completions",method="POST",status="5xx"}"#) == 1)
             for name in ["vllm:e2e_request_latency_seconds", "vllm:request_time_per_output_token_seconds", "vllm:request_queue_time_seconds",
@@ -75,6 +71,10 @@ struct VLLMMetricsTests {
         #expect(Self.value(text, #"\#(ttft){model_name="a",le="0.75"}"#) == 2)
         #expect(Self.value(text, #"\#(ttft){model_name="b",le="+Inf"}"#) == 0)
         #expect(Self.value(text, #"vllm:request_success_total{finished_reason="length",model_name="a"}"#) == 1)
+        metrics.started(model: "b")
+        #expect(Self.value(metrics.render(), #"vllm:num_requests_running{model_name="b"}"#) == 1)
+        metrics.stopped(model: "b")
+        #expect(Self.value(metrics.render(), #"vllm:num_requests_running{model_name="b"}"#) == 0)
         #expect(metrics.modelName(requested: "b") == "b")
         #expect(metrics.modelName(requested: "unknown") == "a")
         #expect(metrics.modelName(requested: nil) == "a")
