@@ -63,6 +63,8 @@ public struct StageMeasurement: Sendable {
     public var candidateCount: Int
     public var measured: [MeasuredMetric]
     public var source: String
+    /// The candidate's histogram of each latency metric the source measured, for objective rollback rules.
+    public var candidateHistograms: [MetricName: ScaledHistogram] = [:]
 
     public init(observations: [String: MetricSamples], baselineCount: Int, candidateCount: Int, measured: [MeasuredMetric], source: String) {
         self.observations = observations
@@ -70,6 +72,31 @@ public struct StageMeasurement: Sendable {
         self.candidateCount = candidateCount
         self.measured = measured
         self.source = source
+    }
+}
+
+/// One arm's bucket counts of a histogram over a window, with the bucket edges in the metric's unit.
+public struct ScaledHistogram: Sendable, Equatable {
+    /// Upper edges, ascending, the last +Inf.
+    public var edges: [Double]
+    public var counts: [Int]
+
+    /// The `level` quantile as Prometheus' `histogram_quantile` estimates it: linear within the bucket
+    /// that holds the rank (from 0 for the first bucket); in the +Inf bucket, the last finite edge.
+    public func quantile(_ level: Double) -> Double? {
+        let total = counts.reduce(0, +)
+        guard total > 0, edges.count == counts.count else { return nil }
+        let rank = level * Double(total)
+        var below = 0
+        for (i, n) in counts.enumerated() {
+            if n > 0, Double(below + n) >= rank {
+                let upper = edges[i], lower = i > 0 ? edges[i - 1] : 0
+                if upper.isInfinite { return lower }
+                return lower + (upper - lower) * (rank - Double(below)) / Double(n)
+            }
+            below += n
+        }
+        return edges.last(where: \.isFinite)
     }
 }
 

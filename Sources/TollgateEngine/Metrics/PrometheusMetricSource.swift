@@ -105,6 +105,7 @@ public final class PrometheusMetricSource: MetricSource {
         }
         var observations: [String: MetricSamples] = [:]
         var measured: [MeasuredMetric] = []
+        var candidateHistograms: [MetricName: ScaledHistogram] = [:]
         for metric in metrics {
             guard let series = preset.series[metric.metric] else { continue }
             let name = PipelineJudge.criterionName(metric)
@@ -119,6 +120,7 @@ public final class PrometheusMetricSource: MetricSource {
                     entry.baselineCount = b.counts.total
                     entry.candidateCount = c.counts.total
                     samples = MetricSamples(baseline: Self.observations(b, scale: scale), candidate: Self.observations(c, scale: scale))
+                    candidateHistograms[metric.metric] = ScaledHistogram(edges: c.edges.map { $0 * scale }, counts: c.counts.counts)
                     if b.counts.total > 0, c.counts.total > 0 {
                         entry.binnedMannWhitneyP = try? BinnedMannWhitney.test(
                             c.counts, b.counts, alternative: metric.worse == .higher ? .greater : .less).pValue
@@ -152,7 +154,9 @@ public final class PrometheusMetricSource: MetricSource {
         measured.insert(MeasuredMetric(metric: "requests", queries: countQueries, windowSeconds: window.seconds,
                                        baselineCount: counts[0], candidateCount: counts[1],
                                        nodataReason: counts.contains(0) ? "an arm has no requests in the window" : nil), at: 0)
-        return StageMeasurement(observations: observations, baselineCount: counts[0], candidateCount: counts[1],
-                                measured: measured, source: summary)
+        var result = StageMeasurement(observations: observations, baselineCount: counts[0], candidateCount: counts[1],
+                                      measured: measured, source: summary)
+        result.candidateHistograms = candidateHistograms
+        return result
     }
 }

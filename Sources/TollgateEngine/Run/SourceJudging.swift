@@ -8,6 +8,13 @@ extension RolloutEngine {
         var baseline: Int
         var candidate: Int
         var failure: MetricSourceFailure?
+        /// The candidate's histograms the source measured (objective rules read their quantiles).
+        var candidateHistograms: [MetricName: ScaledHistogram] = [:]
+
+        /// The source's estimate of a latency metric's quantile for the candidate, if it measured one.
+        func sourceQuantile(_ metric: LatencyMetric, _ level: Double) -> Double? {
+            MetricName(rawValue: metric.rawValue).flatMap { candidateHistograms[$0] }?.quantile(level)
+        }
     }
 
     /// Measures the stage's window with its metric source (canary stages: the pipeline's
@@ -43,7 +50,8 @@ extension RolloutEngine {
         var verdict = try deps.judge.judge(request)
         if !measurement.measured.isEmpty { verdict = Self.annotate(verdict, with: measurement) }
         if !custom.isEmpty { verdict = Self.apply(custom, to: verdict) }
-        return JudgedCheck(verdict: verdict, baseline: measurement.baselineCount, candidate: measurement.candidateCount, failure: nil)
+        return JudgedCheck(verdict: verdict, baseline: measurement.baselineCount, candidate: measurement.candidateCount, failure: nil,
+                           candidateHistograms: measurement.candidateHistograms)
     }
 
     /// After `metrics_source.source_errors` consecutive failures, does `on_source_error`. Returns whether the stage ended.

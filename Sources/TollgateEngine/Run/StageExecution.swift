@@ -190,7 +190,8 @@ extension RolloutEngine {
             baseline: baseline, candidate: candidate, look: look, sequential: sequential, stageName: pipeline.stages[index].name,
             quality: quality, maxSamples: maxSamples, previousLooks: previousLooks))
         let verdict = judged.verdict
-        let evaluation = rules.evaluate(candidate: candidate, verdict: verdict, previous: state.consecutiveBreaches)
+        let evaluation = rules.evaluate(candidate: candidate, verdict: verdict, previous: state.consecutiveBreaches,
+                                        sourceQuantile: judged.sourceQuantile)
         let now = deps.clock.now()
         try store.write { tx in
             let stored = try tx.insertVerdict(StoredVerdict(runId: runID, stage: index, at: now, decision: verdict.decision.rawValue,
