@@ -24,14 +24,7 @@ import TollgateCore
         """
     }
 
-    static func problems(_ source: String) -> [String] {
-        do {
-            _ = try DocumentLoader.loadPipeline(text: pipeline(source), path: "p.yaml", checkFiles: false)
-            return []
-        } catch {
-            return error.diagnostics.map(\.description)
-        }
-    }
+    static func problems(_ source: String) -> [String] { pipelineProblems(pipeline(source)) }
 
     @Test func aPrometheusSourceIsReadWithItsSelectorsPresetAndErrorPolicy() throws {
         let loaded = try DocumentLoader.loadPipeline(text: Self.pipeline("""
@@ -101,12 +94,7 @@ import TollgateCore
             CustomMetricConfig(name: "kv", query: "avg(vllm:kv_cache_usage_perc{{selector}})", check: .relative(worse: .higher, tolerance: .relative(0.2)),
                                dryRun: true),
         ])
-        func problems(_ metrics: String, source: String = selectors) -> [String] {
-            do {
-                _ = try DocumentLoader.loadPipeline(text: Self.pipeline(source, metrics: metrics), path: "p.yaml", checkFiles: false)
-                return []
-            } catch { return error.diagnostics.map(\.description) }
-        }
+        func problems(_ metrics: String, source: String = selectors) -> [String] { pipelineProblems(Self.pipeline(source, metrics: metrics)) }
         let both = problems("    - { name: x, query: 'up{{selector}}', max: 1, tolerance: 5% }")
         #expect(both.count == 1 && both[0].hasPrefix("p.yaml:11:") && both[0].contains("not both"), "\(both)")
         let blind = problems("    - { name: x, query: 'sum(up)', max: 1 }")
