@@ -14,9 +14,18 @@ import TollgateTraffic
 @Suite(.serialized, .enabled(if: PrometheusServer.binary != nil, Comment(rawValue: PrometheusServer.skipReason)))
 struct PrometheusCanaryTests {
     static let stages = """
-          - canary: { weight: 50, min_samples: 100, max_samples: 400, max_duration: 40s }
+          - canary: { weight: 50, min_samples: 100, max_samples: 300, max_duration: 60s }
           - full: {}
         """
+
+    /// 200 ms prefill: long beside the scheduling delays of a loaded 2-core machine, which reach
+    /// tens of milliseconds and would drown a 30% difference of a 20 ms prefill. vLLM's TTFT buckets
+    /// around it are 0.1, 0.25 and 0.5 s.
+    static func profile(seed: UInt64, prefillMs: Double = 200) -> SimulatorProfile {
+        var p = RolloutEndToEndTests.fast(seed: seed)
+        p.prefill.medianMs = prefillMs
+        return p
+    }
 
     /// A rollout judged from Prometheus: Prometheus started on a free port scraping both simulators
     /// (labelled track=baseline / track=candidate), users sending traffic through the gateway.
@@ -40,7 +49,7 @@ struct PrometheusCanaryTests {
             """
             let setup = try await RolloutEndToEndTests.Setup(candidate: candidate, stages: stages,
                                                               rollback: "rollback:\n  on:\n    - analysis: fail\n" + source,
-                                                              via: "live", metrics: metrics)
+                                                              via: "live", metrics: metrics, baseline: PrometheusCanaryTests.profile(seed: 1))
             do {
                 prometheus = try await PrometheusServer(binary: PrometheusServer.binary!, targets: [
                     .init(address: "127.0.0.1:\(setup.environment.baseline.port)", labels: ["track": "baseline"]),
@@ -54,9 +63,9 @@ struct PrometheusCanaryTests {
             // Users: a closed-loop replay through the gateway for as long as the test runs.
             let base = setup.environment.running.baseURL, trafficPath = setup.folder.path("traffic.jsonl")
             users = Task {
-                let client = ModelClient.makeHTTPClient(concurrency: 8)
+                let client = ModelClient.makeHTTPClient(concurrency: 16)
                 let target = ReplayTarget(arm: .shadow, client: ModelClient(httpClient: client, endpoint: ModelEndpoint(url: base + "/v1")))
-                let runner = ReplayRunner(targets: [target], configuration: ReplayConfiguration(shape: .closedLoop(concurrency: 8), duration: .seconds(90), repeatTraffic: true))
+                let runner = ReplayRunner(targets: [target], configuration: ReplayConfiguration(shape: .closedLoop(concurrency: 16), duration: .seconds(120), repeatTraffic: true))
                 _ = try? await runner.run(trafficPath: trafficPath)
                 try? await client.shutdown()
             }
@@ -80,9 +89,7 @@ struct PrometheusCanaryTests {
 
     @Test(.timeLimit(.minutes(2)))
     func aCandidateWithThirtyPercentSlowerPrefillIsRolledBackFromPrometheus() async throws {
-        var slow = RolloutEndToEndTests.fast(seed: 2)
-        slow.prefill.medianMs *= 1.3
-        let p = try await PromSetup(candidate: slow)
+        let p = try await PromSetup(candidate: Self.profile(seed: 2, prefillMs: 260))
         do {
             let (run, state) = try await p.setup.run()
             #expect(state.phase == .rolledBack, "\(state.finish?.reason ?? "") \(state.lastCheck?.summary ?? "")")
@@ -98,7 +105,7 @@ struct PrometheusCanaryTests {
 
     @Test(.timeLimit(.minutes(2)))
     func anIdenticalCandidateIsPromotedFromPrometheus() async throws {
-        let p = try await PromSetup(candidate: RolloutEndToEndTests.fast(seed: 2))
+        let p = try await PromSetup(candidate: Self.profile(seed: 2))
         do {
             let (run, state) = try await p.setup.run()
             #expect(state.phase == .promoted, "\(state.finish?.reason ?? "") \(state.lastCheck?.summary ?? "")")
@@ -113,7 +120,7 @@ struct PrometheusCanaryTests {
 
     @Test(.timeLimit(.minutes(2)))
     func prometheusStoppedMidStagePausesTheRunWithTheReason() async throws {
-        let p = try await PromSetup(candidate: RolloutEndToEndTests.fast(seed: 2), stages: """
+        let p = try await PromSetup(candidate: Self.profile(seed: 2), stages: """
               - canary: { weight: 50, min_samples: 100000, max_samples: 200000, max_duration: 90s }
               - full: {}
             """, source: "  source_errors: 2")
@@ -141,7 +148,7 @@ struct PrometheusCanaryTests {
     @Test(.timeLimit(.minutes(2)))
     func aFailingDryRunMetricChangesNothing() async throws {
         // Same prefill, decode 12x slower: ttft_ms passes, the per-request time per output token fails.
-        var slowDecode = RolloutEndToEndTests.fast(seed: 2)
+        var slowDecode = Self.profile(seed: 2)
         slowDecode.decode = .init(medianMs: 25, spread: 0.1)
         let p = try await PromSetup(candidate: slowDecode, metrics: """
                 - { metric: ttft_ms, tolerance: 25%, critical: true }

@@ -40,10 +40,10 @@ import TollgateTraffic
         init(candidate: SimulatorProfile, stages: String = RolloutEndToEndTests.stages.replacingOccurrences(of: "  - approval_placeholder\n", with: ""),
              rollback: String = "rollback:\n  on:\n    - analysis: fail\n", via: String = "replay",
              metrics: String = "    - { metric: ttft_ms, tolerance: 25%, critical: true }\n    - { metric: error_rate, tolerance: 3pp, critical: true }\n",
-             alpha: Double = Setup.promotionAlpha) async throws {
+             alpha: Double = Setup.promotionAlpha, baseline: SimulatorProfile = RolloutEndToEndTests.fast(seed: 1)) async throws {
             folder = try TemporaryFolder()
             store = try RunStore(path: folder.path("e2e.db"))
-            environment = try await DemoEnvironment.start(baseline: RolloutEndToEndTests.fast(seed: 1), candidate: candidate,
+            environment = try await DemoEnvironment.start(baseline: baseline, candidate: candidate,
                                                           recordInto: via == "live" ? store : nil)
             let traffic = folder.path("traffic.jsonl")
             let lines = (0..<50).map { #"{"id":"q\#($0)","body":{"messages":[{"role":"user","content":"question \#($0) about billing"}],"stream":true}}"# }
