@@ -218,7 +218,7 @@ let package = Package(
         .testTarget(
             name: "TollgateEngineTests",
             dependencies: [
-                "TollgateEngine", "TollgateCore", "TollgateStore", "TollgateSimulator", "TollgateTestSupport",
+                "TollgateEngine", "TollgateCore", "TollgateAnalysis", "TollgateStore", "TollgateSimulator", "TollgateTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -13,7 +13,7 @@ phase() { echo "test.sh: $1 ($((SECONDS - t0))s since start)"; }
 
 # Debian packages: SQLite and curl headers for the build; the real peers some tests start; wrk for
 # the benchmarks.
-packages=(libsqlite3-dev libcurl4-openssl-dev haproxy prometheus-alertmanager wrk cmake chromium)
+packages=(libsqlite3-dev libcurl4-openssl-dev haproxy prometheus prometheus-alertmanager wrk cmake chromium)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -24,14 +24,7 @@ import TollgateCore
         """
     }
 
-    static func problems(_ notify: String) -> [String] {
-        do {
-            _ = try DocumentLoader.loadPipeline(text: pipeline(notify), path: "p.yaml", checkFiles: false)
-            return []
-        } catch {
-            return error.diagnostics.map(\.description)
-        }
-    }
+    static func problems(_ notify: String) -> [String] { pipelineProblems(pipeline(notify)) }
 
     @Test func webhooksAreReadWithTheirFormatEventsAndRetries() throws {
         let loaded = try DocumentLoader.loadPipeline(text: Self.pipeline("""

@@ -22,6 +22,8 @@ public struct Pipeline: Sendable, Equatable, Codable {
     public var requiredChecklistItems: [String]
     /// Webhooks told about stage events (`notify:`).
     public var notify: [NotifyWebhook] = []
+    /// Where canary stages read their metrics (`metrics_source:`); nil reads Tollgate's own samples.
+    public var metricsSource: MetricsSourceConfig? = nil
 }
 
 /// Latency quantile targets for one operation, in milliseconds.
@@ -168,6 +170,8 @@ public struct AnalysisConfig: Sendable, Equatable, Codable {
     public var marginalThreshold: Double
     public var seed: UInt64
     public var metrics: [MetricCriterionConfig]
+    /// Metrics written as queries on the `metrics_source` (`analysis.metrics[]` items with `query`).
+    public var customMetrics: [CustomMetricConfig] = []
 }
 
 /// One metric the judge compares (`analysis.metrics[]`).
@@ -183,6 +187,8 @@ public struct MetricCriterionConfig: Sendable, Equatable, Codable {
     /// For `quality`: the eval suite's path (resolved).
     public var suite: String?
     public var group: String?
+    /// `dry_run: true`: measured, journaled and shown, but never part of a decision.
+    public var dryRun: Bool = false
 }
 
 /// One step of a rollout.

@@ -28,6 +28,10 @@ enum PipelineLoader {
                                                                 "prometheus", "tracing"], into: &facts)
         let required = readChecklistRequirements(root.mapping("checklist"))
         let notify = NotifyReader.read(root.value("notify"))
+        let metricsSource = MetricsSourceReader.read(root.mapping("metrics_source"))
+        if metricsSource == nil, root.value("metrics_source") == nil, let first = analysis.customMetrics.first {
+            context.report(root.keyMark("analysis"), "the metric '\(first.name)' is a query: it needs a 'metrics_source' to run it on")
+        }
         root.finish(what: "the pipeline")
 
         guard let name, let model, let stages, let router, let traffic else { return nil }
@@ -35,7 +39,8 @@ enum PipelineLoader {
         return Pipeline(
             name: name, description: description, model: model, objectives: objectives, traffic: traffic,
             router: router, analysis: analysis, stages: stages, rollback: rollback, release: release,
-            reliability: reliability, security: security, facts: facts, requiredChecklistItems: required, notify: notify
+            reliability: reliability, security: security, facts: facts, requiredChecklistItems: required, notify: notify,
+            metricsSource: metricsSource
         )
     }
 
@@ -204,13 +209,18 @@ enum PipelineLoader {
         }
         let seed = m.int("seed", in: 0...Int.max).map(UInt64.init) ?? 1
         var metrics: [MetricCriterionConfig] = []
+        var custom: [CustomMetricConfig] = []
         for item in m.sequence("metrics") ?? [] {
-            if let metric = readMetric(item) { metrics.append(metric) }
+            if case .mapping(let map) = item.node, map.keys.contains(where: { $0.string == "query" }) {
+                if let metric = MetricsSourceReader.readCustomMetric(item) { custom.append(metric) }
+            } else if let metric = readMetric(item) {
+                metrics.append(metric)
+            }
         }
         m.finish(what: "'analysis'")
         return AnalysisConfig(judge: judge, confidence: confidence, alpha: alpha, beta: beta, spending: spending,
                               checkInterval: interval, passThreshold: pass,
-                              marginalThreshold: marginal, seed: seed, metrics: metrics)
+                              marginalThreshold: marginal, seed: seed, metrics: metrics, customMetrics: custom)
     }
 
     static func metricName(_ value: YAMLValue?) -> MetricName? {
@@ -232,6 +242,7 @@ enum PipelineLoader {
         let quantile = m.oneOf("quantile", ["p50", "p90", "p95", "p99", "mean"])
         let suite = CommonChecks.existingFile(m.value("suite"))
         let group = m.string("group")
+        let dryRun = m.bool("dry_run") ?? false
         m.finish(what: "'\(item.path)'")
         if metric == .quality, suite == nil, !m.has("suite") {
             item.context.report(item.mark, "the 'quality' metric needs 'suite' (the eval suite that scores answers)")
@@ -249,7 +260,7 @@ enum PipelineLoader {
             judgedTolerance = suite.flatMap { try? DocumentLoader.loadEvalSuite(at: $0).maxDrop } ?? EvalSuite.defaultMaxDrop
         }
         return MetricCriterionConfig(metric: metric, worse: worse ?? defaultWorse, tolerance: judgedTolerance,
-                                     critical: critical, weight: weight, quantile: quantile, suite: suite, group: group)
+                                     critical: critical, weight: weight, quantile: quantile, suite: suite, group: group, dryRun: dryRun)
     }
 
     // MARK: Rollback, release, reliability, security, checklist

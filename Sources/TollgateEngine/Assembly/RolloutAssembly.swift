@@ -47,8 +47,8 @@ public final class RolloutAssembly: Sendable {
             if pipeline.traffic.via == .router, Self.routerURL(pipeline.router) == nil {
                 throw AssemblyError.missingSetting("traffic.via: router needs router.url, the OpenAI base URL clients use through the router (for the gateway, its admin URL is used when url is not set).")
             }
-            if pipeline.traffic.via == .live, pipeline.router.kind != .gateway {
-                throw AssemblyError.unsupported("traffic.via: live judges the samples Tollgate's gateway records; router.type must be gateway.")
+            if pipeline.traffic.via == .live, pipeline.router.kind != .gateway, pipeline.metricsSource == nil {
+                throw AssemblyError.unsupported("traffic.via: live judges the samples Tollgate's gateway records; router.type must be gateway (or name a metrics_source).")
             }
         } catch {
             try? client.syncShutdown()
@@ -139,7 +139,8 @@ public final class RolloutAssembly: Sendable {
             traffic = RoutedStageTraffic(paired: paired, router: try client(for: version))
         case .live:
             traffic = LiveGatewayTraffic(paired: pipeline.traffic.source == nil ? nil : paired, store: store, clock: clock,
-                                         gatewayRunID: pipeline.router.settings["gateway_run"], text: StoredTextPolicy(security: pipeline.security))
+                                         gatewayRunID: pipeline.router.settings["gateway_run"], text: StoredTextPolicy(security: pipeline.security),
+                                         copiesGatewaySamples: pipeline.metricsSource == nil || pipeline.router.kind == .gateway)
         }
         let suites = pipeline.analysis.metrics.contains { $0.metric == .quality }
             || pipeline.stages.contains { if case .shadow(_, _, let s) = $0.kind { return !s.isEmpty }; return false }
@@ -147,7 +148,16 @@ public final class RolloutAssembly: Sendable {
         return RolloutDependencies(router: router, traffic: traffic, judge: PipelineJudge(analysis: pipeline.analysis),
                                    quality: quality, clock: clock, onProgress: onProgress,
                                    notifier: pipeline.notify.isEmpty ? nil : RunNotifier(webhooks: pipeline.notify, store: store, httpClient: httpClient,
-                                                                                         environment: environment))
+                                                                                         environment: environment),
+                                   metricSource: try metricSource())
+    }
+
+    /// The pipeline's `metrics_source` as a metric source (nil when it names none), its token read from the environment.
+    func metricSource() throws -> (any MetricSource)? {
+        guard let config = pipeline.metricsSource?.prometheus else { return nil }
+        let token = try PrometheusClient.token(variable: config.tokenEnv, environment: environment)
+        return PrometheusMetricSource(client: PrometheusClient(url: config.url, token: token, timeout: config.timeout, client: httpClient),
+                                      config: config, versions: (pipeline.model.baseline.version, pipeline.model.candidate.version))
     }
 
     /// Shuts the HTTP client down.

@@ -46,13 +46,18 @@ public struct LiveGatewayTraffic: StageTrafficSource {
     public let gatewayRunID: String?
     /// The rollout pipeline's policy for the text of copied samples.
     public let text: StoredTextPolicy
+    /// False behind another router (Istio, HAProxy…) judged from a `metrics_source`: there are no
+    /// gateway samples to copy, and a canary interval only waits while users produce the traffic.
+    public let copiesGatewaySamples: Bool
 
-    public init(paired: ReplayStageTraffic?, store: RunStore, clock: any EngineClock, gatewayRunID: String?, text: StoredTextPolicy) {
+    public init(paired: ReplayStageTraffic?, store: RunStore, clock: any EngineClock, gatewayRunID: String?,
+                text: StoredTextPolicy, copiesGatewaySamples: Bool = true) {
         self.paired = paired
         self.text = text
         self.store = store
         self.clock = clock
         self.gatewayRunID = gatewayRunID
+        self.copiesGatewaySamples = copiesGatewaySamples
     }
 
     public func shadow(runID: String, stage: Int, requests: Int, duration: Duration?) async throws {
@@ -64,6 +69,7 @@ public struct LiveGatewayTraffic: StageTrafficSource {
 
     public func canaryInterval(runID: String, stage: Int, weight: Int, interval: Duration) async throws {
         try await clock.sleep(for: interval)
+        guard copiesGatewaySamples else { return }
         try store.write { tx in
             let gateway: String
             if let gatewayRunID {

@@ -52,8 +52,24 @@ public struct PipelineJudge: StageJudge {
         metric.observations(in: samples)
     }
 
+    /// Judges the decisive metrics; `dry_run` metrics are judged apart and shown as extra lines
+    /// (`ttft_ms (dry run)`) that never change the decision or the score.
     public func judge(_ request: JudgeRequest) throws -> StageVerdict {
-        let criteria = analysis.metrics.map { metric in
+        var verdict = try judge(request, metrics: analysis.metrics.filter { !$0.dryRun })
+        let dry = analysis.metrics.filter(\.dryRun)
+        guard !dry.isEmpty else { return verdict }
+        do {
+            verdict.metrics += try judge(request, metrics: dry).metrics.map {
+                .init(metric: "\($0.metric) (dry run)", outcome: $0.outcome, sentence: "Measured, never decides: \($0.sentence)")
+            }
+        } catch {
+            verdict.metrics += dry.map { .init(metric: "\(Self.criterionName($0)) (dry run)", outcome: "nodata", sentence: "Measured, never decides: \(error)") }
+        }
+        return verdict
+    }
+
+    func judge(_ request: JudgeRequest, metrics: [MetricCriterionConfig]) throws -> StageVerdict {
+        let criteria = metrics.map { metric in
             var criterion = Self.criterion(metric)
             // Quality is judged against the suite's max_drop as recorded when it was evaluated.
             if metric.metric == .quality, let maxDrop = metric.suite.flatMap({ request.quality[$0]?.maxDrop }) {
@@ -62,18 +78,18 @@ public struct PipelineJudge: StageJudge {
             return criterion
         }
         var data: [String: MetricSamples] = [:]
-        for metric in analysis.metrics {
+        for metric in metrics {
             if metric.metric == .quality {
                 let result = metric.suite.flatMap { request.quality[$0] }
                 data[Self.criterionName(metric)] = MetricSamples(baseline: result?.baseline ?? [], candidate: result?.candidate ?? [])
                 continue
             }
-            data[Self.criterionName(metric)] = MetricSamples(baseline: Self.values(metric.metric, request.baseline),
-                                                             candidate: Self.values(metric.metric, request.candidate))
+            data[Self.criterionName(metric)] = request.observations[Self.criterionName(metric)]
+                ?? MetricSamples(baseline: Self.values(metric.metric, request.baseline), candidate: Self.values(metric.metric, request.candidate))
         }
         let settings = JudgeSettings(confidence: analysis.confidence, passThreshold: analysis.passThreshold,
                                      marginalThreshold: analysis.marginalThreshold, seed: analysis.seed)
-        let perArm = min(request.baseline.count, request.candidate.count)
+        let perArm = request.measuredCounts.map { min($0.baseline, $0.candidate) } ?? min(request.baseline.count, request.candidate.count)
         let horizon = request.maxSamples ?? max(perArm, 2)
         let verdict: Verdict
         switch analysis.judge {

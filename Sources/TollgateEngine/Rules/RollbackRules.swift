@@ -50,8 +50,10 @@ public struct RollbackRuleEvaluator: Sendable {
     }
 
     /// Evaluates the rules on the candidate's samples and the verdict, given how many checks
-    /// in a row each rule had already been breached.
-    public func evaluate(candidate: [Sample], verdict: StageVerdict, previous: [String: Int]) -> Evaluation {
+    /// in a row each rule had already been breached. `sourceQuantile`, when it has a value for an
+    /// objective's metric and quantile (a metrics source's histogram), is used instead of the samples.
+    public func evaluate(candidate: [Sample], verdict: StageVerdict, previous: [String: Int],
+                         sourceQuantile: (LatencyMetric, Double) -> Double? = { _, _ in nil }) -> Evaluation {
         var breaches: [String] = []
         var trigger: Trigger?
         func breached(_ rule: RollbackRule, consecutive: Int, reason: String, numbers: [String: Double]) {
@@ -83,11 +85,13 @@ public struct RollbackRuleEvaluator: Sendable {
             case .objective(let metric, let quantile, let consecutive):
                 guard let target = objectives.latency[metric]?.all.first(where: { $0.0 == quantile })?.1 else { continue }
                 let values = Self.values(of: metric, in: candidate)
-                guard !values.isEmpty else { continue }
-                let observed = quantile == "mean" ? Descriptive.mean(values) : Descriptive.quantile(values, Self.level(quantile))
+                let fromSource = quantile == "mean" ? nil : sourceQuantile(metric, Self.level(quantile))
+                guard fromSource != nil || !values.isEmpty else { continue }
+                let observed = fromSource ?? (quantile == "mean" ? Descriptive.mean(values) : Descriptive.quantile(values, Self.level(quantile)))
                 if observed > target {
                     breached(rule, consecutive: consecutive,
-                             reason: String(format: "candidate %@ %@ is %.1f ms, over its objective of %.1f ms", metric.rawValue, quantile, observed, target),
+                             reason: String(format: "candidate %@ %@ is %.1f ms%@, over its objective of %.1f ms", metric.rawValue, quantile, observed,
+                                            fromSource == nil ? "" : " (the metrics source's histogram)", target),
                              numbers: ["observed_ms": observed, "objective_ms": target, "samples": Double(values.count)])
                 }
             case .alert, .drift:

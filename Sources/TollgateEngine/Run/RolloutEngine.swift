@@ -21,13 +21,17 @@ public struct RolloutDependencies: Sendable {
     public var onProgress: (@Sendable (RunProgress) -> Void)?
     /// Tells the pipeline's `notify:` webhooks about stage events, without waiting for them.
     public var notifier: RunNotifier?
+    /// Where canary checks read their metrics (the pipeline's `metrics_source`); nil reads Tollgate's samples.
+    public var metricSource: (any MetricSource)?
 
     public init(router: any TrafficRouter, traffic: any StageTrafficSource, judge: any StageJudge,
                 quality: (any QualityEvaluator)? = nil,
                 clock: any EngineClock = SystemEngineClock(), pollInterval: Duration = .milliseconds(200),
                 leaseTTL: TimeInterval = 30, owner: String = RolloutDependencies.defaultOwner,
-                onProgress: (@Sendable (RunProgress) -> Void)? = nil, notifier: RunNotifier? = nil) {
+                onProgress: (@Sendable (RunProgress) -> Void)? = nil, notifier: RunNotifier? = nil,
+                metricSource: (any MetricSource)? = nil) {
         self.notifier = notifier
+        self.metricSource = metricSource
         self.router = router
         self.traffic = traffic
         self.judge = judge

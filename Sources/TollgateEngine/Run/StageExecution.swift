@@ -91,8 +91,10 @@ extension RolloutEngine {
         if elapsed >= DurationText.seconds(maxDuration) {
             let counts = try store.read { try $0.sampleCounts(runID: runID, stage: index) }
             let perArm = min(counts[.baseline] ?? 0, counts[.candidate] ?? 0)
-            if perArm >= 2 {
-                let final = try await check(index, look: look, sequential: true, maxSamples: min(maxSamples, perArm),
+            // A metrics source counts the requests itself: its counts at this look become the horizon.
+            let fromSource = deps.metricSource != nil
+            if perArm >= 2 || fromSource {
+                let final = try await check(index, look: look, sequential: true, maxSamples: fromSource ? nil : min(maxSamples, perArm),
                                             previousLooks: previous, state: state)
                 guard case .decision(let decision) = final.outcome else { return }
                 if try await act(on: decision, final, stage: index, minSamples: 1, isFinalLook: true,
@@ -184,25 +186,30 @@ extension RolloutEngine {
             (try tx.samples(runID: runID, stage: index, arm: .baseline), try tx.samples(runID: runID, stage: index, arm: .candidate))
         }
         let quality = try await qualityResults(stage: index, state: state)
-        let verdict = try deps.judge.judge(JudgeRequest(baseline: baseline, candidate: candidate, look: look,
-                                                        sequential: sequential, stageName: pipeline.stages[index].name, quality: quality,
-                                                        maxSamples: maxSamples, previousLooks: previousLooks))
-        let evaluation = rules.evaluate(candidate: candidate, verdict: verdict, previous: state.consecutiveBreaches)
+        let judged = try await measureAndJudge(index, sequential: sequential, state: state, request: JudgeRequest(
+            baseline: baseline, candidate: candidate, look: look, sequential: sequential, stageName: pipeline.stages[index].name,
+            quality: quality, maxSamples: maxSamples, previousLooks: previousLooks))
+        let verdict = judged.verdict
+        let evaluation = rules.evaluate(candidate: candidate, verdict: verdict, previous: state.consecutiveBreaches,
+                                        sourceQuantile: judged.sourceQuantile)
         let now = deps.clock.now()
         try store.write { tx in
             let stored = try tx.insertVerdict(StoredVerdict(runId: runID, stage: index, at: now, decision: verdict.decision.rawValue,
                                                             score: verdict.score, payload: try jsonText(verdict)))
             try tx.appendEvent(runID: runID, kind: RunEventKind.check.rawValue, payload: RunEventPayload.Check(
                 stage: index, look: look, decision: verdict.decision.rawValue, score: verdict.score,
-                baselineSamples: baseline.count, candidateSamples: candidate.count, summary: verdict.summary,
+                baselineSamples: judged.baseline, candidateSamples: judged.candidate, summary: verdict.summary,
                 verdictID: stored.id, breaches: evaluation.breaches), at: now)
         }
         report(RunEventKind.check.rawValue, message: "check \(look): \(verdict.decision.rawValue) — \(verdict.summary)", stage: index, verdict: verdict)
         if let trigger = evaluation.trigger {
             try await rollback(stage: index, reason: trigger.reason, trigger: trigger.rule, numbers: trigger.numbers)
-            return CheckResult(verdict: verdict, outcome: .rolledBack, baseline: baseline.count, candidate: candidate.count)
+            return CheckResult(verdict: verdict, outcome: .rolledBack, baseline: judged.baseline, candidate: judged.candidate)
         }
-        return CheckResult(verdict: verdict, outcome: .decision(verdict.decision), baseline: baseline.count, candidate: candidate.count)
+        if let failure = judged.failure, try await actOnSourceFailure(index, failure) {
+            return CheckResult(verdict: verdict, outcome: .rolledBack, baseline: judged.baseline, candidate: judged.candidate)
+        }
+        return CheckResult(verdict: verdict, outcome: .decision(verdict.decision), baseline: judged.baseline, candidate: judged.candidate)
     }
 
     /// The eval suites the pipeline judges (`quality` metrics) and the stage runs (shadow `suites`),

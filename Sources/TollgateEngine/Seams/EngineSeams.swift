@@ -1,4 +1,5 @@
 import Foundation
+import TollgateAnalysis
 import TollgateCore
 
 /// Where the engine gets the time and how it waits, so tests of stages and schedules can
@@ -41,6 +42,10 @@ public struct JudgeRequest: Sendable {
     public var maxSamples: Int?
     /// Canary stages: samples per arm (the smaller arm) at every earlier check of the stage, oldest first.
     public var previousLooks: [Int]
+    /// Observations the stage's ``MetricSource`` measured, by criterion name; a metric absent here is read from the samples.
+    public var observations: [String: MetricSamples] = [:]
+    /// Requests per arm as the metric source counted them (a Prometheus `_count` increase); nil counts the samples.
+    public var measuredCounts: (baseline: Int, candidate: Int)?
 
     public init(baseline: [Sample], candidate: [Sample], look: Int, sequential: Bool, stageName: String,
                 quality: [String: RunEventPayload.QualityEvaluated] = [:], maxSamples: Int? = nil, previousLooks: [Int] = []) {

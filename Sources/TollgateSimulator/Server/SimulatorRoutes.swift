@@ -13,9 +13,12 @@ final class SimulatorRoutes: Sendable {
     private let occurrences = NIOLockedValueBox<[String: Int]>([:])
     private let schedules = NIOLockedValueBox<[String: [Double]]>([:])
     private let counter = NIOLockedValueBox<Int>(0)
+    /// The vLLM-compatible series served at `/metrics`.
+    let metrics: VLLMMetrics
 
     init(profile: SimulatorProfile) {
         self.profile = profile
+        metrics = VLLMMetrics(models: profile.models)
         answers = AnswerBook(profile: profile)
         embedder = Embedder(dimensions: profile.embeddingDimensions, seed: profile.seed)
     }
@@ -32,9 +35,10 @@ final class SimulatorRoutes: Sendable {
             }
             return json(.ok, OpenAIBodies.model(id, created: 1_700_000_000))
         }
-        router.post("/v1/chat/completions") { [self] request, _ in try await generate(request, kind: .chat) }
-        router.post("/v1/completions") { [self] request, _ in try await generate(request, kind: .completion) }
-        router.post("/v1/embeddings") { [self] request, _ in try await generate(request, kind: .embedding) }
+        router.post("/v1/chat/completions") { [self] request, _ in counted(try await generate(request, kind: .chat), "/v1/chat/completions") }
+        router.post("/v1/completions") { [self] request, _ in counted(try await generate(request, kind: .completion), "/v1/completions") }
+        router.post("/v1/embeddings") { [self] request, _ in counted(try await generate(request, kind: .embedding), "/v1/embeddings") }
+        registerMetrics(on: router)
         if profile.recordSchedule {
             // Benchmarks read the write times of every content chunk, keyed by x-request-id.
             router.get("/sim/schedule") { [self] _, _ in
@@ -109,17 +113,21 @@ final class SimulatorRoutes: Sendable {
                                                      promptTokens: parsed.inputTokens, base64: parsed.base64))
         }
         let plan = ResponsePlan(profile: profile, answers: answers, request: parsed, fault: fault, random: &random)
+        let metricModel = metrics.modelName(requested: parsed.model)
+        metrics.started(model: metricModel)
         let serial = counter.withLockedValue { n -> Int in n += 1; return n }
         let context = StreamContext(
             id: (kind == .chat ? "chatcmpl-sim-" : "cmpl-sim-") + String(serial), model: model,
             created: Int(Date().timeIntervalSince1970), chat: kind == .chat, inputTokens: parsed.inputTokens,
-            arrival: arrival, requestID: profile.recordSchedule ? requestID : nil)
+            arrival: arrival, requestID: profile.recordSchedule ? requestID : nil, metricModel: metricModel)
         if parsed.stream {
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                             body: ResponseBody { [self] writer in
+                                defer { metrics.stopped(model: metricModel) }
                                 try await stream(plan, context, includeUsage: parsed.includeUsage, choices: parsed.choices, to: &writer)
                             })
         }
+        defer { metrics.stopped(model: metricModel) }
         return try await whole(plan, context, choices: parsed.choices)
     }
 
@@ -173,6 +181,8 @@ final class SimulatorRoutes: Sendable {
         var inputTokens: Int
         var arrival: ContinuousClock.Instant
         var requestID: String?
+        /// The `model_name` label of this request's series at `/metrics`.
+        var metricModel: String
     }
 
     private struct CutStream: Error {}
@@ -191,6 +201,7 @@ final class SimulatorRoutes: Sendable {
         var shiftMs = plan.fault == .stallFirstToken ? plan.stallMs : 0
         var written: [Double] = []
         written.reserveCapacity(plan.tokens.count)
+        var timing = TokenTiming()
         for (i, token) in plan.tokens.enumerated() {
             if i == plan.faultIndex {
                 switch plan.fault {
@@ -209,7 +220,9 @@ final class SimulatorRoutes: Sendable {
                     : OpenAIBodies.completionChunk(id: c.id, model: c.model, created: c.created, text: token, finish: nil, index: index)) + "\n\n"
             }
             try await writer.write(ByteBuffer(string: chunks))
-            if c.requestID != nil { written.append(Self.ms(since: c.arrival)) }
+            let at = Self.ms(since: c.arrival)
+            timing.wrote(atMs: at)
+            if c.requestID != nil { written.append(at) }
         }
         if plan.tokens.isEmpty, plan.fault == .streamCut { return try await cut(dialect, &writer) }
         func finish(_ index: Int) -> String {
@@ -237,6 +250,8 @@ final class SimulatorRoutes: Sendable {
             tail = others + "data: \(final)\n\ndata: [DONE]\n\n"
         }
         try await writer.write(ByteBuffer(string: tail))
+        metrics.finished(timing.finished(model: c.metricModel, e2eMs: Self.ms(since: c.arrival), promptTokens: c.inputTokens,
+                                         generationTokens: plan.tokens.count * choices, finishReason: plan.finishReason))
         if let id = c.requestID { schedules.withLockedValue { $0[id] = written } }
         try await writer.finish(nil)
     }
@@ -270,6 +285,8 @@ final class SimulatorRoutes: Sendable {
                                 throw CutStream()
                             })
         default:
+            metrics.finished(TokenTiming.whole(plan, stallMs: stall, model: c.metricModel, e2eMs: Self.ms(since: c.arrival),
+                                               promptTokens: c.inputTokens, choices: choices))
             return json(.ok, body)
         }
     }

@@ -47,20 +47,26 @@ public enum MannWhitney {
             let dist = MannWhitneyDistribution(n1, n2)
             p = dist.sf(Int(u.rounded()))
         } else {
-            let n = d1 + d2
-            let s = (d1 * d2 / 12 * ((n + 1) - tieTerm / (n * (n - 1)))).squareRoot()
-            var numerator = u - d1 * d2 / 2
-            if continuity { numerator -= 0.5 }
-            if s > 0 {
-                let z = numerator / s
-                details["z"] = z
-                p = NormalDistribution.sf(z)
-            } else {
-                // Every value is tied: U sits at its mean and no evidence of a difference exists.
-                p = numerator > 0 ? 0 : 1
-            }
+            let approximation = normalApproximation(u: u, n1: d1, n2: d2, tieTerm: tieTerm, continuity: continuity)
+            p = approximation.p
+            if let z = approximation.z { details["z"] = z }
         }
         p = min(max(p * factor, 0), 1)
         return TestResult(method: name, statistic: u1, pValue: p, alternative: alternative, details: details)
+    }
+
+    /// The one-sided p-value P(U ≥ u) of the normal approximation with tie correction (`tieTerm` = Σ(t³ − t)
+    /// over groups of ties) and optional continuity correction, as scipy's; `z` is nil when every value ties.
+    static func normalApproximation(u: Double, n1: Double, n2: Double, tieTerm: Double, continuity: Bool) -> (p: Double, z: Double?) {
+        let n = n1 + n2
+        let s = n > 1 ? (n1 * n2 / 12 * ((n + 1) - tieTerm / (n * (n - 1)))).squareRoot() : 0
+        var numerator = u - n1 * n2 / 2
+        if continuity { numerator -= 0.5 }
+        guard s > 0 else {
+            // Every value is tied: U sits at its mean and no evidence of a difference exists.
+            return (numerator > 0 ? 0 : 1, nil)
+        }
+        let z = numerator / s
+        return (NormalDistribution.sf(z), z)
     }
 }

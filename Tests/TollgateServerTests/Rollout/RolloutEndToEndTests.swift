@@ -296,7 +296,7 @@ import TollgateTraffic
             let run = try RolloutEngine.createRun(pipelinePath: path, pipeline: pipeline, store: store)
             let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: try assembly.dependencies(onProgress: nil))
             let state = try await engine.drive()
-            #expect(state.phase == .promoted, "\(state.finish?.reason ?? "") \(state.lastCheck?.summary ?? "")")
+            #expect(state.phase == .promoted, "trigger \(state.finish?.trigger ?? "none"), stage \(String(describing: state.finish?.stage)): \(state.finish?.reason ?? "") | \(state.lastCheck?.summary ?? "")")
             #expect(state.quality.count == 1)
             let report = try RunReport.load(runID: run.id, store: store)
             #expect(report.latest?.verdict.metrics.first { $0.metric == "quality" }?.outcome == "pass")

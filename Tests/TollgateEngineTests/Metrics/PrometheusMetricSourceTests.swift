@@ -1,0 +1,149 @@
+import AsyncHTTPClient
+import Foundation
+import Testing
+import TollgateAnalysis
+import TollgateCore
+import TollgateTestSupport
+@testable import TollgateEngine
+
+@Suite("Prometheus metric source")
+struct PrometheusMetricSourceTests {
+    static let config = PrometheusSourceConfig(url: "http://unused", preset: .vllm,
+                                               baseline: PromSelector([.init("track", .equal, "baseline")]),
+                                               candidate: PromSelector([.init("track", .equal, "candidate")]))
+
+    static func vector(_ items: [(String?, Double)]) -> String {
+        let result = items.map { le, v in
+            #"{"metric":{\#(le.map { #""le":"\#($0)""# } ?? "")},"value":[1,"\#(v)"]}"#
+        }.joined(separator: ",")
+        return #"{"status":"success","data":{"resultType":"vector","result":[\#(result)]}}"#
+    }
+
+    /// Answers like Prometheus scraping two vLLM servers: the candidate's TTFT one bucket slower.
+    static func answer(_ uri: String) -> (status: Int, body: String) {
+        let query = URLComponents(string: "http://x" + uri)?.queryItems?.first { $0.name == "query" }?.value ?? ""
+        let candidate = query.contains(#"track="candidate""#)
+        if query.contains("time_to_first_token_seconds_bucket") {
+            return (200, vector(candidate ? [("0.1", 0), ("0.25", 40.4), ("+Inf", 50)] : [("0.1", 30), ("0.25", 45), ("+Inf", 45.2)]))
+        }
+        if query.contains("e2e_request_latency_seconds_bucket") { return (200, vector([])) }
+        if query.contains("_count") { return (200, vector([(nil, candidate ? 50 : 45)])) }
+        if query.contains(#"status="5xx""#) { return (200, vector([(nil, candidate ? 2 : 0)])) }
+        if query.contains("http_requests_total") { return (200, vector([(nil, candidate ? 52 : 45)])) }
+        return (400, #"{"status":"error","errorType":"bad_data","error":"unexpected query"}"#)
+    }
+
+    /// A minimal live-traffic pipeline whose `analysis.metrics` are the given YAML items.
+    static func pipeline(metrics items: [String]) throws -> Pipeline {
+        try DocumentLoader.loadPipeline(text: """
+            version: 1
+            kind: pipeline
+            name: p
+            model:
+              name: m
+              baseline:  { version: "1", endpoint: "http://127.0.0.1:9/v1" }
+              candidate: { version: "2", endpoint: "http://127.0.0.1:9/v1" }
+            traffic: { via: live }
+            analysis:
+              metrics:
+            \(items.map { "    - \($0)" }.joined(separator: "\n"))
+            stages:
+              - canary: { weight: 5, min_samples: 10, max_duration: 1m }
+            """, path: "p.yaml", checkFiles: false)
+    }
+
+    /// The pipeline's `analysis.metrics` for these metric names (as the loader builds them).
+    static func metrics(_ names: [String]) throws -> [MetricCriterionConfig] {
+        try pipeline(metrics: names.map { "{ metric: \($0)\($0 == "quality" ? ", suite: s.yaml" : "") }" }).analysis.metrics
+    }
+
+    @Test func bucketIncreasesBecomeOneObservationPerRequest() async throws {
+        let server = try await CannedHTTPServer.start(Self.answer)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { Task { await server.stop() } }
+        let source = PrometheusMetricSource(client: PrometheusClient(url: server.url, token: nil, client: http), config: Self.config)
+        let end = Date()
+        let window = MeasurementWindow(start: end.addingTimeInterval(-30), end: end, baseline: [], candidate: [])
+        let m = try await source.measure(try Self.metrics(["ttft_ms", "e2e_ms", "error_rate", "quality"]), window: window)
+        try await http.shutdown()
+        #expect(m.baselineCount == 45 && m.candidateCount == 50)
+        let ttft = try #require(m.observations["ttft_ms"])
+        // (0, 0.1] → 50 ms; (0.1, 0.25] → √(0.1·0.25) s ≈ 158 ms; (0.25, +Inf) → 250 ms.
+        #expect(ttft.baseline.count == 45 && ttft.candidate.count == 50)
+        #expect(ttft.baseline.filter { $0 == 50 }.count == 30)
+        #expect(abs(ttft.candidate[0] - 1000 * (0.1 * 0.25).squareRoot()) < 1e-9)
+        #expect(ttft.candidate.filter { $0 == 250 }.count == 10)
+        let rate = try #require(m.observations["error_rate"])
+        #expect(rate.candidate.count == 52 && rate.candidate.filter { $0 == 1 }.count == 2 && rate.baseline.allSatisfy { $0 == 0 })
+        // A metric whose query matched nothing has no data, with the query that matched nothing.
+        #expect(m.observations["e2e_ms"] == MetricSamples(baseline: [], candidate: []))
+        let e2e = try #require(m.measured.first { $0.metric == "e2e_ms" })
+        #expect(e2e.nodataReason?.contains("no series matched") == true && e2e.nodataReason?.contains("e2e_request_latency_seconds_bucket") == true)
+        // quality is not Prometheus' to measure: left to the samples.
+        #expect(m.observations["quality"] == nil)
+        let measuredTTFT = try #require(m.measured.first { $0.metric == "ttft_ms" })
+        #expect(measuredTTFT.queries == [#"sum by (le) (increase(vllm:time_to_first_token_seconds_bucket{track="baseline"}[30s]))"#,
+                                          #"sum by (le) (increase(vllm:time_to_first_token_seconds_bucket{track="candidate"}[30s]))"#])
+        #expect((measuredTTFT.binnedMannWhitneyP ?? 1) < 0.001)
+    }
+
+    @Test func failuresCountUpUntilAMeasurementSucceeds() async throws {
+        let port = try freeLoopbackPort()
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let source = PrometheusMetricSource(client: PrometheusClient(url: "http://127.0.0.1:\(port)", token: nil, timeout: .seconds(1), client: http),
+                                            config: Self.config)
+        let window = MeasurementWindow(start: Date().addingTimeInterval(-10), end: Date(), baseline: [], candidate: [])
+        var seen: [Int] = []
+        for _ in 0..<2 {
+            do {
+                _ = try await source.measure(try Self.metrics(["ttft_ms"]), window: window)
+            } catch let failure as MetricSourceFailure {
+                seen.append(failure.consecutive)
+                #expect(failure.reason.contains("127.0.0.1:\(port)") && !failure.isInputError)
+            }
+        }
+        try await http.shutdown()
+        #expect(seen == [1, 2])
+    }
+
+    @Test func queryMetricsCompareTheArmsOrCheckTheCandidatesBound() async throws {
+        let server = try await CannedHTTPServer.start { uri in
+            let query = URLComponents(string: "http://x" + uri)?.queryItems?.first { $0.name == "query" }?.value ?? ""
+            if query.contains("missing") { return (200, Self.vector([])) }
+            if query.contains("preempt") { return (200, Self.vector([(nil, query.contains("candidate") ? 0.8 : 0)])) }
+            // Two series per arm: summed. The candidate's is 30% higher.
+            return (200, Self.vector(query.contains("candidate") ? [(nil, 0.6), (nil, 0.7)] : [(nil, 0.5), (nil, 0.5)]))
+        }
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let source = PrometheusMetricSource(client: PrometheusClient(url: server.url, token: nil, client: http), config: Self.config,
+                                            versions: ("1.0", "2.0"))
+        let end = Date()
+        let window = MeasurementWindow(start: end.addingTimeInterval(-60), end: end, baseline: [], candidate: [])
+        let results = try await source.evaluate([
+            CustomMetricConfig(name: "kv", query: "avg(vllm:kv_cache_usage_perc{{selector}})", check: .relative(worse: .higher, tolerance: .relative(0.2))),
+            CustomMetricConfig(name: "kv-loose", query: "avg(vllm:kv_cache_usage_perc{{selector}})", check: .relative(worse: .higher, tolerance: .relative(0.5))),
+            CustomMetricConfig(name: "preemptions", query: "sum(rate(vllm:num_preemptions_total{{selector}}{{window}}))", check: .max(0.5), critical: true),
+            CustomMetricConfig(name: "absent", query: #"missing{version="{{version}}"}"#, check: .min(1)),
+        ], window: window)
+        try await http.shutdown()
+        await server.stop()
+        #expect(results.map(\.outcome) == ["fail", "pass", "fail", "nodata"])
+        #expect(results[0].baseline == 1 && abs((results[0].candidate ?? 0) - 1.3) < 1e-12)
+        #expect(results[0].queries == [#"avg(vllm:kv_cache_usage_perc{track="baseline"})"#, #"avg(vllm:kv_cache_usage_perc{track="candidate"})"#])
+        #expect(results[2].queries == [#"sum(rate(vllm:num_preemptions_total{track="candidate"}[60s]))"#])
+        #expect(results[3].queries == [#"missing{version="2.0"}"#] && results[3].sentence.contains("no series matched"))
+    }
+
+    @Test func aFailingCriticalQueryMetricRollsBackAndOneWithoutDataHoldsAPromotion() throws {
+        let verdict = StageVerdict(decision: .promote, score: 100, summary: "Every metric is shown no worse.", metrics: [], detailJSON: "{}")
+        func result(_ outcome: String, critical: Bool = false, dryRun: Bool = false) -> CustomMetricResult {
+            CustomMetricResult(name: "q", outcome: outcome, queries: ["up"], sentence: "q is \(outcome).", critical: critical, dryRun: dryRun)
+        }
+        #expect(RolloutEngine.apply([result("fail", critical: true)], to: verdict).decision == .rollback)
+        #expect(RolloutEngine.apply([result("fail")], to: verdict).decision == .hold)
+        #expect(RolloutEngine.apply([result("nodata")], to: verdict).decision == .hold)
+        #expect(RolloutEngine.apply([result("pass")], to: verdict).decision == .promote)
+        let dry = RolloutEngine.apply([result("fail", critical: true, dryRun: true)], to: verdict)
+        #expect(dry.decision == .promote && dry.metrics.map(\.metric) == ["q (dry run)"] && dry.metrics[0].outcome == "fail")
+    }
+}
