@@ -22,6 +22,8 @@ public struct Pipeline: Sendable, Equatable, Codable {
     public var requiredChecklistItems: [String]
     /// Webhooks told about stage events (`notify:`).
     public var notify: [NotifyWebhook] = []
+    /// How `tollgate qualify` measures a version (`qualify:`).
+    public var qualify = QualifyConfig()
 }
 
 /// Latency quantile targets for one operation, in milliseconds.

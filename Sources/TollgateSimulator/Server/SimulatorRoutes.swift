@@ -13,15 +13,19 @@ final class SimulatorRoutes: Sendable {
     private let occurrences = NIOLockedValueBox<[String: Int]>([:])
     private let schedules = NIOLockedValueBox<[String: [Double]]>([:])
     private let counter = NIOLockedValueBox<Int>(0)
+    private let serving: ServingGate
 
     init(profile: SimulatorProfile) {
         self.profile = profile
         answers = AnswerBook(profile: profile)
         embedder = Embedder(dimensions: profile.embeddingDimensions, seed: profile.seed)
+        serving = ServingGate(serving: profile.serving)
     }
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("/health") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#))) }
+        router.get("/health") { [self] _, _ in
+            serving.isReady ? json(.ok, #"{"status":"ok"}"#) : json(.serviceUnavailable, #"{"status":"loading model"}"#)
+        }
         router.get("/v1/models") { [self] _, _ in
             json(.ok, OpenAIBodies.models(profile.models, created: 1_700_000_000))
         }
@@ -59,7 +63,7 @@ final class SimulatorRoutes: Sendable {
     }
 
     private func generate(_ incoming: Request, kind: SimulatedRequest.Kind) async throws -> Response {
-        let arrival = ContinuousClock.now
+        guard serving.isReady else { return loading() }
         var request = incoming
         let body = try await request.collectBody(upTo: 16 << 20)
         let requestID = request.headers[HTTPField.Name("x-request-id")!]
@@ -95,6 +99,10 @@ final class SimulatorRoutes: Sendable {
         if let response = errorResponse(for: fault, model: model, inputTokens: parsed.inputTokens) {
             return response
         }
+        // The capacity model: wait for a slot (or be refused), then the prefill starts.
+        guard let lease = await serving.acquire() else { return queueFull() }
+        let arrival = ContinuousClock.now
+        let prefillScale = serving.nextPrefillScale()
         if kind == .embedding {
             var vectors = embedder
             if let dimensions = parsed.dimensions {
@@ -108,7 +116,8 @@ final class SimulatorRoutes: Sendable {
             return json(.ok, OpenAIBodies.embeddings(model: model, vectors: parsed.inputs.map(vectors.embed),
                                                      promptTokens: parsed.inputTokens, base64: parsed.base64))
         }
-        let plan = ResponsePlan(profile: profile, answers: answers, request: parsed, fault: fault, random: &random)
+        let plan = ResponsePlan(profile: profile, answers: answers, request: parsed, fault: fault, random: &random,
+                                prefillScale: prefillScale)
         let serial = counter.withLockedValue { n -> Int in n += 1; return n }
         let context = StreamContext(
             id: (kind == .chat ? "chatcmpl-sim-" : "cmpl-sim-") + String(serial), model: model,
@@ -117,10 +126,13 @@ final class SimulatorRoutes: Sendable {
         if parsed.stream {
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                             body: ResponseBody { [self] writer in
+                                _ = lease // the slot is held until the stream ends
                                 try await stream(plan, context, includeUsage: parsed.includeUsage, choices: parsed.choices, to: &writer)
                             })
         }
-        return try await whole(plan, context, choices: parsed.choices)
+        let response = try await whole(plan, context, choices: parsed.choices)
+        withExtendedLifetime(lease) {} // the slot is held until the answer is complete
+        return response
     }
 
     private func drawFault(_ random: inout SeededRandom) -> SimulatedFault? {

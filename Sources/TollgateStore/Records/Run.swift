@@ -24,6 +24,8 @@ public enum RunStatus: String, Codable, Sendable, CaseIterable {
 /// What started a run: a rollout, or one of the standalone measuring commands.
 public enum RunKind: String, Codable, Sendable, CaseIterable {
     case rollout, replay, shadow, eval, drift, gateway
+    /// `tollgate qualify`: one version measured against its pipeline's checklist.
+    case qualify
 }
 
 /// What a caller supplies to create a run.
