@@ -127,8 +127,5 @@ struct ChecklistCommand: ParsableCommand {
         report.flatMap(\.items).filter { $0.required && !$0.declared }.map(\.id)
     }
 
-    private func oneLine(_ text: String) -> String {
-        let flat = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
-        return flat.count > 100 ? String(flat.prefix(97)) + "..." : flat
-    }
+    private func oneLine(_ text: String) -> String { QualificationVerdicts.oneLine(text) }
 }

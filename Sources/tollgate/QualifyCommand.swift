@@ -94,7 +94,8 @@ struct QualifyCommand: AsyncParsableCommand {
                 throw TollgateExit.interrupted
             }
             Output.error("tollgate qualify: \(error)")
-            throw error is QualifyError ? TollgateExit.invalidInput : TollgateExit.failure
+            if case .invalidInput = error as? QualifyError { throw TollgateExit.invalidInput }
+            throw TollgateExit.failure
         }
         try QualificationRecord.save(report, run: run, in: store)
         if json {
@@ -140,6 +141,10 @@ enum QualifyText {
             }
             lines.append(Output.table(["conc", "req/s", "tok/s", "TTFT p50/p95", "ITL p50/p95", "E2E p95", "errors", "objectives"], rows)
                 .split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        }
+        if let failure = report.observability?.metricsError {
+            lines.append("")
+            lines.append("Metrics not checked: \(failure).")
         }
         if !report.notRun.isEmpty {
             lines.append("")

@@ -7,7 +7,7 @@ import TollgateTestSupport
 /// start_command on a free port, measures, records the run, and `checklist --measured` reads it.
 @Suite("tollgate qualify", .serialized)
 struct QualifyCommandTests {
-    static func pipeline(in folder: TemporaryFolder, port: Int, declaredColdStart: String) throws -> String {
+    static func pipeline(in folder: TemporaryFolder, port: Int, declaredColdStart: String, coldStart: String = "2s") throws -> String {
         let binary = try #require(BuiltProducts.url(of: "tollgate")).path
         let traffic = folder.path("traffic.jsonl")
         try (0..<4).map { #"{"id":"r\#($0)","body":{"messages":[{"role":"user","content":"question \#($0)"}],"stream":true}}"# }
@@ -22,7 +22,7 @@ struct QualifyCommandTests {
           candidate:
             version: "2"
             endpoint: "http://127.0.0.1:\(port)/v1"
-            start_command: "\(binary) sim --listen 127.0.0.1:\(port) --cold-start 2s --prefill-ms 20 --prefill-spread 0.05 --decode-ms 2 --output-tokens 4"
+            start_command: "\(binary) sim --listen 127.0.0.1:\(port) --cold-start \(coldStart) --prefill-ms 20 --prefill-spread 0.05 --decode-ms 2 --output-tokens 4"
         objectives: { ttft_ms: { p95: 500 } }
         traffic: { source: traffic.jsonl }
         stages:
@@ -90,5 +90,36 @@ struct QualifyCommandTests {
         let bad = try await CLI.run(["qualify", path, "--db", folder.path("runs.db")])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("pipeline.yaml:18:12: 'qualify.sweep.concurrency' must list increasing levels"), "\(bad.stderr)")
+    }
+
+    @Test func ctrlCStopsTheStartedServerByPID() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let port = try freeLoopbackPort()
+        let path = try Self.pipeline(in: folder, port: port, declaredColdStart: "1s", coldStart: "60s")
+        let binary = try #require(BuiltProducts.url(of: "tollgate"))
+        let child = try ChildProcess(binary, ["qualify", path, "--only", "cold_start", "--db", folder.path("runs.db")], currentDirectory: CLI.root)
+        defer { child.stop() }
+        // The started simulator answers 503 while its cold start lasts.
+        #expect(await waitUntil(timeout: .seconds(30)) { loopbackGETStatus(port: port, path: "/health") == 503 })
+        child.signal(SIGINT)
+        let status = await child.waitForExit(timeout: .seconds(30))
+        #expect(status == 130, "\(child.stderr)")
+        #expect(child.stderr.contains("Interrupted; the started server was stopped."))
+        #expect(loopbackGETStatus(port: port, path: "/health") == nil)
+    }
+
+    @Test func refusesToMeasureAServerItDidNotStart() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let port = try freeLoopbackPort()
+        let path = try Self.pipeline(in: folder, port: port, declaredColdStart: "1s")
+        let binary = try #require(BuiltProducts.url(of: "tollgate"))
+        let other = try ChildProcess(binary, ["sim", "--listen", "127.0.0.1:\(port)"])
+        defer { other.stop() }
+        #expect(await waitUntil(timeout: .seconds(30)) { loopbackGETStatus(port: port, path: "/health") == 200 })
+        let result = try await CLI.run(["qualify", path, "--only", "cold_start", "--db", folder.path("runs.db")])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("already answers (HTTP 200) before start_command ran"), "\(result.stderr)")
     }
 }

@@ -161,7 +161,14 @@ public final class QualificationRunner: Sendable {
                                                 repeatTraffic: true, goodput: goodputThresholds)
         let runner = ReplayRunner(targets: [ReplayTarget(arm: arm, client: client)], configuration: configuration,
                                   sink: CombinedSampleSink(sinks))
-        let report = try await runner.run(trafficPath: trafficPath)
+        // Cancellation (Ctrl-C) stops the replay like a stop signal; the step then ends.
+        let stop = StopSignal()
+        let report = try await withTaskCancellationHandler {
+            try await runner.run(trafficPath: trafficPath, stop: stop)
+        } onCancel: {
+            stop.stop()
+        }
+        try Task.checkCancellation()
         if report.arms.first?.requests ?? 0 == 0, report.malformedCount > 0 || report.dispatched == 0 {
             throw QualifyError.invalidInput("\(trafficPath) has no request to replay.")
         }

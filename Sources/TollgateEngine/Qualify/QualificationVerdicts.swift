@@ -134,7 +134,8 @@ public enum QualificationVerdicts {
 
     static func ms(_ v: Double?) -> String { v.map { String(format: "%.1f ms", $0) } ?? "-" }
 
-    static func oneLine(_ text: String) -> String {
+    /// `text` on one line, cut to 100 characters (for declared values in checklists).
+    public static func oneLine(_ text: String) -> String {
         let flat = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
         return flat.count > 100 ? String(flat.prefix(97)) + "..." : flat
     }

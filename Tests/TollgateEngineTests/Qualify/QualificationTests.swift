@@ -6,8 +6,9 @@ import TollgateSimulator
 import TollgateTestSupport
 import TollgateTraffic
 
-/// Each qualification step against a simulator configured with a known truth.
-@Suite("Qualification against the simulator")
+/// Each qualification step against a simulator configured with a known truth (one at a time:
+/// the burst would slow the others' servers down).
+@Suite("Qualification against the simulator", .serialized)
 struct QualificationTests {
     /// A simulator with constant latencies (spread `spread`), `tokens` output tokens, and `serving`.
     static func profile(prefillMs: Double, decodeMs: Double, tokens: Int, spread: Double = 0.02,
@@ -62,22 +63,23 @@ struct QualificationTests {
     static func verdict(_ report: QualificationReport, _ id: String) -> ItemVerdict? { report.items.first { $0.id == id } }
 
     @Test func detectsAWarmupOfTwentyRequests() async throws {
-        let profile = Self.profile(prefillMs: 40, decodeMs: 1, tokens: 2, .init(warmupRequests: 20, warmupFactor: 3))
+        // 80 ms against 240 ms: a 10% band of 8 ms, wide enough for a loaded machine's jitter.
+        let profile = Self.profile(prefillMs: 80, decodeMs: 1, tokens: 2, .init(warmupRequests: 20, warmupFactor: 3))
         let report = try await Self.qualify(profile, only: [.warmup], """
         autoscaling: { warmup: 25 requests }
-        qualify: { warmup: { requests: 45, window: 5, max_tokens: 2 } }
+        qualify: { warmup: { requests: 42, window: 7, max_tokens: 2 } }
         """)
         let warmup = try #require(report.warmup)
         let n = try #require(warmup.warmupRequests)
         #expect((17...23).contains(n), "detected \(n): \(warmup.ttftMs)")
-        #expect(try #require(warmup.firstRequestTtftMs) > 100)
+        #expect(try #require(warmup.firstRequestTtftMs) > 200)
         #expect(Self.verdict(report, "autoscaling.warmup")?.verdict == .within)
     }
 
     @Test func findsTheKneeAtACapacityOfEight() async throws {
         let profile = Self.profile(prefillMs: 100, decodeMs: 10, tokens: 8, .init(capacity: 8))
         let report = try await Self.qualify(profile, only: [.sweep], """
-        objectives: { ttft_ms: { p95: 220 } }
+        objectives: { ttft_ms: { p50: 200 } }
         qualify: { sweep: { concurrency: [2, 4, 8, 16], requests_per_slot: 3, min_requests: 8 } }
         """)
         let sweep = try #require(report.sweep)
