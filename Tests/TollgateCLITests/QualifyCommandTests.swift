@@ -77,6 +77,10 @@ struct QualifyCommandTests {
         #expect(named.status == 2, "\(named.stdout)\(named.stderr)")
         let shown = try await CLI.run(["show", String(runID), "--db", db])
         #expect(shown.stdout.contains("Qualification (candidate 2):") && shown.stdout.contains("qualify.report"))
+        let html = folder.path("report.html")
+        let report = try await CLI.run(["report", String(runID), "--format", "html", "--output", html, "--db", db])
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(try String(contentsOfFile: html, encoding: .utf8).contains("tollgate qualify: outside: median "))
     }
 
     @Test func rejectsAnUnknownStepAndABadQualifySection() async throws {

@@ -6,7 +6,7 @@ import TollgateStore
 /// whole ``QualificationReport`` as its `qualify.report` event.
 public enum QualificationRecord {
     /// The journal event kind of the report.
-    public static let eventKind = "qualify.report"
+    public static let eventKind = RunKind.qualificationReportEvent
 
     /// Appends the report to `run` and ends the run: `completed` when every measured item is within
     /// its objective, with the failures named in the outcome otherwise.

@@ -26,6 +26,9 @@ public enum RunKind: String, Codable, Sendable, CaseIterable {
     case rollout, replay, shadow, eval, drift, gateway
     /// `tollgate qualify`: one version measured against its pipeline's checklist.
     case qualify
+
+    /// The journal event of a `qualify` run that holds its whole report (JSON).
+    public static let qualificationReportEvent = "qualify.report"
 }
 
 /// What a caller supplies to create a run.
