@@ -135,11 +135,12 @@ enum QualifyText {
             func ms(_ v: Double?) -> String { v.map { String(format: "%.0f", $0) } ?? "-" }
             let rows = sweep.levels.map { l -> [String] in
                 let s = l.summary
-                return ["\(l.concurrency)", String(format: "%.2f", s.requestsPerSecond), String(format: "%.0f", s.outputTokensPerSecond),
+                return ["\(l.concurrency)", String(format: "%.2f", s.requestsPerSecond), s.goodputPerSecond.map { String(format: "%.2f", $0) } ?? "-",
+                        String(format: "%.0f", s.outputTokensPerSecond),
                         "\(ms(s.ttftMs.p50))/\(ms(s.ttftMs.p95))", "\(ms(s.itlMs.p50))/\(ms(s.itlMs.p95))", ms(s.e2eMs.p95),
                         "\(s.requests - s.succeeded)", l.passes ? "ok" : l.breaches.joined(separator: ", ")]
             }
-            lines.append(Output.table(["conc", "req/s", "tok/s", "TTFT p50/p95", "ITL p50/p95", "E2E p95", "errors", "objectives"], rows)
+            lines.append(Output.table(["conc", "req/s", "good/s", "tok/s", "TTFT p50/p95", "ITL p50/p95", "E2E p95", "errors", "objectives"], rows)
                 .split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
         }
         if let failure = report.observability?.metricsError {

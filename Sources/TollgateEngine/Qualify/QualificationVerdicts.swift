@@ -59,7 +59,8 @@ public enum QualificationVerdicts {
                 if let min = pipeline.objectives.minRequestsPerSecond { checks.append(("≥ \(f(min)) req/s", rps >= min)) }
                 if let min = pipeline.objectives.minOutputTokensPerSecond { checks.append(("≥ \(f(min, 0)) output tok/s", tps >= min)) }
                 out["objectives.throughput"] = Measured(
-                    measured: "\(f(rps, 2)) req/s, \(f(tps, 0)) output tok/s at concurrency \(c) (highest meeting every objective)\(knee); \(table)",
+                    measured: "\(f(rps, 2)) req/s, \(f(tps, 0)) output tok/s" + (qualifiedGoodput(s).map { ", goodput \(f($0, 2)) req/s" } ?? "")
+                        + " at concurrency \(c) (highest meeting every objective)\(knee); \(table)",
                     objective: checks.isEmpty ? nil : checks.map(\.0).joined(separator: ", "), within: checks.allSatisfy(\.1))
                 let perGPU = s.outputTokensPerSecondPerGPU ?? tps
                 let declaredPerGPU = facts.throughputPerGPU
@@ -123,6 +124,11 @@ public enum QualificationVerdicts {
             }
         }
         return out
+    }
+
+    /// Requests per second that met the goodput thresholds at the qualified level.
+    static func qualifiedGoodput(_ s: SweepResult) -> Double? {
+        s.levels.first { $0.concurrency == s.qualifiedConcurrency }?.summary.goodputPerSecond
     }
 
     static func latencyObjectives(_ pipeline: Pipeline) -> String? {

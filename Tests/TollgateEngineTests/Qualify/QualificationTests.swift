@@ -22,7 +22,7 @@ struct QualificationTests {
     }
 
     /// Loads a pipeline whose candidate is `sim`, with `extra` YAML appended (objectives, qualify…).
-    static func pipeline(_ sim: Simulator, in folder: TemporaryFolder, _ extra: String) throws -> Pipeline {
+    static func pipeline(_ sim: Simulator, in folder: TemporaryFolder, _ extra: String, candidate: String = "") throws -> Pipeline {
         let limit = sim.profile.maxInputTokens.map { "\n  max_input_tokens: \($0)" } ?? ""
         let traffic = folder.path("traffic.jsonl")
         try (0..<4).map { #"{"id":"r\#($0)","body":{"messages":[{"role":"user","content":"question \#($0)"}],"stream":true}}"# }
@@ -34,7 +34,7 @@ struct QualificationTests {
         model:
           name: tollgate-sim\(limit)
           baseline: { version: "1", endpoint: "\(sim.baseURL)" }
-          candidate: { version: "2", endpoint: "\(sim.baseURL)" }
+          candidate: { version: "2", endpoint: "\(sim.baseURL)"\(candidate) }
         traffic: { source: traffic.jsonl }
         stages:
           - full: {}
@@ -45,12 +45,13 @@ struct QualificationTests {
         return try DocumentLoader.loadPipeline(at: path)
     }
 
-    static func qualify(_ profile: SimulatorProfile, only: [QualifyConfig.Step], _ extra: String) async throws -> QualificationReport {
+    static func qualify(_ profile: SimulatorProfile, only: [QualifyConfig.Step], _ extra: String,
+                        candidate: String = "") async throws -> QualificationReport {
         let sim = try await Simulator.start(profile: profile)
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         do {
-            let runner = try QualificationRunner(pipeline: try pipeline(sim, in: folder, extra), arm: .candidate, only: only)
+            let runner = try QualificationRunner(pipeline: try pipeline(sim, in: folder, extra, candidate: candidate), arm: .candidate, only: only)
             let report = try await runner.run()
             await sim.stop()
             return report
@@ -61,6 +62,17 @@ struct QualificationTests {
     }
 
     static func verdict(_ report: QualificationReport, _ id: String) -> ItemVerdict? { report.items.first { $0.id == id } }
+
+    @Test func timesARestartCommandUntilTheFirstInference() async throws {
+        let report = try await Self.qualify(Self.profile(prefillMs: 5, decodeMs: 1, tokens: 2), only: [.coldStart], """
+        autoscaling: { cold_start: 10s }
+        qualify: { cold_start: { repeats: 2 } }
+        """, candidate: ", restart_command: \"sleep 0.3\"")
+        let cold = try #require(report.coldStart)
+        #expect(cold.method == "restart_command" && cold.seconds.count == 2)
+        #expect(cold.seconds.allSatisfy { $0 >= 0.3 && $0 < 2 }, "\(cold.seconds)")
+        #expect(cold.declaredSeconds == 10 && Self.verdict(report, "autoscaling.cold_start")?.verdict == .within)
+    }
 
     @Test func detectsAWarmupOfTwentyRequests() async throws {
         // 80 ms against 240 ms: a 10% band of 8 ms, wide enough for a loaded machine's jitter.
