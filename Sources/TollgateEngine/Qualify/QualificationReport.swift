@@ -102,8 +102,8 @@ public struct SweepResult: Sendable, Codable, Equatable {
     public var qualifiedConcurrency: Int?
     public var qualifiedRequestsPerSecond: Double?
     public var qualifiedOutputTokensPerSecond: Double?
-    /// The concurrency beyond which throughput stops growing (the last level that added at least
-    /// 10% requests/s over the one before).
+    /// The concurrency beyond which throughput stops growing: the lowest level within 20% of the
+    /// highest requests/s measured (nil when that is the last level measured).
     public var kneeConcurrency: Int?
     public var gpuCount: Int?
     public var outputTokensPerSecondPerGPU: Double?

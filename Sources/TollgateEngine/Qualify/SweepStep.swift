@@ -56,15 +56,14 @@ extension QualificationRunner {
         return found
     }
 
-    /// The highest passing level, the knee (the last level before throughput grows by less than
-    /// 10%), per-GPU throughput and cost.
+    /// The highest passing level, the knee, per-GPU throughput and cost.
     static func analyse(_ levels: [LoadLevel], facts: DeclaredFacts) -> SweepResult {
         let qualified = levels.prefix(while: \.passes).last
-        var knee: Int?
-        for i in levels.indices.dropFirst() where levels[i].summary.requestsPerSecond < 1.1 * levels[i - 1].summary.requestsPerSecond {
-            knee = levels[i - 1].concurrency
-            break
-        }
+        // The knee: the lowest level within 20% of the highest throughput measured, when a higher
+        // level was measured too (otherwise throughput may still be growing: no knee yet).
+        let best = levels.map(\.summary.requestsPerSecond).max() ?? 0
+        let first = levels.firstIndex { $0.summary.requestsPerSecond >= 0.8 * best }
+        let knee = first.flatMap { $0 < levels.count - 1 ? levels[$0].concurrency : nil }
         let tokens = qualified?.summary.outputTokensPerSecond
         let gpus = facts.gpuCount
         var cost: Double?

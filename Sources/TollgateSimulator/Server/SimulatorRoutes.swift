@@ -63,6 +63,7 @@ final class SimulatorRoutes: Sendable {
     }
 
     private func generate(_ incoming: Request, kind: SimulatedRequest.Kind) async throws -> Response {
+        let arrival = ContinuousClock.now
         guard serving.isReady else { return loading() }
         var request = incoming
         let body = try await request.collectBody(upTo: 16 << 20)
@@ -101,7 +102,7 @@ final class SimulatorRoutes: Sendable {
         }
         // The capacity model: wait for a slot (or be refused), then the prefill starts.
         guard let lease = await serving.acquire() else { return queueFull() }
-        let arrival = ContinuousClock.now
+        let start = serving.serving.capacity == nil ? arrival : ContinuousClock.now
         let prefillScale = serving.nextPrefillScale()
         if kind == .embedding {
             var vectors = embedder
@@ -122,7 +123,7 @@ final class SimulatorRoutes: Sendable {
         let context = StreamContext(
             id: (kind == .chat ? "chatcmpl-sim-" : "cmpl-sim-") + String(serial), model: model,
             created: Int(Date().timeIntervalSince1970), chat: kind == .chat, inputTokens: parsed.inputTokens,
-            arrival: arrival, requestID: profile.recordSchedule ? requestID : nil)
+            arrival: start, requestID: profile.recordSchedule ? requestID : nil)
         if parsed.stream {
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                             body: ResponseBody { [self] writer in

@@ -12,7 +12,7 @@ final class ServingGate: Sendable {
     private struct State {
         var served = 0
         var active = 0
-        var waiting: [CheckedContinuation<Void, Never>] = []
+        var waiting: [CheckedContinuation<Bool, Never>] = []
     }
 
     init(serving: SimulatorProfile.Serving, startedAt: ContinuousClock.Instant = .now) {
@@ -37,45 +37,37 @@ final class ServingGate: Sendable {
     /// queue is full (the caller answers 429). The slot is given back when the lease is released.
     func acquire() async -> Lease? {
         guard let capacity = serving.capacity else { return Lease(gate: nil) }
-        enum Admission { case now, wait, refuse }
-        let admission = state.withLockedValue { s -> Admission in
-            if s.active < capacity {
-                s.active += 1
-                return .now
-            }
-            if let limit = serving.queueLimit, s.waiting.count >= limit { return .refuse }
-            return .wait
-        }
-        switch admission {
-        case .now: return Lease(gate: self)
-        case .refuse: return nil
-        case .wait:
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let admitted = state.withLockedValue { s -> Bool in
-                    // A slot may have been freed between the check above and here.
-                    if s.active < capacity {
-                        s.active += 1
-                        return true
-                    }
-                    s.waiting.append(continuation)
-                    return false
+        // One locked decision: take a free slot, refuse (queue full), or join the queue.
+        let admitted = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            enum Admission { case now, refuse, queued }
+            let admission = state.withLockedValue { s -> Admission in
+                if s.active < capacity {
+                    s.active += 1
+                    return .now
                 }
-                if admitted { continuation.resume() }
+                if let limit = serving.queueLimit, s.waiting.count >= limit { return .refuse }
+                s.waiting.append(continuation)
+                return .queued
             }
-            return Lease(gate: self)
+            switch admission {
+            case .now: continuation.resume(returning: true)
+            case .refuse: continuation.resume(returning: false)
+            case .queued: break // resumed with true by release()
+            }
         }
+        return admitted ? Lease(gate: self) : nil
     }
 
     /// Gives a slot back: to the longest-waiting request, else to the pool.
     fileprivate func release() {
-        let next = state.withLockedValue { s -> CheckedContinuation<Void, Never>? in
+        let next = state.withLockedValue { s -> CheckedContinuation<Bool, Never>? in
             if s.waiting.isEmpty {
                 s.active -= 1
                 return nil
             }
             return s.waiting.removeFirst() // the slot passes to it; `active` stays
         }
-        next?.resume()
+        next?.resume(returning: true)
     }
 
     /// One served request's slot, given back when the lease is deallocated: the response (or the

@@ -70,7 +70,7 @@ struct QualificationTests {
         """, candidate: ", restart_command: \"sleep 0.3\"")
         let cold = try #require(report.coldStart)
         #expect(cold.method == "restart_command" && cold.seconds.count == 2)
-        #expect(cold.seconds.allSatisfy { $0 >= 0.3 && $0 < 2 }, "\(cold.seconds)")
+        #expect(cold.seconds.allSatisfy { $0 >= 0.3 && $0 < 10 }, "\(cold.seconds)")
         #expect(cold.declaredSeconds == 10 && Self.verdict(report, "autoscaling.cold_start")?.verdict == .within)
     }
 
