@@ -131,6 +131,34 @@ struct QualificationTests {
         #expect(Self.verdict(report, "reliability.input_variability")?.verdict == .within)
     }
 
+    @Test func findsTheDeclaredMetricsOnMetricsAndTheUndeclaredErrorClasses() async throws {
+        let metrics = try await WebhookReceiver.start(body: """
+        # TYPE vllm:gpu_cache_usage_perc gauge
+        vllm:gpu_cache_usage_perc{model_name="m"} 0.25
+        # TYPE vllm:generation_tokens counter
+        vllm:generation_tokens_total{model_name="m"} 1200
+        """, contentType: "text/plain; version=0.0.4")
+        defer { Task { await metrics.stop() } }
+        let profile = Self.profile(prefillMs: 5, decodeMs: 1, tokens: 2, maxInputTokens: 64)
+        let report = try await Self.qualify(profile, only: [.inputVariability, .observability], """
+        observability:
+          cache_metrics: [vllm:gpu_cache_usage_perc, vllm:num_preemptions_total]
+          throughput_metrics: [vllm:generation_tokens]
+          error_classes: [oom]
+        qualify:
+          input_variability: { fractions: [0.5], requests_per_bucket: 1, max_tokens: 2 }
+          observability: { metrics_url: "http://127.0.0.1:\(metrics.port)/metrics" }
+        """)
+        let o = try #require(report.observability)
+        #expect(o.metricsFound["observability.throughput"] == ["vllm:generation_tokens"])
+        #expect(o.metricsMissing["observability.cache"] == ["vllm:num_preemptions_total"])
+        #expect(o.undeclaredSeen == ["context_length"], "\(report.errorClassesSeen)")
+        #expect(Self.verdict(report, "observability.throughput")?.verdict == .within)
+        #expect(Self.verdict(report, "observability.cache")?.verdict == .outside)
+        #expect(Self.verdict(report, "observability.error_classes")?.verdict == .outside)
+        #expect(Self.verdict(report, "observability.gpu")?.verdict == .missing)
+    }
+
     @Test func flagsAFirstTokenTimeoutTooTightForTheModel() async throws {
         let profile = Self.profile(prefillMs: 120, decodeMs: 2, tokens: 4)
         let report = try await Self.qualify(profile, only: [.sweep, .timeouts], """
