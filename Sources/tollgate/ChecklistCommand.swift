@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import TollgateCore
+import TollgateEngine
+import TollgateStore
 
 /// `tollgate checklist PIPELINE`: the GenAI deployment checklist against what a pipeline declares.
 struct ChecklistCommand: ParsableCommand {
@@ -11,7 +13,9 @@ struct ChecklistCommand: ParsableCommand {
         Lists the eight sections (model identity, compute, performance objectives, routing and \
         release, autoscaling, observability, reliability, security) with each item marked declared \
         (with its value) or missing. With --strict, exits 2 when an item the pipeline's own \
-        `checklist.required` list names is missing.
+        `checklist.required` list names is missing. With --measured, shows the declared value, the \
+        measured value and the verdict of each item from a `tollgate qualify` run (RUN, else the \
+        pipeline's latest); --strict then also exits 2 when a measured item is outside its objective.
         """
     )
 
@@ -20,8 +24,20 @@ struct ChecklistCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The pipeline file.", valueName: "PIPELINE"))
     var pipeline: String
 
-    @Flag(help: "Exit with status 2 when an item listed in the pipeline's checklist.required is missing.")
+    @Argument(help: ArgumentHelp("With --measured: the qualify run (id or prefix); default the pipeline's latest.", valueName: "RUN"))
+    var runID: String?
+
+    @Flag(help: "Exit with status 2 when an item listed in the pipeline's checklist.required is missing (with --measured, also when a measured item is outside its objective).")
     var strict = false
+
+    @Flag(help: "Show what a `tollgate qualify` run measured of each item, and its verdict.")
+    var measured = false
+
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        if runID != nil, !measured { throw ValidationError("A RUN is given only with --measured.") }
+    }
 
     @Option(help: "Output format: text, markdown or json.")
     var format: Format = .text
@@ -34,6 +50,7 @@ struct ChecklistCommand: ParsableCommand {
             error.diagnostics.forEach { Output.error($0.description) }
             throw TollgateExit.invalidInput
         }
+        if measured { return try printMeasured(loaded) }
         let report = Checklist.report(for: loaded)
         switch format {
         case .json:
@@ -69,12 +86,46 @@ struct ChecklistCommand: ParsableCommand {
         }
     }
 
+    /// The verdicts of a qualify run; with --strict, exit 2 on an item outside its objective or a
+    /// required item missing.
+    private func printMeasured(_ loaded: Pipeline) throws {
+        let store = try database.openExisting()
+        let found: (Run, QualificationReport)?
+        if let runID {
+            let stored = try store.run(runID)
+            found = try QualificationRecord.report(runID: stored.id, in: store).map { (stored, $0) }
+            if found == nil { Output.error("Run \(stored.id) is not a finished qualification (kind \(stored.kind.rawValue), \(stored.status.rawValue)).") }
+        } else {
+            found = try QualificationRecord.latest(pipeline: loaded.name, in: store)
+            if found == nil { Output.error("No qualification of \(loaded.name) in \(store.path); run `tollgate qualify \(pipeline)` first.") }
+        }
+        guard let (stored, report) = found else { throw TollgateExit.failure }
+        let outside = report.failures.map(\.id)
+        let missing = report.items.filter { $0.required && $0.verdict == .missing }.map(\.id)
+        switch format {
+        case .json:
+            struct Measured: Encodable { var pipeline: String; var run: String; var items: [ItemVerdict]; var outside: [String]; var missingRequired: [String] }
+            try Output.printJSON(Measured(pipeline: loaded.name, run: stored.id, items: report.items, outside: outside, missingRequired: missing))
+        case .markdown:
+            print("# Measured deployment checklist: \(loaded.name) (\(report.arm) \(report.version), run \(stored.id))\n")
+            for item in report.items {
+                let parts = [item.declared.map { "declared \(oneLine($0))" }, item.measured.map { "measured \(oneLine($0))" },
+                             item.objective.map { "objective \(oneLine($0))" }].compactMap { $0 }
+                print("- **\(QualifyText.label(item.verdict))** \(item.text)\(parts.isEmpty ? "" : " — " + parts.joined(separator: "; "))")
+            }
+        case .text:
+            print("Measured by run \(stored.id) (\(report.arm) \(report.version), \(Output.timestamp(report.startedAt)))")
+            print(QualifyText.items(report.items))
+        }
+        guard strict, !(outside.isEmpty && missing.isEmpty) else { return }
+        if !outside.isEmpty { Output.error("Measured outside objective: \(outside.joined(separator: ", ")).") }
+        if !missing.isEmpty { Output.error("Required checklist items missing: \(missing.joined(separator: ", ")).") }
+        throw TollgateExit.invalidInput
+    }
+
     private func missingRequired(_ report: [Checklist.SectionStatus]) -> [String] {
         report.flatMap(\.items).filter { $0.required && !$0.declared }.map(\.id)
     }
 
-    private func oneLine(_ text: String) -> String {
-        let flat = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
-        return flat.count > 100 ? String(flat.prefix(97)) + "..." : flat
-    }
+    private func oneLine(_ text: String) -> String { QualificationVerdicts.oneLine(text) }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TollgateCore
+import TollgateEngine
 import TollgateStore
 
 /// `tollgate show RUN`: one run and its journal.
@@ -67,9 +68,13 @@ struct Show: ParsableCommand {
                 ["\($0.idx)", $0.name, $0.weight.map { "\($0)%" } ?? "-", $0.status, Output.timestamp($0.startedAt), Output.timestamp($0.finishedAt)]
             }))
         }
+        if run.kind == .qualify, let report = try QualificationRecord.report(runID: run.id, in: store) {
+            print("\nQualification (\(report.arm) \(report.version)):")
+            print(QualifyText.items(report.items))
+        }
         print("\nJournal:")
         print(Output.table(["SEQ", "AT", "EVENT", "DETAILS"], events.map {
-            ["\($0.seq)", Output.timestamp($0.at), $0.kind, $0.payload]
+            ["\($0.seq)", Output.timestamp($0.at), $0.kind, $0.kind == QualificationRecord.eventKind ? "(the qualification above)" : $0.payload]
         }))
     }
 }

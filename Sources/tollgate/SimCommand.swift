@@ -72,6 +72,21 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .customLong("degraded-rate"), help: "Fraction of prompts whose answer is degraded.")
     var degradedRate: Double?
 
+    @Option(name: .customLong("cold-start"), help: "Not ready until this long after the process started (e.g. 2s): /health and generation answer 503.")
+    var coldStart: String?
+
+    @Option(name: .customLong("warmup-requests"), help: "The first N requests after the cold start are slower (prefill × --warmup-factor).")
+    var warmupRequests: Int?
+
+    @Option(name: .customLong("warmup-factor"), help: "How much slower the prefill of a warmup request is (default 3).")
+    var warmupFactor: Double?
+
+    @Option(help: "Requests served at once; more wait in a queue, so latency grows with concurrency beyond it.")
+    var capacity: Int?
+
+    @Option(name: .customLong("queue-limit"), help: "With --capacity, most requests waiting for a slot; one more gets HTTP 429.")
+    var queueLimit: Int?
+
     func run() async throws {
         var profile = try self.profile.map { try Simulator.loadProfile(path: $0) } ?? SimulatorProfile()
         try apply(to: &profile)
@@ -141,6 +156,15 @@ struct SimCommand: AsyncParsableCommand {
             }
         }
         if let cases { p.cases = try Simulator.loadCases(path: cases) }
+        if let coldStart {
+            guard let d = DurationText.parse(coldStart) else { throw ValidationError("--cold-start '\(coldStart)' is not a duration; write e.g. 2s.") }
+            // Counted from the process's start, as whoever started it times it.
+            p.serving.coldStartMs = max(0, (DurationText.seconds(d) - (ProcessAge.seconds() ?? 0)) * 1000)
+        }
+        if let warmupRequests { p.serving.warmupRequests = warmupRequests }
+        if let warmupFactor { p.serving.warmupFactor = warmupFactor }
+        if let capacity { p.serving.capacity = capacity }
+        if let queueLimit { p.serving.queueLimit = queueLimit }
         try p.validate()
     }
 }

@@ -30,6 +30,7 @@ struct Tollgate: AsyncParsableCommand {
             AlertRollbackCommand.self,
             Validate.self,
             ChecklistCommand.self,
+            QualifyCommand.self,
             History.self,
             Show.self,
             ReportCommand.self,

@@ -22,9 +22,18 @@ public struct ModelVersion: Sendable, Equatable, Codable {
     public var apiKeyEnv: String?
     /// Extra headers sent with every request (no secrets: use `api_key_env`).
     public var headers: [String: String]
+    /// A shell command that starts this version's server in the foreground; `tollgate qualify`
+    /// runs it, measures the cold start, and stops it by PID.
+    public var startCommand: String?
+    /// A shell command that restarts an externally managed server (`kubectl rollout restart …`);
+    /// `tollgate qualify` runs it and times the way back to the first successful inference.
+    public var restartCommand: String?
 
     public init(version: String, revision: String? = nil, lineage: String? = nil, endpoint: String,
-                modelID: String? = nil, apiKeyEnv: String? = nil, headers: [String: String] = [:]) {
+                modelID: String? = nil, apiKeyEnv: String? = nil, headers: [String: String] = [:],
+                startCommand: String? = nil, restartCommand: String? = nil) {
+        self.startCommand = startCommand
+        self.restartCommand = restartCommand
         self.version = version
         self.revision = revision
         self.lineage = lineage

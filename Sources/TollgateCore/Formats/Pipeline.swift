@@ -24,6 +24,8 @@ public struct Pipeline: Sendable, Equatable, Codable {
     public var notify: [NotifyWebhook] = []
     /// Where canary stages read their metrics (`metrics_source:`); nil reads Tollgate's own samples.
     public var metricsSource: MetricsSourceConfig? = nil
+    /// How `tollgate qualify` measures a version (`qualify:`).
+    public var qualify = QualifyConfig()
 }
 
 /// Latency quantile targets for one operation, in milliseconds.

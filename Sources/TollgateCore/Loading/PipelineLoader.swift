@@ -32,6 +32,7 @@ enum PipelineLoader {
         if metricsSource == nil, root.value("metrics_source") == nil, let first = analysis.customMetrics.first {
             context.report(root.keyMark("analysis"), "the metric '\(first.name)' is a query: it needs a 'metrics_source' to run it on")
         }
+        let qualify = QualifyReader.read(root.mapping("qualify"))
         root.finish(what: "the pipeline")
 
         guard let name, let model, let stages, let router, let traffic else { return nil }
@@ -40,7 +41,8 @@ enum PipelineLoader {
             name: name, description: description, model: model, objectives: objectives, traffic: traffic,
             router: router, analysis: analysis, stages: stages, rollback: rollback, release: release,
             reliability: reliability, security: security, facts: facts, requiredChecklistItems: required, notify: notify,
-            metricsSource: metricsSource
+            metricsSource: metricsSource,
+            qualify: qualify
         )
     }
 
@@ -73,10 +75,15 @@ enum PipelineLoader {
         let modelID = m.string("model_id")
         let keyEnv = CommonChecks.envName(m.value("api_key_env"))
         let headers = CommonChecks.rejectSecretHeaders(m.value("headers"))
+        let start = m.value("start_command")?.nonEmptyString()
+        let restart = m.value("restart_command")?.nonEmptyString()
+        if start != nil, restart != nil, let mark = m.keyMark("restart_command") {
+            m.context.report(mark, "'model.\(arm)' has both 'start_command' and 'restart_command'; give one")
+        }
         m.finish(what: "'model.\(arm)'")
         guard let version, let endpoint else { return nil }
         return ModelVersion(version: version, revision: revision, lineage: lineage, endpoint: endpoint,
-                            modelID: modelID, apiKeyEnv: keyEnv, headers: headers)
+                            modelID: modelID, apiKeyEnv: keyEnv, headers: headers, startCommand: start, restartCommand: restart)
     }
 
     // MARK: Objectives (checklist 3)

@@ -67,7 +67,7 @@ public struct ReportBuilder: Sendable {
                 generatedAt: now(), header: header,
                 timeline: stageRecords.isEmpty ? nil : Self.timeline(run: run, events: events, stages: stageRecords),
                 stages: stages, evals: evals, drift: drift,
-                checklist: pipeline.map { Self.checklist($0, stages: stages) } ?? [],
+                checklist: pipeline.map { Self.checklist($0, stages: stages, qualification: Self.qualification(events)) } ?? [],
                 journal: events.map { JournalLine(seq: $0.seq, at: $0.at, kind: $0.kind, payload: $0.payload) })
         }
     }
@@ -295,9 +295,21 @@ public struct ReportBuilder: Sendable {
 
     // MARK: Checklist
 
+    /// A `qualify` run's verdict and measurement per checklist item (`within: 2.34s …`), from its report event.
+    static func qualification(_ events: [JournalEvent]) -> [String: String] {
+        guard let event = events.last(where: { $0.kind == RunKind.qualificationReportEvent }),
+              let items = JSONValue.parse(Data(event.payload.utf8))?["items"]?.arrayValue else { return [:] }
+        var out: [String: String] = [:]
+        for item in items {
+            guard let id = item["id"]?.stringValue, let verdict = item["verdict"]?.stringValue, let measured = item["measured"]?.stringValue else { continue }
+            out[id] = "\(verdict.replacingOccurrences(of: "_", with: " ")): \(measured)" + (item["objective"]?.stringValue.map { " (objective: \($0))" } ?? "")
+        }
+        return out
+    }
+
     /// The checklist of the pipeline snapshot; latency and throughput objectives get the
     /// candidate's measured values from the last stage that measured them.
-    static func checklist(_ pipeline: Pipeline, stages: [StageReport]) -> [ChecklistSection] {
+    static func checklist(_ pipeline: Pipeline, stages: [StageReport], qualification: [String: String] = [:]) -> [ChecklistSection] {
         var measured: [String: String] = [:]
         for metric in LatencyMetric.allCases {
             guard let targets = pipeline.objectives.latency[metric] else { continue }
@@ -318,8 +330,10 @@ public struct ReportBuilder: Sendable {
         return Checklist.report(for: pipeline).map { section in
             ChecklistSection(number: section.number, title: section.title, items: section.items.map { item in
                 let keys = Checklist.item(id: item.id)?.keys ?? []
+                var shown = measured.filter { keys.contains($0.key) }
+                if let qualified = qualification[item.id] { shown["tollgate qualify"] = qualified }
                 return .init(id: item.id, text: item.text, declared: item.declared, required: item.required, values: item.values,
-                             measured: measured.filter { keys.contains($0.key) })
+                             measured: shown)
             })
         }
     }

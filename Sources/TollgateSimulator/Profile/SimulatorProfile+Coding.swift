@@ -113,5 +113,6 @@ extension SimulatorProfile {
         try check(faults.retryAfterSeconds >= 0 && faults.stallMs >= 0, "faults.retry_after_seconds and stall_ms must not be negative.")
         if let max = maxInputTokens { try check(max >= 1, "max_input_tokens must be at least 1.") }
         try check(!models.isEmpty, "models must list at least one model id.")
+        if let problem = serving.problems().first { throw .invalidProfile(problem) }
     }
 }

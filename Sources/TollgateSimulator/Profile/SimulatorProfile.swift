@@ -32,6 +32,9 @@ public struct SimulatorProfile: Codable, Sendable, Equatable {
     public var recordSchedule: Bool
     /// Which real server's streaming quirks to reproduce.
     public var dialect: Dialect
+    /// Cold start, warmup curve and capacity (see ``Serving``); the default is ready at once, no
+    /// warmup and no capacity limit.
+    public var serving = Serving()
 
     /// Streaming quirks of real OpenAI-compatible servers.
     public enum Dialect: String, Codable, Sendable, CaseIterable {
@@ -178,6 +181,7 @@ extension SimulatorProfile {
         case embeddingDimensions = "embedding_dimensions"
         case recordSchedule = "record_schedule"
         case dialect
+        case serving
     }
 
     /// Decodes a profile in which every key is optional: missing keys take the defaults.
@@ -199,5 +203,6 @@ extension SimulatorProfile {
             recordSchedule: try c.decodeIfPresent(Bool.self, forKey: .recordSchedule) ?? d.recordSchedule,
             dialect: try c.decodeIfPresent(Dialect.self, forKey: .dialect) ?? d.dialect
         )
+        serving = try c.decodeIfPresent(Serving.self, forKey: .serving) ?? d.serving
     }
 }

@@ -14,7 +14,7 @@ struct ResponsePlan: Sendable {
     var toolName: String?
 
     init(profile: SimulatorProfile, answers: AnswerBook, request: SimulatedRequest,
-         fault: SimulatedFault?, random: inout SeededRandom) {
+         fault: SimulatedFault?, random: inout SeededRandom, prefillScale: Double = 1) {
         var tokens = answers.tokens(for: request.prompt)
         var finish = "stop"
         let text = tokens.joined().trimmingCharacters(in: .whitespaces)
@@ -32,7 +32,7 @@ struct ResponsePlan: Sendable {
             tokens = Array(tokens.prefix(max(limit, 0)))
             finish = "length"
         }
-        let prefillMedian = profile.prefill.medianMs + profile.prefill.perInputTokenMs * Double(request.inputTokens)
+        let prefillMedian = (profile.prefill.medianMs + profile.prefill.perInputTokenMs * Double(request.inputTokens)) * prefillScale
         var t = random.lognormal(median: prefillMedian, spread: profile.prefill.spread)
         var due: [Double] = []
         due.reserveCapacity(tokens.count)

@@ -15,16 +15,20 @@ final class SimulatorRoutes: Sendable {
     private let counter = NIOLockedValueBox<Int>(0)
     /// The vLLM-compatible series served at `/metrics`.
     let metrics: VLLMMetrics
+    private let serving: ServingGate
 
     init(profile: SimulatorProfile) {
         self.profile = profile
         metrics = VLLMMetrics(models: profile.models)
         answers = AnswerBook(profile: profile)
         embedder = Embedder(dimensions: profile.embeddingDimensions, seed: profile.seed)
+        serving = ServingGate(serving: profile.serving)
     }
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("/health") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#))) }
+        router.get("/health") { [self] _, _ in
+            serving.isReady ? json(.ok, #"{"status":"ok"}"#) : json(.serviceUnavailable, #"{"status":"loading model"}"#)
+        }
         router.get("/v1/models") { [self] _, _ in
             json(.ok, OpenAIBodies.models(profile.models, created: 1_700_000_000))
         }
@@ -64,6 +68,7 @@ final class SimulatorRoutes: Sendable {
 
     private func generate(_ incoming: Request, kind: SimulatedRequest.Kind) async throws -> Response {
         let arrival = ContinuousClock.now
+        guard serving.isReady else { return loading() }
         var request = incoming
         let body = try await request.collectBody(upTo: 16 << 20)
         let requestID = request.headers[HTTPField.Name("x-request-id")!]
@@ -99,6 +104,10 @@ final class SimulatorRoutes: Sendable {
         if let response = errorResponse(for: fault, model: model, inputTokens: parsed.inputTokens) {
             return response
         }
+        // The capacity model: wait for a slot (or be refused), then the prefill starts.
+        guard let lease = await serving.acquire() else { return queueFull() }
+        let start = serving.serving.capacity == nil ? arrival : ContinuousClock.now
+        let prefillScale = serving.nextPrefillScale()
         if kind == .embedding {
             var vectors = embedder
             if let dimensions = parsed.dimensions {
@@ -112,23 +121,27 @@ final class SimulatorRoutes: Sendable {
             return json(.ok, OpenAIBodies.embeddings(model: model, vectors: parsed.inputs.map(vectors.embed),
                                                      promptTokens: parsed.inputTokens, base64: parsed.base64))
         }
-        let plan = ResponsePlan(profile: profile, answers: answers, request: parsed, fault: fault, random: &random)
+        let plan = ResponsePlan(profile: profile, answers: answers, request: parsed, fault: fault, random: &random,
+                                prefillScale: prefillScale)
         let metricModel = metrics.modelName(requested: parsed.model)
         metrics.started(model: metricModel)
         let serial = counter.withLockedValue { n -> Int in n += 1; return n }
         let context = StreamContext(
             id: (kind == .chat ? "chatcmpl-sim-" : "cmpl-sim-") + String(serial), model: model,
             created: Int(Date().timeIntervalSince1970), chat: kind == .chat, inputTokens: parsed.inputTokens,
-            arrival: arrival, requestID: profile.recordSchedule ? requestID : nil, metricModel: metricModel)
+            arrival: start, requestID: profile.recordSchedule ? requestID : nil, metricModel: metricModel)
         if parsed.stream {
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                             body: ResponseBody { [self] writer in
+                                _ = lease // the slot is held until the stream ends
                                 defer { metrics.stopped(model: metricModel) }
                                 try await stream(plan, context, includeUsage: parsed.includeUsage, choices: parsed.choices, to: &writer)
                             })
         }
         defer { metrics.stopped(model: metricModel) }
-        return try await whole(plan, context, choices: parsed.choices)
+        let response = try await whole(plan, context, choices: parsed.choices)
+        withExtendedLifetime(lease) {} // the slot is held until the answer is complete
+        return response
     }
 
     private func drawFault(_ random: inout SeededRandom) -> SimulatedFault? {

@@ -24,6 +24,11 @@ public enum RunStatus: String, Codable, Sendable, CaseIterable {
 /// What started a run: a rollout, or one of the standalone measuring commands.
 public enum RunKind: String, Codable, Sendable, CaseIterable {
     case rollout, replay, shadow, eval, drift, gateway
+    /// `tollgate qualify`: one version measured against its pipeline's checklist.
+    case qualify
+
+    /// The journal event of a `qualify` run that holds its whole report (JSON).
+    public static let qualificationReportEvent = "qualify.report"
 }
 
 /// What a caller supplies to create a run.

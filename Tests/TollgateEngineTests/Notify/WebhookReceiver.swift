@@ -5,7 +5,8 @@ import NIOHTTP1
 import NIOPosix
 
 /// A real HTTP server on 127.0.0.1 (port 0) that records every POST and answers with the next
-/// status of `statuses` (the last one repeated): a webhook receiver for notification tests.
+/// status of `statuses` (the last one repeated) and `body`: a webhook receiver for notification
+/// tests, and a `/metrics` page for qualification tests.
 final class WebhookReceiver: Sendable {
     struct Received: Sendable {
         var path: String
@@ -26,13 +27,13 @@ final class WebhookReceiver: Sendable {
     var received: [Received] { state.withLockedValue { $0.received } }
     var url: String { "http://127.0.0.1:\(port)/hooks/tollgate" }
 
-    static func start(statuses: [Int] = [200]) async throws -> WebhookReceiver {
+    static func start(statuses: [Int] = [200], body: String = "{}", contentType: String = "application/json") async throws -> WebhookReceiver {
         let state = NIOLockedValueBox<(received: [Received], statuses: [Int])>((received: [], statuses: statuses))
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(Handler(state: state))
+                    channel.pipeline.addHandler(Handler(state: state, answer: body, contentType: contentType))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -47,10 +48,16 @@ final class WebhookReceiver: Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
         let state: NIOLockedValueBox<(received: [Received], statuses: [Int])>
+        let answer: String
+        let contentType: String
         var head: HTTPRequestHead?
         var body = Data()
 
-        init(state: NIOLockedValueBox<(received: [Received], statuses: [Int])>) { self.state = state }
+        init(state: NIOLockedValueBox<(received: [Received], statuses: [Int])>, answer: String, contentType: String) {
+            self.state = state
+            self.answer = answer
+            self.contentType = contentType
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
@@ -65,10 +72,10 @@ final class WebhookReceiver: Sendable {
                     return s.statuses.count > 1 ? s.statuses.removeFirst() : (s.statuses.first ?? 200)
                 }
                 var headers = HTTPHeaders()
-                headers.add(name: "content-type", value: "application/json")
-                headers.add(name: "content-length", value: "2")
+                headers.add(name: "content-type", value: contentType)
+                headers.add(name: "content-length", value: String(answer.utf8.count))
                 context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers))), promise: nil)
-                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: "{}")))), promise: nil)
+                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: answer)))), promise: nil)
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             }
         }
