@@ -225,6 +225,10 @@ public struct Stage: Sendable, Equatable, Codable {
 /// When a run is rolled back, besides an operator's `rollback`.
 public struct RollbackPolicy: Sendable, Equatable, Codable {
     public var rules: [RollbackRule]
+    /// What a driving process does when it is interrupted (SIGINT, SIGTERM) before the run ends
+    /// (`rollback.on_interrupt`): `pause` (the default: the weight stays, nobody judges until
+    /// `rollout resume`) or `rollback` (the candidate's weight goes to 0 and the run ends).
+    public var onInterrupt: Stage.TimeoutAction = .pause
 }
 
 /// One automatic rollback trigger from `rollback.on`.

@@ -313,8 +313,9 @@ enum PipelineLoader {
                 item.context.report(r.keyMark(kind), "unknown rollback rule '\(kind)'; expected one of \(kinds.joined(separator: ", "))\(DidYouMean.hint(for: kind, among: kinds))")
             }
         }
+        let onInterrupt = m.oneOf("on_interrupt", Stage.TimeoutAction.allCases.map(\.rawValue)).flatMap(Stage.TimeoutAction.init(rawValue:))
         m.finish(what: "'rollback'")
-        return RollbackPolicy(rules: rules)
+        return RollbackPolicy(rules: rules, onInterrupt: onInterrupt ?? .pause)
     }
 
     static let compatibilityChecks = ["json_fields", "tool_calls", "finish_reasons", "max_input_tokens"]

@@ -61,7 +61,18 @@ extension RolloutEngine {
         if done < requests, (state.looks[index] ?? 0) == 0 {
             try await deps.traffic.shadow(runID: runID, stage: index, requests: requests - done, duration: duration)
         }
-        let verdict = try await check(index, look: (state.looks[index] ?? 0) + 1, sequential: false, state: state)
+        // Shutdown cut the traffic short: no check, no decision on what it left.
+        try Task.checkCancellation()
+        let after = try store.read { try $0.sampleCounts(runID: runID, stage: index) }
+        if min(after[.baseline] ?? 0, after[.candidate] ?? 0) == 0 {
+            // No sample of one arm (no usable traffic, nothing recorded yet): no judging on no data,
+            // and no spinning either: the next try is one check interval away.
+            try await deps.clock.sleep(for: pipeline.analysis.checkInterval)
+            return
+        }
+        // A shadow stage has one check: after a crash that followed it, act on the recorded one.
+        let verdict = try await check(index, look: (state.looks[index] ?? 0) + 1, sequential: false,
+                                      reuseRecorded: (state.looks[index] ?? 0) > 0, state: state)
         switch verdict.outcome {
         case .rolledBack:
             return
@@ -110,8 +121,14 @@ extension RolloutEngine {
         let remaining = DurationText.seconds(maxDuration) - elapsed
         let slice = min(interval, .milliseconds(Int64(max(1, remaining * 1000))))
         let interrupted = try await untilCommandArrives {
+            let began = self.deps.clock.now()
             try await self.deps.traffic.canaryInterval(runID: self.runID, stage: index, weight: weight, interval: slice)
+            // Traffic that ended early (an empty or exhausted source) must not make the checks spin:
+            // the rest of the interval is waited out.
+            let left = DurationText.seconds(slice) - self.deps.clock.now().timeIntervalSince(began)
+            if left > 0.001 { try await self.deps.clock.sleep(for: .milliseconds(Int64(left * 1000))) }
         }
+        try Task.checkCancellation()
         // A command that arrived during the interval (an operator, an alert) takes effect now,
         // before the check: the interval's traffic was cut short for it.
         if try interrupted || !currentState().pendingCommands.isEmpty { return }
@@ -178,16 +195,25 @@ extension RolloutEngine {
 
     /// Judges the stage's samples so far, records the verdict and the check, and rolls back
     /// when a rule fires.
+    /// With `reuseRecorded`, the stage's latest stored verdict is acted on again (its rules
+    /// re-evaluated from the stage's start) instead of judging and storing a second one.
     func check(_ index: Int, look: Int, sequential: Bool, maxSamples: Int? = nil, previousLooks: [Int] = [],
-               state: RunState) async throws -> CheckResult {
-        let (baseline, candidate) = try store.read { tx in
-            (try tx.samples(runID: runID, stage: index, arm: .baseline), try tx.samples(runID: runID, stage: index, arm: .candidate))
+               reuseRecorded: Bool = false, state: RunState) async throws -> CheckResult {
+        let (baseline, candidate, recorded) = try store.read { tx in
+            (try tx.samples(runID: runID, stage: index, arm: .baseline), try tx.samples(runID: runID, stage: index, arm: .candidate),
+             reuseRecorded ? try tx.verdicts(runID: runID, stage: index).last : nil)
+        }
+        if let recorded, let verdict = try? JSONDecoder().decode(StageVerdict.self, from: Data(recorded.payload.utf8)) {
+            return try await conclude(index, verdict, rules.evaluate(candidate: candidate, verdict: verdict, previous: [:]),
+                                      baseline: baseline.count, candidate: candidate.count)
         }
         let quality = try await qualityResults(stage: index, state: state)
         let verdict = try deps.judge.judge(JudgeRequest(baseline: baseline, candidate: candidate, look: look,
                                                         sequential: sequential, stageName: pipeline.stages[index].name, quality: quality,
                                                         maxSamples: maxSamples, previousLooks: previousLooks))
         let evaluation = rules.evaluate(candidate: candidate, verdict: verdict, previous: state.consecutiveBreaches)
+        // No verdict, and so no decision, once shutdown began.
+        try Task.checkCancellation()
         let now = deps.clock.now()
         try store.write { tx in
             let stored = try tx.insertVerdict(StoredVerdict(runId: runID, stage: index, at: now, decision: verdict.decision.rawValue,
@@ -198,11 +224,17 @@ extension RolloutEngine {
                 verdictID: stored.id, breaches: evaluation.breaches), at: now)
         }
         report(RunEventKind.check.rawValue, message: "check \(look): \(verdict.decision.rawValue) — \(verdict.summary)", stage: index, verdict: verdict)
+        return try await conclude(index, verdict, evaluation, baseline: baseline.count, candidate: candidate.count)
+    }
+
+    /// Rolls back when a rule fired; otherwise hands the verdict's decision to the stage.
+    private func conclude(_ index: Int, _ verdict: StageVerdict, _ evaluation: RollbackRuleEvaluator.Evaluation,
+                          baseline: Int, candidate: Int) async throws -> CheckResult {
         if let trigger = evaluation.trigger {
             try await rollback(stage: index, reason: trigger.reason, trigger: trigger.rule, numbers: trigger.numbers)
-            return CheckResult(verdict: verdict, outcome: .rolledBack, baseline: baseline.count, candidate: candidate.count)
+            return CheckResult(verdict: verdict, outcome: .rolledBack, baseline: baseline, candidate: candidate)
         }
-        return CheckResult(verdict: verdict, outcome: .decision(verdict.decision), baseline: baseline.count, candidate: candidate.count)
+        return CheckResult(verdict: verdict, outcome: .decision(verdict.decision), baseline: baseline, candidate: candidate)
     }
 
     /// The eval suites the pipeline judges (`quality` metrics) and the stage runs (shadow `suites`),
@@ -214,6 +246,8 @@ extension RolloutEngine {
         guard let evaluator = deps.quality else { return results }
         for suite in needed where results[suite] == nil {
             let evaluated = try await evaluator.evaluate(suitePath: suite)
+            // An eval cut short by shutdown scored nothing: it is not journaled (a resume runs it).
+            try Task.checkCancellation()
             try journal(.qualityEvaluated, evaluated, stage: index)
             results[suite] = evaluated
         }

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import TollgateCore
+@testable import TollgateEngine
+import TollgateStore
+import TollgateTestSupport
+
+/// Stages that get no samples (an empty or all-malformed traffic file, a quiet gateway): they wait
+/// their check interval instead of spinning, and never advance on no data.
+@Suite struct NoDataStageTests {
+    /// Traffic that produces nothing, at once.
+    struct NoTraffic: StageTrafficSource {
+        func shadow(runID: String, stage: Int, requests: Int, duration: Duration?) async throws {}
+        func canaryInterval(runID: String, stage: Int, weight: Int, interval: Duration) async throws {}
+    }
+
+    static func engine(stages: String, folder: TemporaryFolder) throws -> (RolloutEngine, RunStore, String) {
+        let store = try RunStore(path: folder.path("t.db"))
+        let path = try EngineFixtures.pipeline(in: folder.url, stages: stages)
+        let pipeline = try DocumentLoader.loadPipeline(at: path)
+        let run = try RolloutEngine.createRun(pipelinePath: path, pipeline: pipeline, store: store, owner: "test:1")
+        let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: RolloutDependencies(
+            router: RecordingRouter(), traffic: NoTraffic(), judge: MeanTTFTJudge(), clock: SystemEngineClock(),
+            pollInterval: .milliseconds(20), owner: "test:1"))
+        return (engine, store, run.id)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aCanaryWithoutSamplesChecksOncePerIntervalAndDoesNotAdvance() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let (engine, store, runID) = try Self.engine(stages: """
+              - canary: { weight: 5, min_samples: 10, max_duration: 1s, check_interval: 200ms, on_timeout: pause }
+              - full: {}
+            """, folder: folder)
+        let state = try await engine.drive(returnWhenWaiting: true)
+        #expect(state.phase == .paused, "a canary with no data must not advance: \(state.phase)")
+        let checks = try store.events(runID: runID).filter { $0.kind == "check" }.count
+        // One second at one check per 200 ms: about five, never hundreds.
+        #expect(checks <= 7, "\(checks) checks in one second of a 200 ms check interval")
+        #expect(try store.read { try $0.decisions(runID: runID) }.map(\.action) == ["pause"])
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aShadowWithoutSamplesWaitsAndNeverAdvances() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let (engine, store, runID) = try Self.engine(stages: """
+              - shadow: { requests: 10 }
+              - canary: { weight: 5, min_samples: 10, max_duration: 1m }
+              - full: {}
+            """, folder: folder)
+        let driving = Task { try await engine.drive() }
+        defer { driving.cancel() }
+        // Bounded observation: in one second (100 check intervals of 10 ms) the stage stays put.
+        let advanced = try await waitUntil(timeout: .seconds(1)) {
+            try store.events(runID: runID).contains { $0.kind == "stage_completed" || $0.kind == "check" }
+        }
+        let kinds = try store.events(runID: runID).map(\.kind)
+        #expect(!advanced, "the shadow stage judged or advanced with no samples: \(kinds)")
+        driving.cancel()
+        _ = try? await driving.value
+    }
+}
