@@ -286,6 +286,39 @@ import TollgateTestSupport
         print("emergency rollback: weight 0 after \(elapsed) (process start included)")
     }
 
+    /// SIGTERM to a `tollgate serve` that drives a canary: the requests its shutdown cuts are not
+    /// stored as model errors, nothing is judged or decided after the signal, and the normal
+    /// shutdown logs no error.
+    @Test(.timeLimit(.minutes(1)))
+    func serveStoppedBySIGTERMStoresNoCutRequestAndDecidesNothingAfterwards() async throws {
+        let f = try await Fixture(canaryMinSamples: 1_000_000, maxDuration: "50s")
+        defer { Task { await f.stop() } }
+        let detach = try f.tollgate(["rollout", "start", f.pipelinePath, "--detach"])
+        defer { detach.stop() }
+        #expect(await detach.waitForExit(timeout: .seconds(20)) == 0, "\(detach.stdout) \(detach.stderr)")
+        let runID = try #require(Self.runID(of: detach))
+        var env = f.childEnvironment(candidateKey: true)
+        env["TOLLGATE_TOKEN"] = "serve-sigterm"
+        let serve = try ChildProcess(f.binary, ["serve", "--listen", "127.0.0.1:0", "--db", f.db], environment: env)
+        defer { serve.stop() }
+        let store = try RunStore(path: f.db)
+        let checked = await waitUntil(timeout: .seconds(30)) {
+            ((try? store.read { try $0.verdicts(runID: runID, stage: 1) }.count) ?? 0) >= 2
+        }
+        #expect(checked, "serve never drove the canary: \(serve.stdout) \(serve.stderr)")
+        let signalled = Date()
+        serve.signal(SIGTERM)
+        #expect(await serve.waitForExit(timeout: .seconds(20)) == 0, "\(serve.stdout) \(serve.stderr)")
+        let errors = try store.read { try $0.samples(runID: runID) }.filter { $0.errorClass != nil }
+        #expect(errors.isEmpty, "requests cut by the shutdown were stored as model errors: \(errors.prefix(3).map { "\($0.errorClass!) \($0.errorMessage ?? "")" })")
+        let late = try store.events(runID: runID).filter {
+            $0.at > signalled && ["check", "stage_completed", "quality_evaluated", "promoted", "rolled_back", "paused"].contains($0.kind)
+        }
+        #expect(late.isEmpty, "judged or decided after the signal: \(late.map(\.kind))")
+        #expect(!serve.stderr.contains(" error "), "the normal shutdown logged an error: \(serve.stderr)")
+        #expect(!serve.stderr.contains("CancellationError"), "\(serve.stderr)")
+    }
+
     /// Waits until the canary of the run `start` drives has made a check; returns the run id.
     static func waitForCanaryCheck(_ start: ChildProcess, store: RunStore) async throws -> String {
         let checked = await waitUntil(timeout: .seconds(30)) {
