@@ -201,19 +201,25 @@ struct RolloutStart: AsyncParsableCommand {
     }
 }
 
-/// The run a command acts on: the id or prefix given, else the newest rollout.
+/// The run a command acts on: the id or prefix given, else the newest rollout (for a command
+/// that changes a run — `mustName` — only when it is the only one: with several, RUN is required).
 struct RunSelector: ParsableArguments {
-    @Argument(help: ArgumentHelp("The run id or a unique prefix (default: the newest rollout).", valueName: "RUN"))
+    @Argument(help: ArgumentHelp("The run id or a unique prefix (default: the newest rollout; commands that change a run need it when there are several).", valueName: "RUN"))
     var runID: String?
 
-    func resolve(in store: RunStore) throws -> Run {
+    func resolve(in store: RunStore, mustName: Bool = false) throws -> Run {
         do {
             if let runID { return try store.run(runID) }
-            guard let newest = try store.runs(limit: 1, kinds: [.rollout]).first else {
+            let newest = try store.runs(limit: 2, kinds: [.rollout])
+            guard let first = newest.first else {
                 Output.error("tollgate: no rollout recorded in \(store.path); start one with `tollgate rollout start PIPELINE`.")
                 throw TollgateExit.invalidInput
             }
-            return newest
+            if mustName, newest.count > 1 {
+                Output.error("tollgate: \(store.path) holds several rollouts; name the run (`tollgate rollout list` shows them; the newest is \(first.id)).")
+                throw TollgateExit.invalidInput
+            }
+            return first
         } catch let error as StoreError {
             Output.error("tollgate: \(error)")
             throw TollgateExit.invalidInput
@@ -289,7 +295,7 @@ extension OperatorCommandLine {
 
     func run() async throws {
         let store = try database.openExisting()
-        let run = try selector.resolve(in: store)
+        let run = try selector.resolve(in: store, mustName: true)
         let user = ProcessInfo.processInfo.environment["USER"] ?? "operator"
         do {
             try OperatorCommands.request(.init(command: operatorCommand, reason: reasonText, source: "cli:\(user)", full: toFull ? true : nil),
@@ -372,7 +378,7 @@ struct RolloutAbort: OperatorCommandLine {
     static let configuration = CommandConfiguration(commandName: "abort", abstract: "Abort a run: the candidate's weight goes to 0 and the run ends.")
     @OptionGroup var selector: RunSelector
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "Why (journaled).") var reason: String?
+    @Option(help: "Why (required, journaled).") var reason: String
     var operatorCommand: OperatorCommand { .abort }
     var reasonText: String? { reason }
 }
@@ -398,7 +404,7 @@ struct RolloutResume: AsyncParsableCommand {
 
     func run() async throws {
         let store = try database.openExisting()
-        let run = try selector.resolve(in: store)
+        let run = try selector.resolve(in: store, mustName: true)
         let pipeline: Pipeline
         do { pipeline = try RolloutEngine.pipeline(of: run) } catch {
             Output.error("tollgate: \(error)")

@@ -63,7 +63,7 @@ import TollgateTestSupport
         let db = folder.path("runs.db")
         let start = try await CLI.run(["rollout", "start", try Self.pipeline(in: folder), "--detach", "--db", db])
         let runID = try #require(start.stdout.split(separator: " ").dropFirst().first.map { String($0.dropLast()) })
-        let abort = try await CLI.run(["rollout", "abort", runID, "--db", db])
+        let abort = try await CLI.run(["rollout", "abort", runID, "--reason", "wrong build", "--db", db])
         #expect(abort.status == 0, "\(abort.stdout)\(abort.stderr)")
         #expect(abort.stdout.contains("ABORTED"))
     }

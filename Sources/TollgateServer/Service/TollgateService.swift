@@ -191,6 +191,8 @@ public final class TollgateService: Sendable {
             return ServiceResponse.json(.accepted, ["run": event.runId, "command": command.rawValue, "seq": String(event.seq)])
         } catch StoreError.runNotFound {
             return ServiceResponse.error(.notFound, code: "not_found", "No run with id '\(id)'.")
+        } catch EngineError.reasonRequired(let name) {
+            return ServiceResponse.error(.badRequest, code: "reason_required", "A \(name) needs a reason: send {\"reason\": \"...\"}.")
         } catch let error as EngineError {
             return ServiceResponse.error(.conflict, code: "conflict", "\(error)")
         }
