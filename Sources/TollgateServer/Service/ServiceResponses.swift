@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import TollgateCore
 import TollgateStore
@@ -55,11 +56,17 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
     let readTimeout: Duration
     let maxBodyBytes: Int
     let store: RunStore
+    let counters: ServiceCounters
+    let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         if path == "/health" || path == "/ready" { return try await next(request, context) }
         guard let name = tokens.name(forAuthorization: request.headers[.authorization]) else {
+            if let refused = counters.noteAuthFailure() {
+                // Never the token itself: only that one was missing or wrong.
+                logger.warning("refused \(refused) request\(refused == 1 ? "" : "s") without a valid token (latest: \(request.method) \(path)); next report in \(Int(ServiceCounters.authLogInterval)) s at the earliest")
+            }
             var response = ServiceResponse.error(.unauthorized, code: "unauthorized", "Send a service token as `Authorization: Bearer <token>`.")
             response.headers[.wwwAuthenticate] = "Bearer realm=\"tollgate\""
             return response

@@ -92,7 +92,7 @@ public final class TollgateService: Sendable {
         let router = Router()
         router.add(middleware: BodyLimitErrorMiddleware())
         router.add(middleware: AccessMiddleware(tokens: tokens, limiter: limiter, readTimeout: configuration.readTimeout,
-                                                maxBodyBytes: configuration.maxBodyBytes, store: store))
+                                                maxBodyBytes: configuration.maxBodyBytes, store: store, counters: counters, logger: logger))
         let limit = configuration.maxBodyBytes
         let store = self.store, counters = self.counters, intake = self.intake
 

@@ -47,3 +47,29 @@ import TollgateTestSupport
         }
     }
 }
+
+/// Wrong tokens are counted in /metrics and logged at most once per interval.
+@Suite struct AuthFailureTests {
+    @Test func wrongTokensAreCountedInMetrics() async throws {
+        let h = try await ServiceHarness(supervise: false)
+        do {
+            for i in 0..<30 {
+                #expect(try await h.request(.GET, "/v1/runs", token: i.isMultiple(of: 2) ? "wrong" : nil).status == 401)
+            }
+            let metrics = try await h.request(.GET, "/metrics").body
+            #expect(metrics.contains("tollgate_auth_failures_total 30"), "\(metrics)")
+        } catch { Issue.record(error) }
+        await h.stop()
+    }
+
+    @Test func refusalsAreLoggedOncePerIntervalWithTheirCount() {
+        let counters = ServiceCounters()
+        let start = Date()
+        #expect(counters.noteAuthFailure(now: start) == 1)
+        for i in 1..<2000 {
+            #expect(counters.noteAuthFailure(now: start.addingTimeInterval(Double(i) * 0.002)) == nil)
+        }
+        #expect(counters.noteAuthFailure(now: start.addingTimeInterval(ServiceCounters.authLogInterval)) == 2000)
+        #expect(counters.snapshot.authFailures == 2001)
+    }
+}
