@@ -86,3 +86,25 @@ import TollgateTestSupport
         #expect(start.status == 2, "\(start.stdout)\(start.stderr)")
     }
 }
+
+/// Which commands create a database: writing commands create a missing one and say so; read
+/// commands never do.
+@Suite struct DatabaseCreationTests {
+    @Test func aWritingCommandCreatesAMissingDatabaseWithANoticeAndAReadCommandNever() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let fresh = folder.path("fresh.db")
+        let start = try await CLI.run(["rollout", "start", try OperatorCommandTests.pipeline(in: folder), "--detach", "--db", fresh])
+        #expect(start.status == 0, "\(start.stderr)")
+        #expect(start.stderr.contains("created a new, empty database at \(fresh)"), "\(start.stderr)")
+        let again = try await CLI.run(["rollout", "abort", "--reason", "done", "--db", fresh])
+        #expect(!again.stderr.contains("created a new"), "an existing database was announced as new: \(again.stderr)")
+
+        let typo = folder.path("fersh.db")
+        for command in [["rollout", "status"], ["rollout", "list"], ["rollout", "explain"], ["history"], ["show", "x"]] {
+            let result = try await CLI.run(command + ["--db", typo])
+            #expect(result.status == 1, "\(command): \(result.stdout)\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: typo), "\(command) created \(typo)")
+        }
+    }
+}
