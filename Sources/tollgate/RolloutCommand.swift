@@ -135,7 +135,8 @@ func progressPrinter(quiet: Bool) -> (@Sendable (RunProgress) -> Void)? {
     return { progress in
         var line = "[\(Output.clock(Date()))] "
         if let stage = progress.stageName { line += "\(stage) " }
-        if let weight = progress.weight { line += "w=\(weight)% " }
+        // A stage that starts names its own weight (the router's is set just after): one weight per line.
+        if let weight = progress.weight, progress.event != "stage_started" { line += "w=\(weight)% " }
         if progress.baselineSamples + progress.candidateSamples > 0 {
             line += "n=\(progress.baselineSamples)/\(progress.candidateSamples) "
         }

@@ -62,3 +62,29 @@ import TollgateTestSupport
         }
     }
 }
+
+/// What a newcomer reads: help that matches behaviour, progress lines with one weight.
+@Suite struct NewcomerOutputTests {
+    @Test(arguments: ["replay", "shadow"])
+    func theDatabaseHelpOfReplayAndShadowSaysNothingIsStoredWithoutIt(command: String) async throws {
+        let help = try await CLI.run([command, "--help"])
+        #expect(help.stdout.contains("Without either, nothing is stored"), "\(help.stdout)")
+        #expect(!help.stdout.contains(".tollgate/tollgate.db"), "\(help.stdout)")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aStageStartLineShowsOneWeight() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let binary = try #require(BuiltProducts.url(of: "tollgate"))
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "TOLLGATE_DB")
+        let start = try ChildProcess(binary, ["rollout", "start", try OperatorCommandTests.pipeline(in: folder), "--db", folder.path("runs.db")],
+                                     environment: env)
+        defer { start.stop() }
+        let started = await waitUntil(timeout: .seconds(30)) { start.stdout.contains("started (candidate weight 10%)") }
+        #expect(started, "\(start.stdout)\(start.stderr)")
+        let line = start.stdout.split(separator: "\n").first { $0.contains("started (candidate weight 10%)") } ?? ""
+        #expect(!line.contains("w="), "two weights on one line: \(line)")
+    }
+}

@@ -115,6 +115,10 @@ public struct RouterConfig: Sendable, Equatable, Codable {
     public var kind: Kind
     /// Every other key of the `router` section (admin URL, socket path, backend, command…).
     public var settings: [String: String]
+
+    /// `router.admin` of a gateway router that names none: the address `tollgate gateway`
+    /// listens on by default.
+    public static let defaultGatewayAdmin = "http://127.0.0.1:9100"
 }
 
 /// How the two versions are compared.

@@ -258,7 +258,8 @@ extension RolloutEngine {
                        applying: RunEventPayload.CommandHandled? = nil) throws {
         let stage = pipeline.stages[index]
         try journal(.stageCompleted, RunEventPayload.StageCompleted(stage: index, outcome: outcome, reason: reason), stage: index, applying: applying) { tx in
-            try self.decide(outcome == "promoted" ? "advance" : outcome, stage: index, reason: "\(stage.name): \(reason)", numbers: numbers, in: tx)
+            // One name for moving on, whatever the stage kind ("promoted" canary, "advanced" shadow).
+            try self.decide(outcome == "promoted" || outcome == "advanced" ? "advance" : outcome, stage: index, reason: "\(stage.name): \(reason)", numbers: numbers, in: tx)
             try tx.saveStage(StageRecord(runId: self.runID, idx: index, kind: stage.kindName, name: stage.name, weight: stage.weight,
                                          status: outcome, startedAt: try tx.stages(runID: self.runID).first { $0.idx == index }?.startedAt,
                                          finishedAt: self.deps.clock.now()))

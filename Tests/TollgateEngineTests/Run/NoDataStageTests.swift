@@ -62,3 +62,52 @@ import TollgateTestSupport
         _ = try? await driving.value
     }
 }
+
+/// The words a run's record uses: one decision name for moving on, and the look of each check.
+@Suite struct RunRecordWordingTests {
+    struct AlwaysHold: StageJudge {
+        func judge(_ request: JudgeRequest) throws -> StageVerdict {
+            StageVerdict(decision: .hold, score: nil, summary: "inconclusive", metrics: [], detailJSON: "{}")
+        }
+    }
+
+    @Test func shadowAndCanaryStagesAdvanceUnderOneDecisionNameAndChecksCountTheirLooks() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let store = try RunStore(path: folder.path("t.db"))
+        let path = try EngineFixtures.pipeline(in: folder.url, stages: """
+              - shadow: { requests: 40 }
+              - canary: { weight: 5, min_samples: 40, max_duration: 30s }
+              - full: {}
+            """)
+        let pipeline = try DocumentLoader.loadPipeline(at: path)
+        // A shadow the judge cannot decide on advances ("no evidence of harm yet"), a canary it promotes.
+        let shadow = try RolloutEngine.createRun(pipelinePath: path, pipeline: pipeline, store: store, owner: "test:1")
+        let held = RolloutEngine(store: store, runID: shadow.id, pipeline: pipeline, dependencies: RolloutDependencies(
+            router: RecordingRouter(), traffic: SyntheticTraffic(store: store), judge: AlwaysHold(), clock: FastClock(),
+            pollInterval: .milliseconds(5), owner: "test:1"))
+        let driving = Task { try await held.drive() }
+        let advanced = try await waitUntil(timeout: .seconds(20)) {
+            try store.read { try $0.decisions(runID: shadow.id) }.contains { $0.stage == 0 }
+        }
+        driving.cancel()
+        _ = try? await driving.value
+        #expect(advanced)
+        #expect(try store.read { try $0.decisions(runID: shadow.id) }.first?.action == "advance")
+        try store.write { try $0.releaseLease(target: pipeline.model.name, runID: shadow.id) }
+
+        let run = try RolloutEngine.createRun(pipelinePath: path, pipeline: pipeline, store: store, owner: "test:1")
+        let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: RolloutDependencies(
+            router: RecordingRouter(), traffic: SyntheticTraffic(store: store, perInterval: 10), judge: MeanTTFTJudge(), clock: FastClock(),
+            pollInterval: .milliseconds(5), owner: "test:1"))
+        #expect(try await engine.drive().phase == .promoted)
+        #expect(try store.read { try $0.decisions(runID: run.id) }.map(\.action) == ["advance", "advance", "promoted"])
+        let report = try RunReport.load(runID: run.id, store: store)
+        var expected: [String: Int] = [:]
+        for check in report.checks {
+            expected[check.stage, default: 0] += 1
+            #expect(check.look == expected[check.stage], "\(check.stage): look \(check.look)")
+        }
+        #expect(report.checks.contains { $0.look > 1 }, "the canary took several looks: \(report.checks.map(\.look))")
+    }
+}
