@@ -111,3 +111,80 @@ import TollgateTestSupport
         #expect(report.checks.contains { $0.look > 1 }, "the canary took several looks: \(report.checks.map(\.look))")
     }
 }
+
+/// What a resumed run does first: the operator's pending commands, and no second shadow verdict.
+@Suite struct ResumeOrderTests {
+    @Test(.timeLimit(.minutes(1)))
+    func aQueuedRollbackIsAppliedBeforeTheCanaryWeightIsSetAgain() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let store = try RunStore(path: folder.path("t.db"))
+        let path = try EngineFixtures.pipeline(in: folder.url, stages: """
+              - canary: { weight: 5, min_samples: 40, max_duration: 30s }
+              - full: {}
+            """)
+        let pipeline = try DocumentLoader.loadPipeline(at: path)
+        let run = try RolloutEngine.createRun(pipelinePath: path, pipeline: pipeline, store: store, owner: "test:1")
+        let first = RecordingRouter()
+        let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: RolloutDependencies(
+            router: first, traffic: SyntheticTraffic(store: store, hangAtStage: 0), judge: MeanTTFTJudge(), clock: FastClock(),
+            pollInterval: .milliseconds(5), leaseTTL: 0.05, owner: "test:1"))
+        let driving = Task { try await engine.drive() }
+        let atCanary = await waitUntil(timeout: .seconds(10)) { await first.weights == [5] }
+        // The driver "dies" mid-canary; its lease runs out.
+        driving.cancel()
+        _ = try? await driving.value
+        #expect(atCanary)
+        try OperatorCommands.request(.init(command: .rollback, reason: "paged", source: "test"), runID: run.id, store: store)
+        let nobodyDrives = try await waitUntil(timeout: .seconds(5)) {
+            try store.read { tx in try RolloutEngine.driver(of: try tx.run(run.id), in: tx) } == .nobody
+        }
+        #expect(nobodyDrives)
+
+        let second = RecordingRouter()
+        let resumed = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: RolloutDependencies(
+            router: second, traffic: SyntheticTraffic(store: store), judge: MeanTTFTJudge(), clock: FastClock(),
+            pollInterval: .milliseconds(5), owner: "test:2"))
+        try resumed.attach()
+        #expect(try await resumed.drive().phase == .rolledBack)
+        let weights = await second.weights
+        #expect(weights == [0], "the canary weight was set again before the rollback: \(weights)")
+    }
+
+    /// The process died after the shadow check was journaled and before the stage completed: the
+    /// resumed run acts on that check instead of judging (and storing) the stage a second time.
+    @Test func aShadowCheckJournaledBeforeACrashIsNotRepeated() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let store = try RunStore(path: folder.path("t.db"))
+        let path = try EngineFixtures.pipeline(in: folder.url, stages: """
+              - shadow: { requests: 40 }
+              - full: {}
+            """)
+        let pipeline = try DocumentLoader.loadPipeline(at: path)
+        let run = try RolloutEngine.createRun(pipelinePath: path, pipeline: pipeline, store: store, owner: "test:1")
+        // Replays the journal of a run that crashed right after its shadow check.
+        let traffic = SyntheticTraffic(store: store)
+        try traffic.write(runID: run.id, stage: 0, count: 40)
+        try store.write { tx in
+            try tx.appendEvent(runID: run.id, kind: RunEventKind.stageStarted.rawValue,
+                               payload: RunEventPayload.StageStarted(stage: 0, name: "shadow", kind: "shadow", weight: 0))
+            let verdict = try MeanTTFTJudge().judge(JudgeRequest(baseline: try tx.samples(runID: run.id, stage: 0, arm: .baseline),
+                                                                 candidate: try tx.samples(runID: run.id, stage: 0, arm: .candidate),
+                                                                 look: 1, sequential: false, stageName: "shadow"))
+            let encoded = String(decoding: try JSONEncoder().encode(verdict), as: UTF8.self)
+            let stored = try tx.insertVerdict(StoredVerdict(runId: run.id, stage: 0, at: Date(), decision: verdict.decision.rawValue,
+                                                            score: verdict.score, payload: encoded))
+            try tx.appendEvent(runID: run.id, kind: RunEventKind.check.rawValue, payload: RunEventPayload.Check(
+                stage: 0, look: 1, decision: verdict.decision.rawValue, score: verdict.score, baselineSamples: 40, candidateSamples: 40,
+                summary: verdict.summary, verdictID: stored.id, breaches: []))
+            try tx.releaseLease(target: pipeline.model.name, runID: run.id)
+        }
+        let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: RolloutDependencies(
+            router: RecordingRouter(), traffic: traffic, judge: MeanTTFTJudge(), clock: FastClock(), pollInterval: .milliseconds(5), owner: "test:2"))
+        try engine.attach()
+        #expect(try await engine.drive().phase == .promoted)
+        #expect(try store.read { try $0.verdicts(runID: run.id, stage: 0) }.count == 1)
+        #expect(try store.events(runID: run.id).filter { $0.kind == "check" }.count == 1)
+    }
+}
