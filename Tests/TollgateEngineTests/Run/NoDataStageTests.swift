@@ -188,3 +188,38 @@ import TollgateTestSupport
         #expect(try store.events(runID: run.id).filter { $0.kind == "check" }.count == 1)
     }
 }
+
+/// Shutdown during an eval: what the cut eval returns is not journaled, and nothing is decided.
+@Suite struct CancelledEvalTests {
+    /// An evaluator that, like a real one whose requests are cut, returns all-zero results when its
+    /// task is cancelled.
+    actor CutShortQuality: QualityEvaluator {
+        private(set) var entered = false
+        func evaluate(suitePath: String) async throws -> RunEventPayload.QualityEvaluated {
+            entered = true
+            try? await Task.sleep(for: .seconds(3600))
+            return RunEventPayload.QualityEvaluated(suite: suitePath, evalRunID: nil, baseline: [0, 0], candidate: [0, 0], summary: "cut")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aCancelledEvalIsNotJournaledAndTheStageIsNotDecided() async throws {
+        let h = try RolloutStateMachineTests.Harness(stages: """
+              - shadow: { requests: 40 }
+              - full: {}
+            """, extraMetrics: "    - { metric: quality, suite: suite.yaml, tolerance: 2pp, critical: true }")
+        defer { h.folder.remove() }
+        let run = try h.start()
+        let quality = CutShortQuality()
+        let engine = h.engine(runID: run.id, traffic: SyntheticTraffic(store: h.store), judge: PipelineJudge(analysis: h.pipeline.analysis),
+                              quality: quality)
+        let driving = Task { try await engine.drive() }
+        let entered = await waitUntil(timeout: .seconds(10)) { await quality.entered }
+        #expect(entered)
+        driving.cancel()
+        _ = try? await driving.value
+        let kinds = try h.journalKinds(run.id)
+        #expect(!kinds.contains("quality_evaluated"), "a cut eval was journaled: \(kinds)")
+        #expect(!kinds.contains("check") && !kinds.contains("stage_completed"), "decided after the cancellation: \(kinds)")
+    }
+}
