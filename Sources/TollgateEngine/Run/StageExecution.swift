@@ -122,11 +122,14 @@ extension RolloutEngine {
         let slice = min(interval, .milliseconds(Int64(max(1, remaining * 1000))))
         let interrupted = try await untilCommandArrives {
             let began = self.deps.clock.now()
+            let before = try self.store.read { try $0.sampleCounts(runID: self.runID, stage: index) }
             try await self.deps.traffic.canaryInterval(runID: self.runID, stage: index, weight: weight, interval: slice)
-            // Traffic that ended early (an empty or exhausted source) must not make the checks spin:
-            // the rest of the interval is waited out.
+            // An interval that brought no sample (an empty source, a quiet gateway) must not make
+            // the checks spin: the rest of the interval is waited out.
             let left = DurationText.seconds(slice) - self.deps.clock.now().timeIntervalSince(began)
-            if left > 0.001 { try await self.deps.clock.sleep(for: .milliseconds(Int64(left * 1000))) }
+            if left > 0.001, try self.store.read({ try $0.sampleCounts(runID: self.runID, stage: index) }) == before {
+                try await self.deps.clock.sleep(for: .milliseconds(Int64(left * 1000)))
+            }
         }
         try Task.checkCancellation()
         // A command that arrived during the interval (an operator, an alert) takes effect now,

@@ -4,7 +4,6 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import ServiceLifecycle
 import TollgateCore
 import TollgateEngine
 import TollgateStore
@@ -208,17 +207,8 @@ public final class TollgateService: Sendable {
                               onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
                               logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                // Cancellation stops the server gracefully (in-flight requests finish), not by
-                // cancelling its accept loop (which Hummingbird logs as an error).
-                let server = ServiceGroup(configuration: .init(services: [app], logger: self.logger))
-                let serving = Task { try await server.run() }
-                try await withTaskCancellationHandler {
-                    try await serving.value
-                } onCancel: {
-                    Task { await server.triggerGracefulShutdown() }
-                }
-            }
+            let logger = self.logger
+            group.addTask { try await serveUntilCancelled(app, logger: logger) }
             if let every = configuration.pruneInterval {
                 let pruner = RetentionSchedule(store: store, every: every, retention: configuration.retention, clock: clock, logger: logger)
                 group.addTask { await pruner.run() }
