@@ -319,8 +319,9 @@ import TollgateTraffic
                 ("http://127.0.0.1:8002/v1", DemoEnvironment.placeholderCandidate),
                 ("router: { token_env: GATEWAY_ADMIN_TOKEN }", "router: { token_env: GATEWAY_ADMIN_TOKEN, admin: \"\(DemoEnvironment.placeholderGateway)\" }"),
                 ("../", root.path + "/"),
-                // Shorter stages, and false rollbacks of the identical twin made negligible.
-                ("analysis:\n", "analysis:\n  check_interval: 500ms\n  alpha: 0.001\n"),
+                // Shorter stages, and false rollbacks of the identical twin made negligible (the
+                // shadow's interval level and the canary's α).
+                ("analysis:\n", "analysis:\n  check_interval: 500ms\n  confidence: 0.999\n  alpha: 0.001\n"),
                 ("shadow: { requests: 100 }", "shadow: { requests: 30 }"),
                 ("min_samples: 100, max_duration: 5m", "min_samples: 40, max_samples: 200, max_duration: 60s"),
             ]
