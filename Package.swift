@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // Already in the graph through Hummingbird; the simulator and gateway name header fields with it.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
+        // Already in the graph through Hummingbird; `tollgate serve` stops its server gracefully with it.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Domain types and file formats (pipeline, eval suite, drift suite), YAML loading and validation.
@@ -122,6 +124,7 @@ let package = Package(
             dependencies: [
                 "TollgateCore", "TollgateEngine", "TollgateEval", "TollgateStore", "TollgateTraffic", "TollgateSimulator", "TollgateReport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

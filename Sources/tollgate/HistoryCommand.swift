@@ -42,7 +42,7 @@ struct History: ParsableCommand {
             return
         }
         if runs.isEmpty {
-            print("No runs recorded in \(store.path).")
+            Output.line("No runs recorded in \(store.path).")
             return
         }
         let rows = runs.map { run -> [String] in
@@ -50,6 +50,6 @@ struct History: ParsableCommand {
             return [run.id, run.kind.rawValue, run.name, versions.isEmpty ? "-" : versions, run.status.rawValue,
                     Output.timestamp(run.createdAt), Output.timestamp(run.finishedAt), run.outcome ?? ""]
         }
-        print(Output.table(["RUN", "KIND", "NAME", "VERSIONS", "STATUS", "STARTED", "FINISHED", "OUTCOME"], rows))
+        Output.line(Output.table(["RUN", "KIND", "NAME", "VERSIONS", "STATUS", "STARTED", "FINISHED", "OUTCOME"], rows))
     }
 }

@@ -87,7 +87,18 @@ struct TrafficOptions: ParsableArguments {
     @Option(name: .customLong("samples"), help: "Also write every measured sample as JSON Lines to this file.")
     var samplesFile: String?
 
-    @OptionGroup var database: DatabaseOptions
+    @Option(name: .long, help: ArgumentHelp(
+        "Record the run and its samples in this SQLite file of run history.",
+        discussion: "Also $TOLLGATE_DB. Without either, nothing is stored: a quick measurement leaves no database behind.",
+        valueName: "FILE"))
+    var db: String?
+
+    /// The database `--db` (or `TOLLGATE_DB`) names, opened like every command's.
+    var database: DatabaseOptions {
+        var options = DatabaseOptions()
+        options.db = db
+        return options
+    }
 
     @Flag(help: "Print the report as JSON.")
     var json = false
@@ -158,7 +169,7 @@ struct TrafficOptions: ParsableArguments {
     /// Samples go to the run history only when a database is named (`--db` or `TOLLGATE_DB`),
     /// so a quick measurement does not leave a database in the working folder.
     var storeRequested: Bool {
-        database.db != nil || !(ProcessInfo.processInfo.environment["TOLLGATE_DB"] ?? "").isEmpty
+        db != nil || !(ProcessInfo.processInfo.environment["TOLLGATE_DB"] ?? "").isEmpty
     }
 
     /// Runs the replay with Ctrl-C handling and a progress bar, prints the report, and exits

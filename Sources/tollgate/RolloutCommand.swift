@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import TollgateCore
 import TollgateEngine
@@ -36,12 +37,29 @@ struct DriveOptions: ParsableArguments {
 }
 
 /// Drives a run in this process with live progress, and turns the outcome into an exit code.
-func driveRun(_ engine: RolloutEngine, options: DriveOptions) async throws -> ExitCode {
+///
+/// SIGINT and SIGTERM stop the driving at its next step (the in-flight requests are cut and
+/// not counted); the run is then left as the pipeline's `rollback.on_interrupt` says (paused by
+/// default) with its lease released, and the exit code is 128 + the signal. With `failRunOnError`
+/// (a `rollout start`), any other failure ends the run `failed` with the reason.
+func driveRun(_ engine: RolloutEngine, options: DriveOptions, failRunOnError: Bool = false) async throws -> ExitCode {
+    let driving = Task { try await engine.drive(returnWhenWaiting: options.exitOnWait) }
+    let received = InterruptSignals { driving.cancel() }
+    defer { received.stop() }
     let state: RunState
     do {
-        state = try await engine.drive(returnWhenWaiting: options.exitOnWait)
+        state = try await driving.value
     } catch {
+        if let signal = received.signal {
+            return try await leaveInterrupted(engine, signal: signal)
+        }
         Output.error("tollgate: \(error)")
+        if failRunOnError, !(error is EngineError) {
+            do { try await engine.fail(reason: "\(error)") } catch {
+                Output.error("tollgate: the run could not be marked failed: \(error)")
+            }
+            Output.line("FAILED: run \(engine.runID) ended failed; fix the cause and start a new run.")
+        }
         return TollgateExit.failure
     }
     switch state.phase {
@@ -56,13 +74,69 @@ func driveRun(_ engine: RolloutEngine, options: DriveOptions) async throws -> Ex
     return TollgateExit.forRun(state)
 }
 
+/// Leaves a run whose driving a signal cut short, as its pipeline's `rollback.on_interrupt` says.
+private func leaveInterrupted(_ engine: RolloutEngine, signal: Int32) async throws -> ExitCode {
+    let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
+    let state: RunState
+    do {
+        state = try await engine.interrupt(reason: "interrupted by \(name)", action: engine.pipeline.rollback.onInterrupt)
+    } catch {
+        Output.error("tollgate: interrupted by \(name), and the run could not be left cleanly: \(error); `tollgate rollout resume \(engine.runID)` continues it.")
+        return ExitCode(128 + signal)
+    }
+    switch state.phase {
+    case .paused:
+        Output.line("PAUSED: interrupted by \(name); nobody judges the run now. Continue with `tollgate rollout resume \(engine.runID)`, or roll back with `tollgate rollout rollback \(engine.runID) --reason …`.")
+    case .rolledBack:
+        Output.line("ROLLED BACK: interrupted by \(name) (rollback.on_interrupt: rollback).")
+    default:
+        Output.line("STOPPED: \(state.phase.rawValue) (interrupted by \(name)).")
+    }
+    return ExitCode(128 + signal)
+}
+
+/// SIGINT and SIGTERM, caught while a run is driven: the first one calls `onSignal` (which
+/// cancels the driving task) and is remembered; the default handlers come back at ``stop()``.
+final class InterruptSignals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var received: Int32?
+    private var sources: [any DispatchSourceSignal] = []
+
+    init(onSignal: @escaping @Sendable () -> Void) {
+        sources = [SIGINT, SIGTERM].map { number in
+            Foundation.signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                let first = self.lock.withLock { () -> Bool in
+                    guard self.received == nil else { return false }
+                    self.received = number
+                    return true
+                }
+                if first { onSignal() }
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    /// The signal received, if any.
+    var signal: Int32? { lock.withLock { received } }
+
+    func stop() {
+        sources.forEach { $0.cancel() }
+        [SIGINT, SIGTERM].forEach { _ = Foundation.signal($0, SIG_DFL) }
+    }
+}
+
 /// Prints one progress line per engine event.
 func progressPrinter(quiet: Bool) -> (@Sendable (RunProgress) -> Void)? {
     guard !quiet else { return nil }
     return { progress in
         var line = "[\(Output.clock(Date()))] "
         if let stage = progress.stageName { line += "\(stage) " }
-        if let weight = progress.weight { line += "w=\(weight)% " }
+        // A stage that starts names its own weight (the router's is set just after): one weight per line.
+        if let weight = progress.weight, progress.event != "stage_started" { line += "w=\(weight)% " }
         if progress.baselineSamples + progress.candidateSamples > 0 {
             line += "n=\(progress.baselineSamples)/\(progress.candidateSamples) "
         }
@@ -96,22 +170,21 @@ struct RolloutStart: AsyncParsableCommand {
             throw TollgateExit.invalidInput
         }
         let store = try database.open()
-        if detach {
-            do {
-                let run = try RolloutEngine.createRun(pipelinePath: pipelinePath, pipeline: pipeline, store: store)
-                Output.line("Run \(run.id): created; `tollgate serve --db \(store.path)` drives it. Follow it with `tollgate rollout status \(run.id) --watch`.")
-                return
-            } catch let error as EngineError {
-                Output.error("tollgate: \(error)")
-                throw TollgateExit.failure
-            }
-        }
+        // Everything the run needs is checked before it exists: a start that cannot work leaves no run behind.
         let assembly: RolloutAssembly
-        do { assembly = try RolloutAssembly(pipeline: pipeline, store: store) } catch {
+        do {
+            assembly = try RolloutAssembly(pipeline: pipeline, store: store)
+        } catch {
             Output.error("tollgate: \(error)")
             throw TollgateExit.invalidInput
         }
         defer { assembly.shutdown() }
+        do { try await assembly.preflight() } catch {
+            Output.error("tollgate: \(error)")
+            if case RolloutAssembly.AssemblyError.routerUnavailable = error { throw TollgateExit.failure }
+            throw TollgateExit.invalidInput
+        }
+        let dependencies = try assembly.dependencies(onProgress: progressPrinter(quiet: drive.quiet))
         let run: Run
         do {
             run = try RolloutEngine.createRun(pipelinePath: pipelinePath, pipeline: pipeline, store: store)
@@ -119,26 +192,35 @@ struct RolloutStart: AsyncParsableCommand {
             Output.error("tollgate: \(error)")
             throw TollgateExit.failure
         }
+        if detach {
+            Output.line("Run \(run.id): created; `tollgate serve --db \(store.path)` drives it (with the same environment variables). Follow it with `tollgate rollout status \(run.id) --watch`.")
+            return
+        }
         Output.line("Run \(run.id): \(pipeline.name), \(pipeline.model.baseline.version) → \(pipeline.model.candidate.version), \(pipeline.stages.count) stages")
-        let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline,
-                                   dependencies: try assembly.dependencies(onProgress: progressPrinter(quiet: drive.quiet)))
-        throw try await driveRun(engine, options: drive)
+        let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: dependencies)
+        throw try await driveRun(engine, options: drive, failRunOnError: true)
     }
 }
 
-/// The run a command acts on: the id or prefix given, else the newest rollout.
+/// The run a command acts on: the id or prefix given, else the newest rollout (for a command
+/// that changes a run — `mustName` — only when it is the only one: with several, RUN is required).
 struct RunSelector: ParsableArguments {
-    @Argument(help: ArgumentHelp("The run id or a unique prefix (default: the newest rollout).", valueName: "RUN"))
+    @Argument(help: ArgumentHelp("The run id or a unique prefix (default: the newest rollout; commands that change a run need it when there are several).", valueName: "RUN"))
     var runID: String?
 
-    func resolve(in store: RunStore) throws -> Run {
+    func resolve(in store: RunStore, mustName: Bool = false) throws -> Run {
         do {
             if let runID { return try store.run(runID) }
-            guard let newest = try store.runs(limit: 1, kinds: [.rollout]).first else {
+            let newest = try store.runs(limit: 2, kinds: [.rollout])
+            guard let first = newest.first else {
                 Output.error("tollgate: no rollout recorded in \(store.path); start one with `tollgate rollout start PIPELINE`.")
                 throw TollgateExit.invalidInput
             }
-            return newest
+            if mustName, newest.count > 1 {
+                Output.error("tollgate: \(store.path) holds several rollouts; name the run (`tollgate rollout list` shows them; the newest is \(first.id)).")
+                throw TollgateExit.invalidInput
+            }
+            return first
         } catch let error as StoreError {
             Output.error("tollgate: \(error)")
             throw TollgateExit.invalidInput
@@ -214,7 +296,7 @@ extension OperatorCommandLine {
 
     func run() async throws {
         let store = try database.openExisting()
-        let run = try selector.resolve(in: store)
+        let run = try selector.resolve(in: store, mustName: true)
         let user = ProcessInfo.processInfo.environment["USER"] ?? "operator"
         do {
             try OperatorCommands.request(.init(command: operatorCommand, reason: reasonText, source: "cli:\(user)", full: toFull ? true : nil),
@@ -228,15 +310,27 @@ extension OperatorCommandLine {
             return
         }
         if operatorCommand == .rollback || operatorCommand == .abort {
-            // Nobody drives the run: apply it here, now (weight 0 first).
-            let pipeline = try RolloutEngine.pipeline(of: run)
-            let assembly = try RolloutAssembly(pipeline: pipeline, store: store)
-            defer { assembly.shutdown() }
-            let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: try assembly.dependencies(onProgress: nil))
-            try engine.attach()
-            let code = try await driveRun(engine, options: try DriveOptions.parse(["--exit-on-wait", "--quiet"]))
+            // Nobody drives the run (no lease, an expired one, or a dead driver): apply it here, now,
+            // with the router's configuration only — weight 0 first, no model API key needed.
+            let state: RunState
+            do {
+                let pipeline = try RolloutEngine.pipeline(of: run)
+                let assembly = try RolloutAssembly(pipeline: pipeline, store: store)
+                defer { assembly.shutdown() }
+                let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: assembly.routerOnlyDependencies())
+                try engine.attach()
+                state = try await engine.applyPendingCommands()
+            } catch {
+                Output.error("tollgate: \(operatorCommand.rawValue) is recorded but could not be applied: \(error)")
+                throw TollgateExit.failure
+            }
+            switch state.phase {
+            case .rolledBack: Output.line("ROLLED BACK: \(state.finish?.reason ?? "")")
+            case .aborted: Output.line("ABORTED: \(state.finish?.reason ?? "")")
+            default: Output.line("\(operatorCommand.rawValue): not applied; the run is \(state.phase.rawValue).")
+            }
             // Operator commands exit 0 once the command is carried out, here or by the driver.
-            guard code == TollgateExit.rolledBack || code == TollgateExit.success else { throw code }
+            guard state.phase == .rolledBack || state.phase == .aborted else { throw TollgateExit.failure }
             return
         }
         Output.line("\(operatorCommand.rawValue): recorded. No process is driving run \(run.id); continue it with `tollgate rollout resume \(run.id)`.")
@@ -285,7 +379,7 @@ struct RolloutAbort: OperatorCommandLine {
     static let configuration = CommandConfiguration(commandName: "abort", abstract: "Abort a run: the candidate's weight goes to 0 and the run ends.")
     @OptionGroup var selector: RunSelector
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "Why (journaled).") var reason: String?
+    @Option(help: "Why (required, journaled).") var reason: String
     var operatorCommand: OperatorCommand { .abort }
     var reasonText: String? { reason }
 }
@@ -311,7 +405,7 @@ struct RolloutResume: AsyncParsableCommand {
 
     func run() async throws {
         let store = try database.openExisting()
-        let run = try selector.resolve(in: store)
+        let run = try selector.resolve(in: store, mustName: true)
         let pipeline: Pipeline
         do { pipeline = try RolloutEngine.pipeline(of: run) } catch {
             Output.error("tollgate: \(error)")

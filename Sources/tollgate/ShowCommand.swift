@@ -52,28 +52,28 @@ struct Show: ParsableCommand {
                                        events: events.map { Event(seq: $0.seq, at: $0.at, kind: $0.kind, payload: JSONText($0.payload)) }))
             return
         }
-        print("Run \(run.id)  (\(run.kind.rawValue) \(run.name))")
-        print("  status:   \(run.status.rawValue)\(run.outcome.map { " — \($0)" } ?? "")")
+        Output.line("Run \(run.id)  (\(run.kind.rawValue) \(run.name))")
+        Output.line("  status:   \(run.status.rawValue)\(run.outcome.map { " — \($0)" } ?? "")")
         if run.baselineVersion != nil || run.candidateVersion != nil {
-            print("  versions: \(run.baselineVersion ?? "?") → \(run.candidateVersion ?? "?")")
+            Output.line("  versions: \(run.baselineVersion ?? "?") → \(run.candidateVersion ?? "?")")
         }
-        if let path = run.pipelinePath { print("  pipeline: \(path)  sha256 \(run.pipelineSha256?.prefix(12) ?? "-")") }
-        print("  started:  \(Output.timestamp(run.createdAt))   finished: \(Output.timestamp(run.finishedAt))")
+        if let path = run.pipelinePath { Output.line("  pipeline: \(path)  sha256 \(run.pipelineSha256?.prefix(12) ?? "-")") }
+        Output.line("  started:  \(Output.timestamp(run.createdAt))   finished: \(Output.timestamp(run.finishedAt))")
         if !counts.isEmpty {
-            print("  samples:  " + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            Output.line("  samples:  " + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         if !stages.isEmpty {
-            print("\nStages:")
-            print(Output.table(["#", "STAGE", "WEIGHT", "STATUS", "STARTED", "FINISHED"], stages.map {
+            Output.line("\nStages:")
+            Output.line(Output.table(["#", "STAGE", "WEIGHT", "STATUS", "STARTED", "FINISHED"], stages.map {
                 ["\($0.idx)", $0.name, $0.weight.map { "\($0)%" } ?? "-", $0.status, Output.timestamp($0.startedAt), Output.timestamp($0.finishedAt)]
             }))
         }
         if run.kind == .qualify, let report = try QualificationRecord.report(runID: run.id, in: store) {
-            print("\nQualification (\(report.arm) \(report.version)):")
-            print(QualifyText.items(report.items))
+            Output.line("\nQualification (\(report.arm) \(report.version)):")
+            Output.line(QualifyText.items(report.items))
         }
-        print("\nJournal:")
-        print(Output.table(["SEQ", "AT", "EVENT", "DETAILS"], events.map {
+        Output.line("\nJournal:")
+        Output.line(Output.table(["SEQ", "AT", "EVENT", "DETAILS"], events.map {
             ["\($0.seq)", Output.timestamp($0.at), $0.kind, $0.kind == QualificationRecord.eventKind ? "(the qualification above)" : $0.payload]
         }))
     }

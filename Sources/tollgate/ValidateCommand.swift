@@ -1,5 +1,6 @@
 import ArgumentParser
 import TollgateCore
+import TollgateTraffic
 
 /// `tollgate validate FILE...`: checks pipelines, eval suites and drift suites.
 struct Validate: ParsableCommand {
@@ -35,12 +36,15 @@ struct Validate: ParsableCommand {
             do {
                 let document = try DocumentLoader.load(at: file)
                 let kind: String
+                var errors: [Diagnostic] = []
                 switch document {
-                case .pipeline: kind = "pipeline"
+                case .pipeline(let pipeline):
+                    kind = "pipeline"
+                    if let problem = Self.trafficProblem(pipeline) { errors.append(problem) }
                 case .evalSuite: kind = "evalsuite"
                 case .driftSuite: kind = "driftsuite"
                 }
-                results.append(FileResult(file: file, valid: true, kind: kind, errors: []))
+                results.append(FileResult(file: file, valid: errors.isEmpty, kind: kind, errors: errors))
             } catch {
                 results.append(FileResult(file: file, valid: false, kind: nil, errors: error.diagnostics))
             }
@@ -49,10 +53,11 @@ struct Validate: ParsableCommand {
             try Output.printJSON(results)
         } else {
             for result in results {
+                // Unbuffered, like the summary on stderr, so the two never run into each other.
                 if result.valid {
-                    print("\(result.file): ok (\(result.kind ?? "?"))")
+                    Output.line("\(result.file): ok (\(result.kind ?? "?"))")
                 } else {
-                    result.errors.forEach { print($0.description) }
+                    result.errors.forEach { Output.line($0.description) }
                 }
             }
             let invalid = results.filter { !$0.valid }
@@ -62,5 +67,18 @@ struct Validate: ParsableCommand {
             }
         }
         if results.contains(where: { !$0.valid }) { throw TollgateExit.invalidInput }
+    }
+
+    /// A pipeline's replayed traffic file with no usable request, as a problem at the file's first
+    /// malformed line (a replay of it would judge nothing).
+    static func trafficProblem(_ pipeline: Pipeline) -> Diagnostic? {
+        guard let source = pipeline.traffic.source else { return nil }
+        do {
+            let census = try TrafficReader.census(path: source)
+            guard let problem = census.problem else { return nil }
+            return Diagnostic(file: source, line: census.firstMalformed?.line ?? 1, column: 1, message: problem)
+        } catch {
+            return Diagnostic(file: source, line: 1, column: 1, message: "\(error)")
+        }
     }
 }

@@ -6,13 +6,17 @@ import TollgateTestSupport
 
 /// Operator commands on a run nobody drives, and their exit codes.
 @Suite struct OperatorCommandTests {
-    /// A pipeline whose router is a shell command that only echoes (nothing is contacted).
+    /// A pipeline whose router is a shell command (by default one that only echoes: nothing is
+    /// contacted), whose candidate may need an API key from `keyVariable`, replaying `traffic`
+    /// (by default a one-line file written here).
     static func pipeline(in folder: TemporaryFolder, stages: String = """
           - canary: { weight: 10, min_samples: 100, max_duration: 5m }
           - full: {}
-        """) throws -> String {
-        let traffic = folder.path("traffic.jsonl")
-        try #"{"messages":[{"role":"user","content":"hi"}]}"#.write(toFile: traffic, atomically: true, encoding: .utf8)
+        """, router: String = "echo candidate={weight}", keyVariable: String? = nil, traffic: String? = nil) throws -> String {
+        let trafficPath = traffic ?? folder.path("traffic.jsonl")
+        if traffic == nil {
+            try #"{"messages":[{"role":"user","content":"hi"}]}"#.write(toFile: trafficPath, atomically: true, encoding: .utf8)
+        }
         let path = folder.path("pipeline.yaml")
         try """
         version: 1
@@ -21,9 +25,9 @@ import TollgateTestSupport
         model:
           name: operator-model
           baseline:  { version: "1.0", endpoint: "http://127.0.0.1:9/v1" }
-          candidate: { version: "2.0", endpoint: "http://127.0.0.1:9/v1" }
-        traffic: { source: \(traffic) }
-        router: { type: command, command: "echo candidate={weight}" }
+          candidate: { version: "2.0", endpoint: "http://127.0.0.1:9/v1"\(keyVariable.map { ", api_key_env: \($0)" } ?? "") }
+        traffic: { source: \(trafficPath) }
+        router: { type: command, command: "\(router)" }
         analysis:
           metrics:
             - { metric: error_rate, tolerance: 1pp }
@@ -59,7 +63,7 @@ import TollgateTestSupport
         let db = folder.path("runs.db")
         let start = try await CLI.run(["rollout", "start", try Self.pipeline(in: folder), "--detach", "--db", db])
         let runID = try #require(start.stdout.split(separator: " ").dropFirst().first.map { String($0.dropLast()) })
-        let abort = try await CLI.run(["rollout", "abort", runID, "--db", db])
+        let abort = try await CLI.run(["rollout", "abort", runID, "--reason", "wrong build", "--db", db])
         #expect(abort.status == 0, "\(abort.stdout)\(abort.stderr)")
         #expect(abort.stdout.contains("ABORTED"))
     }

@@ -57,7 +57,7 @@ import TollgateTestSupport
         #expect(rows.first?["state"] as? String == "awaiting_approval", "\(list.stdout)")
         #expect(rows.first?["baseline_version"] as? String == "1.0")
 
-        let aborted = try await CLI.run(["rollout", "abort", runID, "--db", db])
+        let aborted = try await CLI.run(["rollout", "abort", runID, "--reason", "wrong build", "--db", db])
         #expect(aborted.status == 0, "\(aborted.stdout)\(aborted.stderr)")
         let watched = try await CLI.run(["rollout", "status", runID, "--watch", "--db", db])
         #expect(watched.status == 0)

@@ -119,6 +119,10 @@ public struct RouterConfig: Sendable, Equatable, Codable {
     public var kind: Kind
     /// Every other key of the `router` section (admin URL, socket path, backend, command…).
     public var settings: [String: String]
+
+    /// `router.admin` of a gateway router that names none: the address `tollgate gateway`
+    /// listens on by default.
+    public static let defaultGatewayAdmin = "http://127.0.0.1:9100"
 }
 
 /// How the two versions are compared.
@@ -233,6 +237,10 @@ public struct Stage: Sendable, Equatable, Codable {
 /// When a run is rolled back, besides an operator's `rollback`.
 public struct RollbackPolicy: Sendable, Equatable, Codable {
     public var rules: [RollbackRule]
+    /// What a driving process does when it is interrupted (SIGINT, SIGTERM) before the run ends
+    /// (`rollback.on_interrupt`): `pause` (the default: the weight stays, nobody judges until
+    /// `rollout resume`) or `rollback` (the candidate's weight goes to 0 and the run ends).
+    public var onInterrupt: Stage.TimeoutAction = .pause
 }
 
 /// One automatic rollback trigger from `rollback.on`.

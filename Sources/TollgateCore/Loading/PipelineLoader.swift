@@ -161,9 +161,10 @@ enum PipelineLoader {
     ]
 
     static func readRouter(_ m: MappingReader?) -> RouterConfig? {
-        guard let m else { return RouterConfig(kind: .gateway, settings: [:]) }
+        // `type` defaults to the gateway, and the gateway's `admin` to its default address.
+        guard let m else { return RouterConfig(kind: .gateway, settings: ["admin": RouterConfig.defaultGatewayAdmin]) }
         CommonChecks.rejectInlineSecrets(m, what: "'router'")
-        let kind = m.oneOf("type", RouterConfig.Kind.allCases.map(\.rawValue)).flatMap(RouterConfig.Kind.init(rawValue:))
+        let kind = m.has("type") ? m.oneOf("type", RouterConfig.Kind.allCases.map(\.rawValue)).flatMap(RouterConfig.Kind.init(rawValue:)) : .gateway
         var settings: [String: String] = [:]
         if let kind {
             for key in routerKeys[kind] ?? [] {
@@ -177,14 +178,13 @@ enum PipelineLoader {
                 }
             }
             switch kind {
+            case .gateway where settings["admin"] == nil && !m.has("admin"): settings["admin"] = RouterConfig.defaultGatewayAdmin
             case .haproxy where settings["socket"] == nil: m.context.report(m.value.mark, "a haproxy router needs 'socket' (the admin socket path)")
             case .command where settings["command"] == nil: m.context.report(m.value.mark, "a command router needs 'command' (with {weight} where the weight goes)")
             case .kubernetes where settings["resource"] == nil || settings["name"] == nil:
                 m.context.report(m.value.mark, "a kubernetes router needs 'resource' (httproute, virtualservice or inferenceservice) and 'name'")
             default: break
             }
-        } else if !m.has("type") {
-            m.context.report(m.value.mark, "missing required key 'type' in 'router'")
         }
         m.finish(what: "'router' of type \(kind?.rawValue ?? "?")")
         return kind.map { RouterConfig(kind: $0, settings: settings) }
@@ -340,8 +340,9 @@ enum PipelineLoader {
                 item.context.report(r.keyMark(kind), "unknown rollback rule '\(kind)'; expected one of \(kinds.joined(separator: ", "))\(DidYouMean.hint(for: kind, among: kinds))")
             }
         }
+        let onInterrupt = m.oneOf("on_interrupt", Stage.TimeoutAction.allCases.map(\.rawValue)).flatMap(Stage.TimeoutAction.init(rawValue:))
         m.finish(what: "'rollback'")
-        return RollbackPolicy(rules: rules)
+        return RollbackPolicy(rules: rules, onInterrupt: onInterrupt ?? .pause)
     }
 
     static let compatibilityChecks = ["json_fields", "tool_calls", "finish_reasons", "max_input_tokens"]

@@ -36,6 +36,30 @@ final class LoadContext {
         path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDirectory.appendingPathComponent(path)
     }
 
+    /// How many nodes aliases may add to a document beyond its own size.
+    static let aliasExpansionAllowance = 10_000
+
+    /// Walks `node` as readers will (aliases expanded), stopping after `limit` nodes: `nil` when
+    /// the tree is within the limit, else where the walk was when it passed it (a mark in the file).
+    static func expansionOverflow(of node: Node, limit: Int) -> Mark? {
+        var stack = [node]
+        var count = 0
+        while let next = stack.popLast() {
+            count += 1
+            if count > limit { return next.mark }
+            switch next {
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    stack.append(key)
+                    stack.append(value)
+                }
+            case .sequence(let sequence): stack.append(contentsOf: sequence)
+            case .scalar, .alias: break
+            }
+        }
+        return nil
+    }
+
     /// A libyaml error with its context, and where to report it. An unclosed construct is
     /// reported where it starts (libyaml notices it where it gives up, often the end of the file):
     /// "the flow sequence that starts at 4:8 is not closed (noticed at 10:1: did not find expected
@@ -59,7 +83,15 @@ final class LoadContext {
     /// Parses `text` into a node tree, turning libyaml's errors into diagnostics.
     func compose(_ text: String) -> Node? {
         do {
-            return try Yams.compose(yaml: text)
+            guard let node = try Yams.compose(yaml: text) else { return nil }
+            // Aliases are expanded by reading: a few hundred bytes of nested aliases ("billion
+            // laughs") would take minutes and gigabytes. A document of N bytes has fewer than N
+            // nodes of its own; aliases may add `aliasExpansionAllowance` more, and no more.
+            if let at = Self.expansionOverflow(of: node, limit: text.utf8.count + Self.aliasExpansionAllowance) {
+                report(at, "the document expands to more than \(text.utf8.count + Self.aliasExpansionAllowance) nodes through its aliases (nested aliases, an \"alias bomb\"?); it is refused")
+                return nil
+            }
+            return node
         } catch let error as YamlError {
             switch error {
             case .scanner(let context, let problem, let mark, _),

@@ -19,9 +19,13 @@ public final class RolloutAssembly: Sendable {
         case missingSetting(String)
         case missingSecret(variable: String, purpose: String)
         case unsupported(String)
+        /// The router did not answer before the run was created (the world failed, not the file).
+        case routerUnavailable(router: String, reason: String)
 
         public var description: String {
             switch self {
+            case .routerUnavailable(let router, let reason):
+                return "The router (\(router)) did not answer, so no run was created: \(reason)"
             case .missingSetting(let message): return message
             case .missingSecret(let variable, let purpose):
                 return "The environment variable \(variable) (\(purpose)) is not set; export it before starting the rollout."
@@ -115,6 +119,11 @@ public final class RolloutAssembly: Sendable {
             }
             apiKey = value
         }
+        return client(for: version, apiKey: apiKey)
+    }
+
+    /// A client for one version with the given API key (`nil`: no `Authorization` header).
+    func client(for version: ModelVersion, apiKey: String?) -> ModelClient {
         let r = pipeline.reliability
         let total = r.totalTimeout ?? pipeline.traffic.timeout
         let timeouts = ClientTimeouts(connect: r.connectTimeout ?? .seconds(10), firstToken: r.firstTokenTimeout ?? total,
@@ -158,6 +167,33 @@ public final class RolloutAssembly: Sendable {
         let token = try PrometheusClient.token(variable: config.tokenEnv, environment: environment)
         return PrometheusMetricSource(client: PrometheusClient(url: config.url, token: token, timeout: config.timeout, client: httpClient),
                                       config: config, versions: (pipeline.model.baseline.version, pipeline.model.candidate.version))
+    }
+
+    /// Checks what a run of this pipeline needs before the run is created, so that a start that
+    /// cannot work fails with nothing recorded: every API key and token the clients need, the
+    /// traffic file, and that the router answers (it reads the current weight back).
+    /// Throws ``AssemblyError``: `routerUnavailable` when the router failed, the others for input.
+    public func preflight() async throws {
+        _ = try dependencies(onProgress: nil)
+        if let source = pipeline.traffic.source {
+            let census: TrafficCensus
+            do { census = try TrafficReader.census(path: source) } catch {
+                throw AssemblyError.missingSetting("traffic.source: \(error)")
+            }
+            if let problem = census.problem { throw AssemblyError.missingSetting("\(source): \(problem).") }
+        }
+        do { _ = try await router.currentWeight() } catch {
+            throw AssemblyError.routerUnavailable(router: router.summary, reason: "\(error)")
+        }
+    }
+
+    /// The dependencies of an engine that only applies operator commands (the emergency rollback
+    /// or abort of a run nobody drives): the router of the pipeline, and model clients made
+    /// without API keys, because such an engine never sends traffic (``RolloutEngine/applyPendingCommands()``).
+    public func routerOnlyDependencies() -> RolloutDependencies {
+        let traffic = ReplayStageTraffic(pipeline: pipeline, store: store, baseline: client(for: pipeline.model.baseline, apiKey: nil),
+                                         candidate: client(for: pipeline.model.candidate, apiKey: nil), trafficPath: pipeline.traffic.source ?? "")
+        return RolloutDependencies(router: router, traffic: traffic, judge: PipelineJudge(analysis: pipeline.analysis))
     }
 
     /// Shuts the HTTP client down.

@@ -14,6 +14,8 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
     case commandNotAllowed(command: String, state: String)
     /// The run is not a rollout.
     case notARollout(runID: String)
+    /// `promote`, `rollback` and `abort` are journaled with the operator's reason, and none was given.
+    case reasonRequired(command: String)
 
     public var description: String {
         switch self {
@@ -29,6 +31,8 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
             return "Cannot \(command) a run that is \(state)."
         case .notARollout(let runID):
             return "Run \(runID) is not a rollout."
+        case .reasonRequired(let command):
+            return "A \(command) needs a reason (it is journaled with the run): give one."
         }
     }
 }

@@ -12,11 +12,18 @@ public enum OperatorCommands {
         try store.write { tx in
             let run = try tx.run(runID)
             guard run.kind == .rollout else { throw EngineError.notARollout(runID: run.id) }
+            if needsReason.contains(command.command), (command.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw EngineError.reasonRequired(command: command.command.rawValue)
+            }
             let state = RunState.fold(try tx.events(runID: run.id))
             try allowed(command.command, in: state)
             return try tx.appendEvent(runID: run.id, kind: RunEventKind.command.rawValue, payload: command, at: now)
         }
     }
+
+    /// The commands that change what users get without the judge: journaled only with a reason,
+    /// from the CLI, the API and every other source alike.
+    public static let needsReason: Set<OperatorCommand> = [.promote, .rollback, .abort]
 
     /// Throws when the state forbids the command.
     public static func allowed(_ command: OperatorCommand, in state: RunState) throws {

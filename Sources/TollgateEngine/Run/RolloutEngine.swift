@@ -194,15 +194,17 @@ public final class RolloutEngine: Sendable {
             guard try store.write({ try $0.renewLease(target: target, runID: runID, owner: deps.owner, ttl: deps.leaseTTL, now: deps.clock.now()) }) else {
                 throw EngineError.leaseLost(target: target)
             }
+            // Operator commands first: a queued rollback must not wait for the canary weight to be
+            // set again (a slow router) only to be undone.
+            if let (seq, command) = state.pendingCommands.first {
+                try await apply(command, seq: seq, state: state)
+                continue
+            }
             if !reappliedWeight {
                 // After a crash the router may not hold what the journal says: set it again.
                 try await reapplyWeight(state)
                 reappliedWeight = true
                 state = try currentState()
-            }
-            if let (seq, command) = state.pendingCommands.first {
-                try await apply(command, seq: seq, state: state)
-                continue
             }
             switch state.phase {
             case .paused, .awaitingApproval:

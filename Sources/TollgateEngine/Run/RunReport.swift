@@ -49,9 +49,13 @@ public struct RunReport: Sendable, Codable {
                 Decision(at: d.at, stage: stageName(d.stage), action: d.action, reason: d.reason,
                          numbers: (try? decoder.decode([String: Double].self, from: Data(d.payload.utf8))) ?? [:])
             }
-            let checks = try tx.verdicts(runID: run.id).enumerated().compactMap { _, v -> Check? in
+            // The look of each check: its place among its stage's verdicts (1 for the first).
+            var looks: [Int: Int] = [:]
+            let checks = try tx.verdicts(runID: run.id).compactMap { v -> Check? in
                 guard let verdict = try? decoder.decode(StageVerdict.self, from: Data(v.payload.utf8)) else { return nil }
-                return Check(at: v.at, stage: stageName(v.stage) ?? "-", look: 0, verdict: verdict)
+                let look = (looks[v.stage ?? -1] ?? 0) + 1
+                looks[v.stage ?? -1] = look
+                return Check(at: v.at, stage: stageName(v.stage) ?? "-", look: look, verdict: verdict)
             }
             run.pipelineText = nil
             return RunReport(run: run, phase: state.phase.rawValue, activeStage: stageName(state.activeStage), weight: state.weight,

@@ -61,7 +61,18 @@ extension RolloutEngine {
         if done < requests, (state.looks[index] ?? 0) == 0 {
             try await deps.traffic.shadow(runID: runID, stage: index, requests: requests - done, duration: duration)
         }
-        let verdict = try await check(index, look: (state.looks[index] ?? 0) + 1, sequential: false, state: state)
+        // Shutdown cut the traffic short: no check, no decision on what it left.
+        try Task.checkCancellation()
+        let after = try store.read { try $0.sampleCounts(runID: runID, stage: index) }
+        if min(after[.baseline] ?? 0, after[.candidate] ?? 0) == 0 {
+            // No sample of one arm (no usable traffic, nothing recorded yet): no judging on no data,
+            // and no spinning either: the next try is one check interval away.
+            try await deps.clock.sleep(for: pipeline.analysis.checkInterval)
+            return
+        }
+        // A shadow stage has one check: after a crash that followed it, act on the recorded one.
+        let verdict = try await check(index, look: (state.looks[index] ?? 0) + 1, sequential: false,
+                                      reuseRecorded: (state.looks[index] ?? 0) > 0, state: state)
         switch verdict.outcome {
         case .rolledBack:
             return
@@ -112,8 +123,17 @@ extension RolloutEngine {
         let remaining = DurationText.seconds(maxDuration) - elapsed
         let slice = min(interval, .milliseconds(Int64(max(1, remaining * 1000))))
         let interrupted = try await untilCommandArrives {
+            let began = self.deps.clock.now()
+            let before = try self.store.read { try $0.sampleCounts(runID: self.runID, stage: index) }
             try await self.deps.traffic.canaryInterval(runID: self.runID, stage: index, weight: weight, interval: slice)
+            // An interval that brought no sample (an empty source, a quiet gateway) must not make
+            // the checks spin: the rest of the interval is waited out.
+            let left = DurationText.seconds(slice) - self.deps.clock.now().timeIntervalSince(began)
+            if left > 0.001, try self.store.read({ try $0.sampleCounts(runID: self.runID, stage: index) }) == before {
+                try await self.deps.clock.sleep(for: .milliseconds(Int64(left * 1000)))
+            }
         }
+        try Task.checkCancellation()
         // A command that arrived during the interval (an operator, an alert) takes effect now,
         // before the check: the interval's traffic was cut short for it.
         if try interrupted || !currentState().pendingCommands.isEmpty { return }
@@ -180,10 +200,17 @@ extension RolloutEngine {
 
     /// Judges the stage's samples so far, records the verdict and the check, and rolls back
     /// when a rule fires.
+    /// With `reuseRecorded`, the stage's latest stored verdict is acted on again (its rules
+    /// re-evaluated from the stage's start) instead of judging and storing a second one.
     func check(_ index: Int, look: Int, sequential: Bool, maxSamples: Int? = nil, previousLooks: [Int] = [],
-               state: RunState) async throws -> CheckResult {
-        let (baseline, candidate) = try store.read { tx in
-            (try tx.samples(runID: runID, stage: index, arm: .baseline), try tx.samples(runID: runID, stage: index, arm: .candidate))
+               reuseRecorded: Bool = false, state: RunState) async throws -> CheckResult {
+        let (baseline, candidate, recorded) = try store.read { tx in
+            (try tx.samples(runID: runID, stage: index, arm: .baseline), try tx.samples(runID: runID, stage: index, arm: .candidate),
+             reuseRecorded ? try tx.verdicts(runID: runID, stage: index).last : nil)
+        }
+        if let recorded, let verdict = try? JSONDecoder().decode(StageVerdict.self, from: Data(recorded.payload.utf8)) {
+            return try await conclude(index, verdict, rules.evaluate(candidate: candidate, verdict: verdict, previous: [:]),
+                                      baseline: baseline.count, candidate: candidate.count)
         }
         let quality = try await qualityResults(stage: index, state: state)
         let judged = try await measureAndJudge(index, sequential: sequential, state: state, request: JudgeRequest(
@@ -192,6 +219,8 @@ extension RolloutEngine {
         let verdict = judged.verdict
         let evaluation = rules.evaluate(candidate: candidate, verdict: verdict, previous: state.consecutiveBreaches,
                                         sourceQuantile: judged.sourceQuantile)
+        // No verdict, and so no decision, once shutdown began.
+        try Task.checkCancellation()
         let now = deps.clock.now()
         try store.write { tx in
             let stored = try tx.insertVerdict(StoredVerdict(runId: runID, stage: index, at: now, decision: verdict.decision.rawValue,
@@ -202,14 +231,21 @@ extension RolloutEngine {
                 verdictID: stored.id, breaches: evaluation.breaches), at: now)
         }
         report(RunEventKind.check.rawValue, message: "check \(look): \(verdict.decision.rawValue) — \(verdict.summary)", stage: index, verdict: verdict)
+        return try await conclude(index, verdict, evaluation, baseline: judged.baseline, candidate: judged.candidate, sourceFailure: judged.failure)
+    }
+
+    /// Rolls back when a rule fired; otherwise hands the verdict's decision to the stage.
+    /// A failure of the metric source counts toward the stage's `on_source_error`.
+    private func conclude(_ index: Int, _ verdict: StageVerdict, _ evaluation: RollbackRuleEvaluator.Evaluation,
+                          baseline: Int, candidate: Int, sourceFailure: MetricSourceFailure? = nil) async throws -> CheckResult {
         if let trigger = evaluation.trigger {
             try await rollback(stage: index, reason: trigger.reason, trigger: trigger.rule, numbers: trigger.numbers)
-            return CheckResult(verdict: verdict, outcome: .rolledBack, baseline: judged.baseline, candidate: judged.candidate)
+            return CheckResult(verdict: verdict, outcome: .rolledBack, baseline: baseline, candidate: candidate)
         }
-        if let failure = judged.failure, try await actOnSourceFailure(index, failure) {
-            return CheckResult(verdict: verdict, outcome: .rolledBack, baseline: judged.baseline, candidate: judged.candidate)
+        if let sourceFailure, try await actOnSourceFailure(index, sourceFailure) {
+            return CheckResult(verdict: verdict, outcome: .rolledBack, baseline: baseline, candidate: candidate)
         }
-        return CheckResult(verdict: verdict, outcome: .decision(verdict.decision), baseline: judged.baseline, candidate: judged.candidate)
+        return CheckResult(verdict: verdict, outcome: .decision(verdict.decision), baseline: baseline, candidate: candidate)
     }
 
     /// The eval suites the pipeline judges (`quality` metrics) and the stage runs (shadow `suites`),
@@ -221,6 +257,8 @@ extension RolloutEngine {
         guard let evaluator = deps.quality else { return results }
         for suite in needed where results[suite] == nil {
             let evaluated = try await evaluator.evaluate(suitePath: suite)
+            // An eval cut short by shutdown scored nothing: it is not journaled (a resume runs it).
+            try Task.checkCancellation()
             try journal(.qualityEvaluated, evaluated, stage: index)
             results[suite] = evaluated
         }
@@ -231,7 +269,8 @@ extension RolloutEngine {
                        applying: RunEventPayload.CommandHandled? = nil) throws {
         let stage = pipeline.stages[index]
         try journal(.stageCompleted, RunEventPayload.StageCompleted(stage: index, outcome: outcome, reason: reason), stage: index, applying: applying) { tx in
-            try self.decide(outcome == "promoted" ? "advance" : outcome, stage: index, reason: "\(stage.name): \(reason)", numbers: numbers, in: tx)
+            // One name for moving on, whatever the stage kind ("promoted" canary, "advanced" shadow).
+            try self.decide(outcome == "promoted" || outcome == "advanced" ? "advance" : outcome, stage: index, reason: "\(stage.name): \(reason)", numbers: numbers, in: tx)
             try tx.saveStage(StageRecord(runId: self.runID, idx: index, kind: stage.kindName, name: stage.name, weight: stage.weight,
                                          status: outcome, startedAt: try tx.stages(runID: self.runID).first { $0.idx == index }?.startedAt,
                                          finishedAt: self.deps.clock.now()))

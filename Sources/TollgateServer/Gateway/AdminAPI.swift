@@ -42,6 +42,9 @@ struct AdminAPI: Sendable {
         var samples: SampleBatchWriter.Counters?
     }
 
+    /// The largest body `PUT /admin/weights` reads (a weights document is a few dozen bytes).
+    static let maxBodyBytes = 1 << 12
+
     func respond(to request: Request) async -> Response {
         guard let token else {
             return Self.json(status: .forbidden, UpstreamFailure.jsonBody(message: "The admin API is off: start the gateway with --admin-token-env naming a variable that holds a token.", code: "admin_disabled", arm: nil))
@@ -59,9 +62,14 @@ struct AdminAPI: Sendable {
         switch (request.method, request.uri.path) {
         case (.get, "/admin/weights"):
             return Self.json(status: .ok, encode(document(split.weights)))
-        case (.put, "/admin/weights"), (.post, "/admin/weights"):
+        case (.put, "/admin/weights"):
+            if DeclaredBodySize.exceeds(request.headers, limit: Self.maxBodyBytes) {
+                var response = Self.json(status: .contentTooLarge, UpstreamFailure.jsonBody(message: "The body of PUT /admin/weights is at most \(Self.maxBodyBytes) bytes.", code: "too_large", arm: nil))
+                response.headers[.connection] = "close"
+                return response
+            }
             var request = request
-            guard let body = try? await request.collectBody(upTo: 1 << 16),
+            guard let body = try? await request.collectBody(upTo: Self.maxBodyBytes),
                   let change = try? JSONDecoder().decode(WeightsDocument.self, from: Data(body.readableBytesView))
             else {
                 return badRequest("The body must be JSON like {\"candidate\": 25} or {\"mirror\": 10}.")
@@ -76,6 +84,10 @@ struct AdminAPI: Sendable {
             return Self.json(status: .ok, encode(document(split.set(candidate: candidate, mirror: change.mirror))))
         case (.get, "/admin/stats"):
             return Self.json(status: .ok, encode(stats()))
+        case (_, "/admin/weights"), (_, "/admin/stats"):
+            var response = Self.json(status: .methodNotAllowed, UpstreamFailure.jsonBody(message: "\(request.method) \(request.uri.path) is not an admin endpoint; there are GET/PUT /admin/weights and GET /admin/stats.", code: "method_not_allowed", arm: nil))
+            response.headers[.allow] = request.uri.path == "/admin/weights" ? "GET, PUT" : "GET"
+            return response
         default:
             return Self.json(status: .notFound, UpstreamFailure.jsonBody(message: "No admin endpoint \(request.method) \(request.uri.path); there are GET/PUT /admin/weights and GET /admin/stats.", code: "not_found", arm: nil))
         }

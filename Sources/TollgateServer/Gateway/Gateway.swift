@@ -99,8 +99,9 @@ public final class Gateway: Sendable {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await mirror.run() }
                 if let samples { group.addTask { await samples.run() } }
+                let logger = self.logger
                 group.addTask {
-                    try await app.run()
+                    try await serveUntilCancelled(app, logger: logger)
                     // Only cancellation may end serving; anything else must not look like a clean exit.
                     if !Task.isCancelled { throw ServerError.stoppedUnexpectedly(address: address, reason: "the HTTP server returned") }
                 }

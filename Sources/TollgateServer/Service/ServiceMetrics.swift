@@ -6,8 +6,31 @@ import TollgateStore
 final class ServiceCounters: Sendable {
     struct Values {
         var received = 0, duplicates = 0, malformed = 0, rollbacks = 0
+        /// Requests refused with 401 (no token, or a wrong one).
+        var authFailures = 0
+        /// Auth failures not yet logged, and when the last log line about them was written.
+        var unloggedAuthFailures = 0
+        var lastAuthLog: Date?
     }
     private let values = NIOLockedValueBox(Values())
+
+    /// How often at most a line about refused tokens is logged: a flood of wrong tokens is one
+    /// line per interval (with its count), not one per request.
+    static let authLogInterval: TimeInterval = 10
+
+    /// Counts a request refused for its token; returns how many refusals to log now (this one and
+    /// those not logged yet), or nil while the last log line is less than ``authLogInterval`` old.
+    func noteAuthFailure(now: Date = Date()) -> Int? {
+        values.withLockedValue { v -> Int? in
+            v.authFailures += 1
+            v.unloggedAuthFailures += 1
+            if let last = v.lastAuthLog, now.timeIntervalSince(last) < Self.authLogInterval { return nil }
+            let due = v.unloggedAuthFailures
+            v.unloggedAuthFailures = 0
+            v.lastAuthLog = now
+            return due
+        }
+    }
 
     func add(received: Int = 0, duplicates: Int = 0, rollbacks: Int = 0, malformedAlerts: Int = 0) {
         values.withLockedValue {
@@ -46,6 +69,7 @@ enum ServiceMetrics {
         family("tollgate_alerts_duplicate_total", "counter", "Alerts received again (Alertmanager re-sends), stored once.", [("", c.duplicates)])
         family("tollgate_alert_payloads_malformed_total", "counter", "Alert requests refused with 400.", [("", c.malformed)])
         family("tollgate_alert_rollbacks_total", "counter", "Rollbacks requested by alerts in this process.", [("", c.rollbacks)])
+        family("tollgate_auth_failures_total", "counter", "Requests refused with 401 (no token or a wrong one) by this process.", [("", c.authFailures)])
         return lines.joined(separator: "\n") + "\n"
     }
 }

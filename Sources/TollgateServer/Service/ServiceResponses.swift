@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import TollgateCore
 import TollgateStore
@@ -33,6 +34,18 @@ enum ServiceResponse {
     }
 }
 
+/// The body size a request announces, checked before the body is read (serve and the gateway's
+/// admin API answer 413 at once instead of waiting for bytes that will be refused anyway).
+enum DeclaredBodySize {
+    /// Whether `Content-Length` announces more than `limit` bytes (an unparsable one counts as
+    /// too large: it cannot be honoured).
+    static func exceeds(_ headers: HTTPFields, limit: Int) -> Bool {
+        guard let declared = headers[.contentLength] else { return false }
+        guard let bytes = Int(declared.trimmingCharacters(in: .whitespaces)) else { return true }
+        return bytes > limit
+    }
+}
+
 /// Guards every route but `/health` and `/ready`: requires one of the service's bearer tokens
 /// (401 otherwise), admits the request through that token's rate limit (429 with `Retry-After`
 /// otherwise), reads the body within ``readTimeout`` (408 otherwise, against slow clients), and
@@ -43,11 +56,17 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
     let readTimeout: Duration
     let maxBodyBytes: Int
     let store: RunStore
+    let counters: ServiceCounters
+    let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         if path == "/health" || path == "/ready" { return try await next(request, context) }
         guard let name = tokens.name(forAuthorization: request.headers[.authorization]) else {
+            if let refused = counters.noteAuthFailure() {
+                // Never the token itself: only that one was missing or wrong.
+                logger.warning("refused \(refused) request\(refused == 1 ? "" : "s") without a valid token (latest: \(request.method) \(path)); next report in \(Int(ServiceCounters.authLogInterval)) s at the earliest")
+            }
             var response = ServiceResponse.error(.unauthorized, code: "unauthorized", "Send a service token as `Authorization: Bearer <token>`.")
             response.headers[.wwwAuthenticate] = "Bearer realm=\"tollgate\""
             return response
@@ -60,6 +79,13 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         var request = request
         if request.method != .get, request.method != .head {
+            if DeclaredBodySize.exceeds(request.headers, limit: maxBodyBytes) {
+                // Refused on the head: a client announcing 100 GB is not waited for.
+                var response = ServiceResponse.error(.contentTooLarge, code: "too_large",
+                                                     "The request body is larger than the service accepts (\(maxBodyBytes) bytes).")
+                response.headers[.connection] = "close"
+                return response
+            }
             guard try await Self.collectBody(&request, upTo: maxBodyBytes, within: readTimeout) else {
                 var response = ServiceResponse.error(.requestTimeout, code: "timeout", "The request body did not arrive within \(DurationText.format(readTimeout)).")
                 response.headers[.connection] = "close"
@@ -98,7 +124,9 @@ struct BodyLimitErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            return ServiceResponse.error(.contentTooLarge, code: "too_large", "The request body is larger than the service accepts.")
+            var response = ServiceResponse.error(.contentTooLarge, code: "too_large", "The request body is larger than the service accepts.")
+            response.headers[.connection] = "close"
+            return response
         }
     }
 }

@@ -91,7 +91,7 @@ public final class TollgateService: Sendable {
         let router = Router()
         router.add(middleware: BodyLimitErrorMiddleware())
         router.add(middleware: AccessMiddleware(tokens: tokens, limiter: limiter, readTimeout: configuration.readTimeout,
-                                                maxBodyBytes: configuration.maxBodyBytes, store: store))
+                                                maxBodyBytes: configuration.maxBodyBytes, store: store, counters: counters, logger: logger))
         let limit = configuration.maxBodyBytes
         let store = self.store, counters = self.counters, intake = self.intake
 
@@ -190,6 +190,8 @@ public final class TollgateService: Sendable {
             return ServiceResponse.json(.accepted, ["run": event.runId, "command": command.rawValue, "seq": String(event.seq)])
         } catch StoreError.runNotFound {
             return ServiceResponse.error(.notFound, code: "not_found", "No run with id '\(id)'.")
+        } catch EngineError.reasonRequired(let name) {
+            return ServiceResponse.error(.badRequest, code: "reason_required", "A \(name) needs a reason: send {\"reason\": \"...\"}.")
         } catch let error as EngineError {
             return ServiceResponse.error(.conflict, code: "conflict", "\(error)")
         }
@@ -205,7 +207,8 @@ public final class TollgateService: Sendable {
                               onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
                               logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
+            let logger = self.logger
+            group.addTask { try await serveUntilCancelled(app, logger: logger) }
             if let every = configuration.pruneInterval {
                 let pruner = RetentionSchedule(store: store, every: every, retention: configuration.retention, clock: clock, logger: logger)
                 group.addTask { await pruner.run() }

@@ -31,6 +31,8 @@ public struct StoreTransaction {
 
     /// The run whose id is `idOrPrefix`, or the only run whose id starts with it.
     public func run(_ idOrPrefix: String) throws -> Run {
+        // An empty (or blank) id is no prefix of anything: it must not pick "the only run".
+        guard !idOrPrefix.trimmingCharacters(in: .whitespaces).isEmpty else { throw StoreError.runNotFound(idOrPrefix) }
         if let run = try Run.fetchOne(db, key: idOrPrefix) { return run }
         let escaped = idOrPrefix.replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")

@@ -26,10 +26,14 @@ public struct AttemptRecord: Sendable, Equatable {
 public struct ModelResult: Sendable {
     public var sample: Sample
     public var attempts: [AttemptRecord]
+    /// The request failed because the calling task was cancelled (our own shutdown, a stage cut
+    /// short by an operator), not because of the server: it is no measurement, and replays drop it.
+    public var cancelled: Bool
 
-    public init(sample: Sample, attempts: [AttemptRecord]) {
+    public init(sample: Sample, attempts: [AttemptRecord], cancelled: Bool = false) {
         self.sample = sample
         self.attempts = attempts
+        self.cancelled = cancelled
     }
 }
 
@@ -98,8 +102,11 @@ public struct ModelClient: Sendable {
             attempts.append(AttemptRecord(startedAt: sample.startedAt, durationMs: outcome.durationMs,
                                           httpStatus: sample.httpStatus, errorClass: sample.errorClass))
             sample.attempts = attempts.count
+            if sample.errorClass != nil, Task.isCancelled {
+                return ModelResult(sample: sample, attempts: attempts, cancelled: true)
+            }
             guard RetryPolicy.isRetryable(sample.errorClass, status: sample.httpStatus),
-                  attempts.count < retry.maxAttempts, !Task.isCancelled,
+                  attempts.count < retry.maxAttempts,
                   let wait = retry.delay(afterAttempt: attempts.count, retryAfter: Self.parseRetryAfter(outcome.retryAfter),
                                          unit: Double.random(in: 0..<1, using: &jitter))
             else {
@@ -109,7 +116,7 @@ public struct ModelClient: Sendable {
             do {
                 try await Task.sleep(for: wait)
             } catch {
-                return ModelResult(sample: sample, attempts: attempts)
+                return ModelResult(sample: sample, attempts: attempts, cancelled: true)
             }
         }
     }

@@ -218,7 +218,8 @@ private struct RunState {
         done += 1
         if let firstArm { firstSent[firstArm.rawValue, default: 0] += 1 }
         let goodput = configuration.goodput
-        for result in results {
+        // A request cut by our own cancellation measured nothing about the model.
+        for result in results where !result.cancelled {
             let sample = result.sample
             if sample.errorClass != nil { errors += 1 }
             if warmup {

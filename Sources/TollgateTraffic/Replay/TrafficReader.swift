@@ -21,6 +21,22 @@ public struct MalformedLine: Sendable, Equatable, Codable, CustomStringConvertib
     public var description: String { "line \(line): \(reason)" }
 }
 
+/// What a traffic file holds, counted by ``TrafficReader/census(path:)``.
+public struct TrafficCensus: Sendable, Equatable {
+    public var requests = 0
+    public var malformed = 0
+    public var firstMalformed: MalformedLine?
+
+    /// Why the file cannot feed a rollout (no usable request), or `nil` when it can.
+    public var problem: String? {
+        guard requests == 0 else { return nil }
+        guard let first = firstMalformed else { return "the traffic file has no request (it is empty)" }
+        return "the traffic file has no usable request: all \(malformed) non-empty line\(malformed == 1 ? " is" : "s are") malformed (first: \(first))"
+    }
+
+    public init() {}
+}
+
 /// What the reader found on one non-empty line.
 public enum TrafficEntry: Sendable, Equatable {
     case request(TrafficRequest)
@@ -67,6 +83,22 @@ public final class TrafficReader {
             return parse(Array(bytes[lo..<hi]), line: lineNumber)
         }
         return nil
+    }
+
+    /// Reads a whole traffic file once (memory stays flat) and counts its usable requests and its
+    /// malformed lines: `validate` and `rollout start` refuse a file with no usable request.
+    public static func census(path: String) throws(TrafficError) -> TrafficCensus {
+        let reader = try TrafficReader(path: path)
+        var census = TrafficCensus()
+        while let entry = reader.next() {
+            switch entry {
+            case .request: census.requests += 1
+            case .malformed(let line):
+                census.malformed += 1
+                if census.firstMalformed == nil { census.firstMalformed = line }
+            }
+        }
+        return census
     }
 
     /// Counts the non-empty lines of a file without keeping them (for progress totals).

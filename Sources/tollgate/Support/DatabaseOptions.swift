@@ -14,11 +14,17 @@ struct DatabaseOptions: ParsableArguments {
     /// The path in effect: `--db`, else `TOLLGATE_DB`, else the default.
     var path: String { db ?? RunStore.defaultPath() }
 
-    /// Opens the store for a command that records runs (creating the file when missing),
-    /// turning errors into a message and the failure exit code.
+    /// Opens the store for a command that records runs, turning errors into a message and the
+    /// failure exit code. A missing file is created, with a notice on stderr: a mistyped `--db`
+    /// makes a fresh database whose empty lease table knows nothing of the runs in the intended
+    /// one, and the notice says so before anything is recorded there.
     func open() throws -> RunStore {
+        let existed = FileManager.default.fileExists(atPath: path)
         do {
             let store = try RunStore(path: path)
+            if !existed {
+                Output.error("tollgate: created a new, empty database at \(store.path); it knows no runs or leases of any other database (if you meant an existing one, check --db or TOLLGATE_DB).")
+            }
             store.warnings.forEach { Output.error("tollgate: warning: \($0)") }
             return store
         } catch {

@@ -19,12 +19,32 @@ enum Output {
     /// Writes a line to stdout at once (not buffered), so that a pipe or a log sees progress
     /// as it happens, even if the process is killed later.
     static func line(_ text: String = "") {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        FileHandle.standardOutput.write(Data((terminalSafe(text) + "\n").utf8))
     }
 
     /// Writes a line to stderr.
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        FileHandle.standardError.write(Data((terminalSafe(message) + "\n").utf8))
+    }
+
+    /// `text` with every control character but newline and tab written as `\u{1B}`: user text
+    /// (operator reasons, alert labels, model answers) can neither clear the screen, forge lines
+    /// with escape sequences, nor cut a line short with a NUL.
+    static func terminalSafe(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var safe = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) {
+                safe.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
+            } else {
+                safe.append(scalar)
+            }
+        }
+        return String(safe)
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar != "\n" && scalar != "\t" && (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
     }
 
     /// Left-aligned columns separated by two spaces.

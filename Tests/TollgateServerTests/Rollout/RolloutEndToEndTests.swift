@@ -304,4 +304,54 @@ import TollgateTraffic
         await environment.stop()
         folder.remove()
     }
+
+    /// The shipped pipelines/minimal.yaml, run with `tollgate rollout start` as its header says,
+    /// against two identical simulators behind the gateway, with its stages shortened: the router
+    /// section names only the token (type and admin address are the defaults), and it promotes.
+    @Test(.timeLimit(.minutes(2)))
+    func theShippedMinimalPipelineRunsAsItsHeaderSays() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let binary = try #require(BuiltProducts.url(of: "tollgate"), "the tollgate executable was not built")
+        var profile = Self.fast(seed: 1)
+        profile.models = ["tiny-chat"]
+        var twin = profile
+        twin.seed = 2
+        let folder = try TemporaryFolder()
+        let environment = try await DemoEnvironment.start(baseline: profile, candidate: twin)
+        do {
+            var text = try String(contentsOf: root.appendingPathComponent("pipelines/minimal.yaml"), encoding: .utf8)
+            let replacements = [
+                ("http://127.0.0.1:8001/v1", DemoEnvironment.placeholderBaseline),
+                ("http://127.0.0.1:8002/v1", DemoEnvironment.placeholderCandidate),
+                ("router: { token_env: GATEWAY_ADMIN_TOKEN }", "router: { token_env: GATEWAY_ADMIN_TOKEN, admin: \"\(DemoEnvironment.placeholderGateway)\" }"),
+                ("../", root.path + "/"),
+                // Shorter stages, and false rollbacks of the identical twin made negligible (the
+                // shadow's interval level and the canary's α).
+                ("analysis:\n", "analysis:\n  check_interval: 500ms\n  confidence: 0.999\n  alpha: 0.001\n"),
+                ("shadow: { requests: 100 }", "shadow: { requests: 30 }"),
+                ("min_samples: 100, max_duration: 5m", "min_samples: 40, max_samples: 200, max_duration: 60s"),
+            ]
+            for (from, to) in replacements {
+                #expect(text.contains(from), "minimal.yaml no longer contains \(from)")
+                text = text.replacingOccurrences(of: from, with: to)
+            }
+            let path = folder.path("minimal.yaml")
+            try environment.pipelineText(from: text, trafficPath: root.appendingPathComponent("traffic/support.jsonl").path)
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            var env = ProcessInfo.processInfo.environment
+            env["GATEWAY_ADMIN_TOKEN"] = environment.adminToken
+            env.removeValue(forKey: "TOLLGATE_DB")
+            let validate = try ChildProcess(binary, ["validate", root.appendingPathComponent("pipelines/minimal.yaml").path], environment: env)
+            defer { validate.stop() }
+            #expect(await validate.waitForExit(timeout: .seconds(20)) == 0, "\(validate.stdout)")
+            let start = try ChildProcess(binary, ["rollout", "start", path, "--quiet", "--db", folder.path("runs.db")], environment: env)
+            defer { start.stop() }
+            let status = await start.waitForExit(timeout: .seconds(100))
+            #expect(status == 0, "\(start.stdout) \(start.stderr)")
+            #expect(environment.gateway.weights.candidate == 100)
+        } catch { Issue.record(error) }
+        await environment.stop()
+        folder.remove()
+    }
 }

@@ -100,6 +100,16 @@ import TollgateTestSupport
             #expect(try await h.request(.POST, "/v1/runs/\(run.id)/resume").status == 409)
             #expect(try await h.request(.POST, "/v1/runs/\(run.id)/explode").status == 404)
             #expect(try await h.request(.POST, "/v1/runs/\(run.id)/pause", body: "{not json").status == 400)
+            // Promote, rollback and abort need a reason in the API as on the command line.
+            let unexplained = try h.store.events(runID: run.id).count
+            for action in ["promote", "rollback", "abort"] {
+                for body in [nil, #"{}"#, #"{"reason":"  "}"#] {
+                    let reply = try await h.request(.POST, "/v1/runs/\(run.id)/\(action)", body: body)
+                    #expect(reply.status == 400, "\(action) \(body ?? "no body") → \(reply.status)")
+                    #expect(reply.body.contains("reason_required"), "\(reply.body)")
+                }
+            }
+            #expect(try h.store.events(runID: run.id).count == unexplained)
             let before = try h.store.events(runID: run.id).count
             let paused = try await h.request(.POST, "/v1/runs/\(run.id)/pause", body: #"{"reason":"freeze window"}"#)
             #expect(paused.status == 202)
