@@ -191,7 +191,13 @@ public enum GroupSequentialJudge {
                                   z: c.z, rollbackBoundary: context.rollbackBoundary, promoteBoundary: promoteOnZ,
                                   alphaSpent: context.alphaSpent, betaSpent: context.betaSpent, forced: context.forced)
         let numbers = "look \(look.look) of ~\(look.plannedLooks), information fraction \(fmt(look.informationFraction)), z = \(fmt(c.z)), rollback at z ≥ \(fmt(look.rollbackBoundary)), promote at z ≤ \(fmt(promoteOnZ)); α spent \(fmt(look.alphaSpent)), β spent \(fmt(look.betaSpent))"
-        let estimateText = "estimate \(fmt(c.estimate))\(c.unit) (tolerance \(criterion.tolerance) = \(fmt(c.allowance))\(c.unit))"
+        var estimateText = "estimate \(fmt(c.estimate))\(c.unit) (tolerance \(criterion.tolerance) = \(fmt(c.allowance))\(c.unit))"
+        if c.unit.contains("log") {
+            // The same comparison in the metric's own terms, as the shadow stage states it.
+            let what = c.method.contains("mann-whitney") ? "median" : "geometric mean"
+            let percent = (exp(c.estimate) - 1) * 100
+            estimateText = "candidate \(what) \(percent >= 0 ? "+" : "")\(fmt(percent))% vs the baseline's, i.e. " + estimateText
+        }
         let sentence: String
         switch outcome {
         case .fail:

@@ -207,7 +207,7 @@ import TollgateTestSupport
         let h = try RolloutStateMachineTests.Harness(stages: """
               - shadow: { requests: 40 }
               - full: {}
-            """, extraMetrics: "    - { metric: quality, suite: suite.yaml, tolerance: 2pp, critical: true }")
+            """, extraMetrics: "    - { metric: quality, suite: suite.yaml, critical: true }")
         defer { h.folder.remove() }
         let run = try h.start()
         let quality = CutShortQuality()
