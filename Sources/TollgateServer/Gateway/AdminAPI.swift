@@ -13,6 +13,8 @@ struct AdminAPI: Sendable {
     let samples: SampleBatchWriter?
     /// The admin token's request limit (429 with `Retry-After` beyond), the limiter `serve` uses.
     var limiter: RateLimiter? = RateLimiter(limit: .standard)
+    /// How long a `PUT` body may take to arrive (408 beyond): a slow client cannot hold the connection.
+    var readTimeout: Duration = GatewayConfiguration.defaultAdminReadTimeout
 
     /// The body of `GET`/`PUT /admin/weights`. On `PUT` either field may be left out.
     struct WeightsDocument: Codable, Sendable, Equatable {
@@ -69,6 +71,11 @@ struct AdminAPI: Sendable {
                 return response
             }
             var request = request
+            guard (try? await SlowClientGuard.collect(&request, upTo: Self.maxBodyBytes, within: readTimeout)) != false else {
+                var response = Self.json(status: .requestTimeout, UpstreamFailure.jsonBody(message: "The body of PUT /admin/weights did not arrive within \(DurationText.format(readTimeout)).", code: "timeout", arm: nil))
+                response.headers[.connection] = "close"
+                return response
+            }
             guard let body = try? await request.collectBody(upTo: Self.maxBodyBytes),
                   let change = try? JSONDecoder().decode(WeightsDocument.self, from: Data(body.readableBytesView))
             else {

@@ -80,7 +80,8 @@ public final class Gateway: Sendable {
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let responder = GatewayResponder(
             proxy: Proxy(configuration: configuration, client: client, split: split, metrics: metrics, mirror: mirror, samples: samples),
-            admin: AdminAPI(token: configuration.adminToken, split: split, metrics: metrics, samples: samples)
+            admin: AdminAPI(token: configuration.adminToken, split: split, metrics: metrics, samples: samples,
+                           readTimeout: configuration.adminReadTimeout)
         )
         let listening = OnceFlag()
         let app = Application(

@@ -27,6 +27,10 @@ public struct GatewayConfiguration: Sendable {
     public var mirrorAPIKey: String?
     /// Bearer token the admin API requires; `nil` turns the admin API off (403).
     public var adminToken: String?
+    /// How long the body of an admin `PUT` may take to arrive before the gateway answers 408.
+    public var adminReadTimeout: Duration = GatewayConfiguration.defaultAdminReadTimeout
+    /// ``adminReadTimeout`` unless set: the same 10 s `serve` allows.
+    public static let defaultAdminReadTimeout: Duration = .seconds(10)
     /// Mirrored requests waiting to be sent; further ones are dropped and counted.
     public var mirrorQueueCapacity: Int
     /// Mirrored requests in flight at once.

@@ -86,7 +86,7 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
                 response.headers[.connection] = "close"
                 return response
             }
-            guard try await Self.collectBody(&request, upTo: maxBodyBytes, within: readTimeout) else {
+            guard try await SlowClientGuard.collect(&request, upTo: maxBodyBytes, within: readTimeout) else {
                 var response = ServiceResponse.error(.requestTimeout, code: "timeout", "The request body did not arrive within \(DurationText.format(readTimeout)).")
                 response.headers[.connection] = "close"
                 return response
@@ -98,23 +98,6 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
                                               status: response.status.code))
         }
         return response
-    }
-
-    /// Collects the body into the request, or gives up (false) when it takes longer than `timeout`.
-    static func collectBody(_ request: inout Request, upTo limit: Int, within timeout: Duration) async throws -> Bool {
-        let body = request.body
-        let collected: ByteBuffer? = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask { try await body.collect(upTo: limit) }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await group.next() ?? nil
-        }
-        guard let collected else { return false }
-        request.body = RequestBody(buffer: collected)
-        return true
     }
 }
 
@@ -128,5 +111,27 @@ struct BodyLimitErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             response.headers[.connection] = "close"
             return response
         }
+    }
+}
+
+/// Reads a request's body against slow clients: `serve`'s API and the gateway's admin API both
+/// give up on a body that does not arrive in time (408), so a client cannot hold a connection
+/// open by sending it a byte at a time.
+enum SlowClientGuard {
+    /// Collects the body into the request, or gives up (false) when it takes longer than `timeout`.
+    static func collect(_ request: inout Request, upTo limit: Int, within timeout: Duration) async throws -> Bool {
+        let body = request.body
+        let collected: ByteBuffer? = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask { try await body.collect(upTo: limit) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        guard let collected else { return false }
+        request.body = RequestBody(buffer: collected)
+        return true
     }
 }

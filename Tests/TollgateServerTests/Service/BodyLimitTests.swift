@@ -46,6 +46,19 @@ import TollgateTestSupport
             #expect(h.gateway.weights.candidate == 0)
         }
     }
+
+    @Test(.timeLimit(.minutes(1)))
+    func theGatewayAdminAPIGivesUpOnABodyThatDoesNotArrive() async throws {
+        try await GatewayHarness.with(configure: { $0.adminReadTimeout = .milliseconds(500) }) { h in
+            // A head that announces 16 bytes, which never come: a slow client holding the connection.
+            let answer = try #require(await loopbackExchange(port: h.running.port, request: "PUT /admin/weights HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Authorization: Bearer \(GatewayHarness.token)\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n", timeout: 5),
+                                      "the admin API waited for the body for ever")
+            #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
+            #expect(answer.contains(#""code":"timeout""#), "\(answer)")
+            #expect(h.gateway.weights.candidate == 0)
+        }
+    }
 }
 
 /// Wrong tokens are counted in /metrics and logged at most once per interval.
