@@ -9,18 +9,19 @@ set -uo pipefail
 runs="${1:-20}"
 tollgate="${2:-$(swift build --show-bin-path 2>/dev/null)/tollgate}"
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+reports="$(mktemp -d)"   # each demo writes its run's HTML report; keep them out of the repository
+trap 'rm -rf "$log" "$reports"' EXIT
 uptime
 promoted=0
 judged=0
 for i in $(seq 1 "$runs"); do
-    "$tollgate" demo --healthy >"$log" 2>&1
+    "$tollgate" demo --healthy --report "$reports/healthy-$i.html" >"$log" 2>&1
     code=$?
     [ "$code" -eq 0 ] && promoted=$((promoted + 1))
     echo "healthy run $i: exit $code $(grep -m1 -o 'promoted\|rolled_back\|rolled back' "$log" | head -1)"
 done
 for i in $(seq 1 "$runs"); do
-    "$tollgate" demo >"$log" 2>&1
+    "$tollgate" demo --report "$reports/unhealthy-$i.html" >"$log" 2>&1
     code=$?
     by_judge=no
     if [ "$code" -eq 3 ] && grep -q "last verdict: rollback" "$log"; then by_judge=yes; judged=$((judged + 1)); fi
