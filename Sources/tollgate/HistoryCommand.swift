@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TollgateEngine
 import TollgateStore
 
 /// `tollgate history`: runs recorded in the database, newest first.
@@ -22,23 +23,13 @@ struct History: ParsableCommand {
 
     func run() throws {
         let store = try database.openExisting()
-        let runs: [Run]
-        do { runs = try store.runs(limit: limit) } catch {
+        let runs: [RunSummary]
+        do { runs = try RunSummary.load(store: store, limit: limit) } catch {
             Output.error("tollgate: \(error)")
             throw TollgateExit.failure
         }
         if json {
-            struct Entry: Encodable {
-                var id, kind, name, status: String
-                var target, baselineVersion, candidateVersion, outcome: String?
-                var createdAt: Date
-                var finishedAt: Date?
-            }
-            try Output.printJSON(runs.map {
-                Entry(id: $0.id, kind: $0.kind.rawValue, name: $0.name, status: $0.status.rawValue, target: $0.target,
-                      baselineVersion: $0.baselineVersion, candidateVersion: $0.candidateVersion, outcome: $0.outcome,
-                      createdAt: $0.createdAt, finishedAt: $0.finishedAt)
-            })
+            try Output.printJSON(runs)
             return
         }
         if runs.isEmpty {

@@ -219,9 +219,7 @@ struct TrafficOptions: ParsableArguments {
             FileHandle.standardError.write(Data("Recorded as run \(recorded.run.id) in \(recorded.store.path).\n".utf8))
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try Output.printJSON(report)
         } else {
             print(ReportText.render(report))
         }

@@ -272,7 +272,7 @@ struct RolloutList: ParsableCommand {
 
     func run() throws {
         let store = try database.openExisting()
-        let runs = try RolloutSummary.load(store: store)
+        let runs = try RunSummary.load(store: store, kinds: [.rollout])
         if json { try Output.printJSON(runs); return }
         if runs.isEmpty { Output.line("No rollouts recorded in \(store.path)."); return }
         Output.line(Output.table(["RUN", "PIPELINE", "VERSIONS", "STATE", "STARTED", "OUTCOME"], runs.map {

@@ -53,7 +53,9 @@ import TollgateTestSupport
         #expect(run.status == .failed)
         let finished = try #require(try store.events(runID: run.id).last)
         #expect(finished.kind == "failed")
-        #expect(finished.payload.contains("no route for 10"), "\(finished.payload)")
+        struct Failure: Decodable { var reason: String; var trigger: String }
+        let failure = try finished.payload(as: Failure.self)
+        #expect(failure.trigger == "failure" && failure.reason.contains("no route for 10"), "\(finished.payload)")
         #expect(try store.read { try $0.lease(target: "operator-model") } == nil)
 
         let retry = try await CLI.run(["rollout", "start", pipeline, "--quiet", "--db", db])

@@ -5,27 +5,8 @@ import TollgateCore
 import TollgateStore
 import TollgateTestSupport
 
-/// Runs the real `tollgate` executable and checks its output and exit status.
-struct CLI {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
-        let binary = try #require(BuiltProducts.url(of: "tollgate"), "the tollgate executable was not built next to the tests")
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "TOLLGATE_DB")
-        env.merge(environment) { $1 }
-        let child = try ChildProcess(binary, arguments, environment: env, currentDirectory: root)
-        defer { child.stop() }
-        let status = try #require(await child.waitForExit(timeout: .seconds(60)), "tollgate \(arguments) did not finish")
-        return Result(status: status, stdout: child.stdout, stderr: child.stderr)
-    }
-}
+/// The CLI tests run the real `tollgate` executable (TollgateTestSupport's runner).
+typealias CLI = TollgateCLI
 
 @Suite struct ValidateCommandTests {
     @Test func shippedExamplesAreValid() async throws {
@@ -118,6 +99,9 @@ struct CLI {
         let viaEnv = try await CLI.run(["history", "--json"], environment: ["TOLLGATE_DB": db])
         let runs = try JSONSerialization.jsonObject(with: Data(viaEnv.stdout.utf8)) as? [[String: Any]]
         #expect(runs?.map { $0["id"] as? String } == [newer.id, older.id])
+        // One shape for a run in every list (history, rollout list, GET /v1/runs).
+        let keys = Set(runs?.first?.keys.map { $0 } ?? [])
+        #expect(keys.isSuperset(of: ["id", "kind", "name", "status", "state", "created_at"]), "\(viaEnv.stdout)")
 
         let show = try await CLI.run(["show", "--db", db, String(newer.id.prefix(22))])
         #expect(show.status == 0, "\(show.stderr)")

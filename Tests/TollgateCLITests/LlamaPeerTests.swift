@@ -47,16 +47,9 @@ struct LlamaPeerTests {
         }
     }
 
-    /// Runs `tollgate` with a longer deadline than ``CLI/run(_:environment:)`` (real decoding is slow).
+    /// Runs `tollgate` with a longer deadline than the usual minute (real decoding is slow).
     static func tollgate(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(240)) async throws -> CLI.Result {
-        let binary = try #require(BuiltProducts.url(of: "tollgate"))
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "TOLLGATE_DB")
-        env.merge(environment) { $1 }
-        let child = try ChildProcess(binary, arguments, environment: env, currentDirectory: CLI.root)
-        defer { child.stop() }
-        let status = try #require(await child.waitForExit(timeout: timeout), "tollgate \(arguments) did not finish: \(child.stdout) \(child.stderr)")
-        return CLI.Result(status: status, stdout: child.stdout, stderr: child.stderr)
+        try await CLI.run(arguments, environment: environment, timeout: timeout)
     }
 
     @Test(.timeLimit(.minutes(5)))
@@ -90,14 +83,10 @@ struct LlamaPeerTests {
     func aRolloutThroughTheGatewayCompletesWithAVerdict() async throws {
         let servers = try await Servers()
         defer { servers.stop() }
-        let binary = try #require(BuiltProducts.url(of: "tollgate"))
         let token = UUID().uuidString
-        var env = ProcessInfo.processInfo.environment
-        env["LLAMA_ADMIN_TOKEN"] = token
-        env.removeValue(forKey: "TOLLGATE_DB")
-        let gateway = try ChildProcess(binary, ["gateway", "--listen", "127.0.0.1:0", "--baseline", servers.baseline.baseURL,
-                                                "--candidate", servers.candidate.baseURL, "--admin-token-env", "LLAMA_ADMIN_TOKEN"],
-                                       environment: env)
+        let gateway = try CLI.start(["gateway", "--listen", "127.0.0.1:0", "--baseline", servers.baseline.baseURL,
+                                     "--candidate", servers.candidate.baseURL, "--admin-token-env", "LLAMA_ADMIN_TOKEN"],
+                                    environment: ["LLAMA_ADMIN_TOKEN": token])
         defer { gateway.stop() }
         let listening = await waitUntil(timeout: .seconds(20)) { gateway.stdout.contains("listening on http://") }
         #expect(listening, "the gateway did not start: \(gateway.stderr)")

@@ -13,28 +13,13 @@ import TollgateTestSupport
           - canary: { weight: 10, min_samples: 100, max_duration: 5m }
           - full: {}
         """, router: String = "echo candidate={weight}", keyVariable: String? = nil, traffic: String? = nil) throws -> String {
-        let trafficPath = traffic ?? folder.path("traffic.jsonl")
-        if traffic == nil {
-            try #"{"messages":[{"role":"user","content":"hi"}]}"#.write(toFile: trafficPath, atomically: true, encoding: .utf8)
-        }
-        let path = folder.path("pipeline.yaml")
-        try """
-        version: 1
-        kind: pipeline
-        name: operator-test
-        model:
-          name: operator-model
-          baseline:  { version: "1.0", endpoint: "http://127.0.0.1:9/v1" }
-          candidate: { version: "2.0", endpoint: "http://127.0.0.1:9/v1"\(keyVariable.map { ", api_key_env: \($0)" } ?? "") }
-        traffic: { source: \(trafficPath) }
-        router: { type: command, command: "\(router)" }
-        analysis:
-          metrics:
-            - { metric: error_rate, tolerance: 1pp }
-        stages:
-        \(stages)
-        """.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        var yaml = PipelineYAML(name: "operator-test")
+        yaml.model = "operator-model"
+        yaml.candidate = .init(version: "2.0", apiKeyEnv: keyVariable)
+        yaml.traffic = "source: \(traffic ?? folder.path("traffic.jsonl"))"
+        yaml.router = "type: command, command: \"\(router)\""
+        yaml.stages = stages
+        return try yaml.write(in: folder.url)
     }
 
     /// `start --detach` leaves a lease held by a process that has exited: nobody drives the run.

@@ -76,11 +76,7 @@ import TollgateTestSupport
     func aStageStartLineShowsOneWeight() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let binary = try #require(BuiltProducts.url(of: "tollgate"))
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "TOLLGATE_DB")
-        let start = try ChildProcess(binary, ["rollout", "start", try OperatorCommandTests.pipeline(in: folder), "--db", folder.path("runs.db")],
-                                     environment: env)
+        let start = try CLI.start(["rollout", "start", try OperatorCommandTests.pipeline(in: folder), "--db", folder.path("runs.db")])
         defer { start.stop() }
         let started = await waitUntil(timeout: .seconds(30)) { start.stdout.contains("started (candidate weight 10%)") }
         #expect(started, "\(start.stdout)\(start.stderr)")

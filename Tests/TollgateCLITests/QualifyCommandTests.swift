@@ -8,7 +8,7 @@ import TollgateTestSupport
 @Suite("tollgate qualify", .serialized)
 struct QualifyCommandTests {
     static func pipeline(in folder: TemporaryFolder, port: Int, declaredColdStart: String, coldStart: String = "2s") throws -> String {
-        let binary = try #require(BuiltProducts.url(of: "tollgate")).path
+        let binary = try CLI.binary().path
         let traffic = folder.path("traffic.jsonl")
         try (0..<4).map { #"{"id":"r\#($0)","body":{"messages":[{"role":"user","content":"question \#($0)"}],"stream":true}}"# }
             .joined(separator: "\n").write(toFile: traffic, atomically: true, encoding: .utf8)
@@ -101,8 +101,7 @@ struct QualifyCommandTests {
         defer { folder.remove() }
         let port = try freeLoopbackPort()
         let path = try Self.pipeline(in: folder, port: port, declaredColdStart: "1s", coldStart: "60s")
-        let binary = try #require(BuiltProducts.url(of: "tollgate"))
-        let child = try ChildProcess(binary, ["qualify", path, "--only", "cold_start", "--db", folder.path("runs.db")], currentDirectory: CLI.root)
+        let child = try CLI.start(["qualify", path, "--only", "cold_start", "--db", folder.path("runs.db")])
         defer { child.stop() }
         // The started simulator answers 503 while its cold start lasts.
         #expect(await waitUntil(timeout: .seconds(30)) { loopbackGETStatus(port: port, path: "/health") == 503 })
@@ -118,8 +117,7 @@ struct QualifyCommandTests {
         defer { folder.remove() }
         let port = try freeLoopbackPort()
         let path = try Self.pipeline(in: folder, port: port, declaredColdStart: "1s")
-        let binary = try #require(BuiltProducts.url(of: "tollgate"))
-        let other = try ChildProcess(binary, ["sim", "--listen", "127.0.0.1:\(port)"])
+        let other = try CLI.start(["sim", "--listen", "127.0.0.1:\(port)"])
         defer { other.stop() }
         #expect(await waitUntil(timeout: .seconds(30)) { loopbackGETStatus(port: port, path: "/health") == 200 })
         let result = try await CLI.run(["qualify", path, "--only", "cold_start", "--db", folder.path("runs.db")])

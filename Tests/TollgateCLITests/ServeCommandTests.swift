@@ -7,24 +7,10 @@ import TollgateTestSupport
 @Suite struct ServeAndAlertFileTests {
     /// A rollout run whose pipeline rolls back on `alertname=ModelHighErrorRate, model=cli-model`.
     static func rolloutRun(in folder: TemporaryFolder, db: String) throws -> String {
-        try #"{"messages":[{"role":"user","content":"hi"}]}"#.write(toFile: folder.path("t.jsonl"), atomically: true, encoding: .utf8)
-        let text = """
-        version: 1
-        kind: pipeline
-        name: cli-alerts
-        model:
-          name: cli-model
-          baseline: { version: "1", endpoint: "http://127.0.0.1:9/v1" }
-          candidate: { version: "2", endpoint: "http://127.0.0.1:9/v1" }
-        traffic: { source: t.jsonl }
-        stages:
-          - canary: { weight: 5 }
-          - full: {}
-        rollback:
-          on:
-            - alert: { match: { alertname: ModelHighErrorRate, model: cli-model } }
-        """
-        try text.write(toFile: folder.path("p.yaml"), atomically: true, encoding: .utf8)
+        let yaml = PipelineYAML.alertable(name: "cli-alerts", model: "cli-model",
+                                          rollbackOn: "    - alert: { match: { alertname: ModelHighErrorRate, model: cli-model } }")
+        try yaml.write(in: folder.url, fileName: "p.yaml")
+        let text = yaml.text
         let store = try RunStore(path: db)
         let run = try store.createRun(NewRun(kind: .rollout, name: "cli-alerts", target: "cli-model", pipelineText: text))
         try store.close()
@@ -46,7 +32,9 @@ import TollgateTestSupport
         let store = try RunStore(path: db)
         let commands = try store.events(runID: runID).filter { $0.kind == "command" }
         #expect(commands.count == 1)
-        #expect(commands.first?.payload.contains("alert:abc123") == true)
+        struct Asked: Decodable { var command: String; var source: String }
+        let asked = try commands.first?.payload(as: Asked.self)
+        #expect(asked?.source == "alert:abc123" && asked?.command == "rollback")
 
         try "{not json".write(toFile: folder.path("bad.json"), atomically: true, encoding: .utf8)
         let bad = try await CLI.run(["rollback", "--alert-file", folder.path("bad.json"), "--db", db])
@@ -58,10 +46,7 @@ import TollgateTestSupport
     func serveStopsGracefullyOnSIGTERM() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let binary = try #require(BuiltProducts.url(of: "tollgate"))
-        var env = ProcessInfo.processInfo.environment
-        env["TOLLGATE_TOKEN"] = "sigterm-test"
-        let child = try ChildProcess(binary, ["serve", "--listen", "127.0.0.1:0", "--db", folder.path("s.db")], environment: env)
+        let child = try CLI.start(["serve", "--listen", "127.0.0.1:0", "--db", folder.path("s.db")], environment: ["TOLLGATE_TOKEN": "sigterm-test"])
         defer { child.stop() }
         let listening = await waitUntil(timeout: .seconds(20)) { child.stdout.contains("listening on") }
         #expect(listening, "\(child.stderr)")

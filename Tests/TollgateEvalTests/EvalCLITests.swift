@@ -7,66 +7,18 @@ import TollgateTestSupport
 import TollgateTraffic
 @testable import TollgateEval
 
-/// Runs the real `tollgate` executable from the repository root.
+/// Starts `tollgate sim` for the eval and drift command tests.
 enum Tollgate {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
-        let binary = try #require(BuiltProducts.url(of: "tollgate"), "the tollgate executable was not built next to the tests")
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "TOLLGATE_DB")
-        env.merge(environment) { $1 }
-        let child = try ChildProcess(binary, arguments, environment: env, currentDirectory: URL(fileURLWithPath: repoPath(".")))
-        defer { child.stop() }
-        let status = try #require(await child.waitForExit(timeout: .seconds(60)), "tollgate \(arguments) did not finish")
-        return Result(status: status, stdout: child.stdout, stderr: child.stderr)
-    }
-
     /// Starts `tollgate sim` on an OS-chosen free loopback port, waits until it answers, runs
     /// `body` with its base URL and stops it by its PID, also on failure.
     static func withSim<T>(_ arguments: [String], _ body: (String) async throws -> T) async throws -> T {
-        let binary = try #require(BuiltProducts.url(of: "tollgate"))
-        let port = try freePort()
-        let child = try ChildProcess(binary, ["sim", "--listen", "127.0.0.1:\(port)"] + arguments,
-                                     currentDirectory: URL(fileURLWithPath: repoPath(".")))
+        let port = try freeLoopbackPort()
+        let child = try TollgateCLI.start(["sim", "--listen", "127.0.0.1:\(port)"] + arguments)
         defer { child.stop() }
         let base = "http://127.0.0.1:\(port)/v1"
-        let up = await waitUntil(timeout: .seconds(20)) { isListening(port) }
+        let up = await waitUntil(timeout: .seconds(20)) { loopbackGETStatus(port: port, path: "/health") == 200 }
         try #require(up, "tollgate sim did not start: \(child.stderr)")
         return try await body(base)
-    }
-
-    /// Whether something accepts TCP connections on the loopback port.
-    static func isListening(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
-    /// A loopback port the OS reports free (bound to port 0, then released).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        try #require(bound)
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 
@@ -79,8 +31,8 @@ extension SimulatorDrivenTests {
             let db = folder.path("t.db")
             let simArgs = ["--cases", "evalsuites/support-quality.sim-cases.json", "--prefill-ms", "2", "--decode-ms", "0.5", "--seed", "3"]
             let (json, strict) = try await Tollgate.withSim(simArgs) { url in
-                (try await Tollgate.run(["eval", "run", "evalsuites/support-quality.yaml", "--baseline", url, "--candidate", url, "--db", db, "--json"]),
-                 try await Tollgate.run(["eval", "run", "evalsuites/support-quality.yaml", "--baseline", url, "--candidate", url, "--db", db, "--strict"]))
+                (try await TollgateCLI.run(["eval", "run", "evalsuites/support-quality.yaml", "--baseline", url, "--candidate", url, "--db", db, "--json"]),
+                 try await TollgateCLI.run(["eval", "run", "evalsuites/support-quality.yaml", "--baseline", url, "--candidate", url, "--db", db, "--strict"]))
             }
             #expect(json.status == 0, "\(json.stderr)")
             let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
@@ -104,7 +56,7 @@ extension SimulatorDrivenTests {
             let cases = ["--cases", "evalsuites/support-tickets.sim-cases.json", "--prefill-ms", "2", "--decode-ms", "0.5", "--seed", "8"]
             let result = try await Tollgate.withSim(cases) { baseline in
                 try await Tollgate.withSim(cases + ["--degraded-rate", "0.6"]) { candidate in
-                    try await Tollgate.run(["eval", "run", "evalsuites/support-tickets.yaml", "--baseline", baseline, "--candidate", candidate,
+                    try await TollgateCLI.run(["eval", "run", "evalsuites/support-tickets.yaml", "--baseline", baseline, "--candidate", candidate,
                                             "--db", folder.path("t.db")])
                 }
             }
@@ -135,7 +87,7 @@ extension SimulatorDrivenTests {
             }
             // A target whose decode is ten times slower drifts: exit 5, naming the latency features.
             let drift = try await Tollgate.withSim(["--prefill-ms", "20", "--decode-ms", "20", "--output-tokens", "16", "--seed", "6"]) { url in
-                try await Tollgate.run(["drift", "run", "evalsuites/support-drift.yaml", "--target", url, "--requests", "60", "--db", db, "--json"], environment: key)
+                try await TollgateCLI.run(["drift", "run", "evalsuites/support-drift.yaml", "--target", url, "--requests", "60", "--db", db, "--json"], environment: key)
             }
             #expect(drift.status == 5, "\(drift.stderr)")
             let verdict = try #require(try JSONSerialization.jsonObject(with: Data(drift.stdout.utf8)) as? [String: Any])
@@ -143,15 +95,15 @@ extension SimulatorDrivenTests {
             #expect(named.contains("itl_ms"))
             #expect(!named.contains("output_tokens"))
             // Nothing listening: an operational failure, exit 1.
-            let down = try await Tollgate.run(["drift", "run", "evalsuites/support-drift.yaml", "--target", "http://127.0.0.1:\(try Tollgate.freePort())/v1",
+            let down = try await TollgateCLI.run(["drift", "run", "evalsuites/support-drift.yaml", "--target", "http://127.0.0.1:\(try freeLoopbackPort())/v1",
                                                "--requests", "4", "--db", db], environment: key)
             #expect(down.status == 1, "\(down.stderr)")
             // A suite that does not validate: bad input, exit 2.
             try "kind: driftsuite\nname: x\n".write(toFile: folder.path("bad.yaml"), atomically: true, encoding: .utf8)
-            let bad = try await Tollgate.run(["drift", "run", folder.path("bad.yaml"), "--db", db])
+            let bad = try await TollgateCLI.run(["drift", "run", folder.path("bad.yaml"), "--db", db])
             #expect(bad.status == 2)
             // History lists the stored verdict.
-            let history = try await Tollgate.run(["drift", "history", "evalsuites/support-drift.yaml", "--db", db])
+            let history = try await TollgateCLI.run(["drift", "history", "evalsuites/support-drift.yaml", "--db", db])
             #expect(history.status == 0)
             #expect(history.stdout.contains("DRIFT") && history.stdout.contains("itl_ms"))
         }

@@ -178,7 +178,7 @@ import TollgateTestSupport
         let store = try RunStore(path: path)
         let now = Date()
         let ids = try seed(store, now: now)
-        try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try store.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         let dry = try store.prune(PruneRequest(olderThan: .seconds(30 * 86400), dryRun: true, now: now, batchSize: 100))
         #expect(dry.counts.contains(PruneReport.Count(table: "samples", action: "deleted", rows: 1200)))
         #expect(try store.samples(runID: ids.old).count == 1200, "a dry run changes nothing")
@@ -226,7 +226,7 @@ import TollgateTestSupport
         defer { folder.remove() }
         let path = folder.path("o.db")
         let store = try RunStore(path: path)
-        try store.pool.writeWithoutTransaction { db in
+        try store.writer.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA auto_vacuum = NONE")
             try db.execute(sql: "VACUUM")
         }

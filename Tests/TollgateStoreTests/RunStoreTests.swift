@@ -5,6 +5,23 @@ import TollgateCore
 @testable import TollgateStore
 import TollgateTestSupport
 
+/// Where a test's store lives: the store's tests run the same body on both (GRDB's own habit), so
+/// that what holds on a WAL file shared by processes also holds without one, and the other way.
+enum StoreBacking: String, CaseIterable, CustomTestStringConvertible {
+    case inMemory, walFile
+
+    var testDescription: String { rawValue }
+
+    /// A fresh store, and a temporary folder the caller removes.
+    func open() throws -> (RunStore, TemporaryFolder) {
+        let folder = try TemporaryFolder()
+        switch self {
+        case .inMemory: return (try RunStore.inMemory(), folder)
+        case .walFile: return (try RunStore(path: folder.path("t.db")), folder)
+        }
+    }
+}
+
 @Suite struct RunStoreTests {
     @Test func migratesAFreshFileAndReopensIdempotently() throws {
         let folder = try TemporaryFolder()
@@ -30,10 +47,10 @@ import TollgateTestSupport
         #expect(applied == Migrations.migrator.migrations)
     }
 
-    @Test func samplesRoundTripWithEveryField() throws {
-        let folder = try TemporaryFolder()
+    @Test(arguments: StoreBacking.allCases)
+    func samplesRoundTripWithEveryField(_ backing: StoreBacking) throws {
+        let (store, folder) = try backing.open()
         defer { folder.remove() }
-        let store = try RunStore(path: folder.path("t.db"))
         let run = try store.createRun(NewRun(kind: .shadow, name: "s"))
         let start = Date(timeIntervalSince1970: 1_790_000_000.25)
         let full = Sample(requestID: "r1", arm: .candidate, startedAt: start, firstByteMs: 3.5, ttftMs: 120.25,
@@ -49,10 +66,10 @@ import TollgateTestSupport
         #expect(try store.read { try $0.sampleCounts(runID: run.id, stage: 1) } == [.baseline: 1, .candidate: 1])
     }
 
-    @Test func journalNumbersEventsWithoutGapsAndKeepsPipelineSnapshot() throws {
-        let folder = try TemporaryFolder()
+    @Test(arguments: StoreBacking.allCases)
+    func journalNumbersEventsWithoutGapsAndKeepsPipelineSnapshot(_ backing: StoreBacking) throws {
+        let (store, folder) = try backing.open()
         defer { folder.remove() }
-        let store = try RunStore(path: folder.path("t.db"))
         let text = "version: 1\nkind: pipeline\n"
         let run = try store.createRun(NewRun(kind: .rollout, name: "p", pipelineText: text))
         #expect(run.pipelineSha256 == SHA256Hex.digest(Data(text.utf8)))
@@ -64,10 +81,10 @@ import TollgateTestSupport
         #expect(events[3].payload == #"{"weight":50}"#)
     }
 
-    @Test func findsRunsByUniquePrefixAndNamesAmbiguity() throws {
-        let folder = try TemporaryFolder()
+    @Test(arguments: StoreBacking.allCases)
+    func findsRunsByUniquePrefixAndNamesAmbiguity(_ backing: StoreBacking) throws {
+        let (store, folder) = try backing.open()
         defer { folder.remove() }
-        let store = try RunStore(path: folder.path("t.db"))
         let date = Date(timeIntervalSince1970: 1_790_000_000)
         let a = try store.createRun(NewRun(kind: .replay, name: "a"), at: date)
         let b = try store.createRun(NewRun(kind: .replay, name: "b"), at: date)
@@ -77,16 +94,24 @@ import TollgateTestSupport
         #expect(Set(try store.runs().map(\.id)) == [a.id, b.id])
     }
 
-    @Test func statusChangesAreJournaledAndTerminalOnesSetFinishTime() throws {
-        let folder = try TemporaryFolder()
+    @Test(arguments: StoreBacking.allCases)
+    func statusChangesAreJournaledAndTerminalOnesSetFinishTime(_ backing: StoreBacking) throws {
+        let (store, folder) = try backing.open()
         defer { folder.remove() }
-        let store = try RunStore(path: folder.path("t.db"))
         let run = try store.createRun(NewRun(kind: .rollout, name: "p"))
         try store.write { tx in try tx.setStatus(runID: run.id, status: .rolledBack, outcome: "ttft regression") }
         let after = try store.run(run.id)
         #expect(after.status == .rolledBack)
         #expect(after.outcome == "ttft regression")
         #expect(after.finishedAt != nil)
+    }
+
+    @Test func theInMemoryStoreIsMigratedAndChecksForeignKeys() throws {
+        let store = try RunStore.inMemory()
+        let applied = try store.read { tx in try String.fetchAll(tx.db, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(applied == Migrations.migrator.migrations)
+        #expect(try store.read { tx in try Int.fetchOne(tx.db, sql: "PRAGMA foreign_keys") } == 1)
+        #expect(store.path == ":memory:")
     }
 
     @Test func refusesANewerSchemaAndLeavesTheFileUntouched() throws {
@@ -98,7 +123,7 @@ import TollgateTestSupport
             try store.createRun(NewRun(kind: .replay, name: "old"))
             try store.write { tx in try tx.db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v99-from-the-future')") }
             // Fold the WAL into the main file so the file alone is the whole database.
-            try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try store.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
             try store.close()
         }
         let before = try Data(contentsOf: URL(fileURLWithPath: path))

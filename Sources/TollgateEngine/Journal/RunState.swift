@@ -58,11 +58,7 @@ public struct RunState: Sendable, Equatable {
     /// Folds a run's journal, in order.
     public static func fold(_ events: [JournalEvent]) -> RunState {
         var state = RunState()
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        func decode<T: Decodable>(_ type: T.Type, _ event: JournalEvent) -> T? {
-            try? decoder.decode(type, from: Data(event.payload.utf8))
-        }
+        func decode<T: Decodable>(_ type: T.Type, _ event: JournalEvent) -> T? { try? event.payload(as: type) }
         for event in events {
             state.lastSeq = event.seq
             guard let kind = RunEventKind(rawValue: event.kind) else { continue }

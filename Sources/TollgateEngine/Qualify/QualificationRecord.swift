@@ -23,9 +23,7 @@ public enum QualificationRecord {
     /// The report of run `id` (a qualify run), or nil when it has none (it failed or still runs).
     public static func report(runID id: String, in store: RunStore) throws -> QualificationReport? {
         guard let event = try store.events(runID: id).last(where: { $0.kind == eventKind }) else { return nil }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(QualificationReport.self, from: Data(event.payload.utf8))
+        return try event.payload(as: QualificationReport.self)
     }
 
     /// The newest finished qualification of the pipeline named `pipeline`.

@@ -94,25 +94,34 @@ public struct RunReport: Sendable, Codable {
     }
 }
 
-/// One line of `rollout list` (and `GET /v1/runs`): a rollout and its state as its journal says,
-/// the same state `rollout status` reports (`awaiting_approval`, not the row's `running`).
-public struct RolloutSummary: Sendable, Codable, Equatable {
+/// One run in a list — `history --json`, `rollout list --json` and `GET /v1/runs` print this one
+/// shape: the run's row, and for a rollout its state as its journal says, the state `rollout
+/// status` reports (`awaiting_approval` while the row's status is still `running`).
+public struct RunSummary: Sendable, Codable, Equatable {
     public var id: String
+    public var kind: RunKind
     public var name: String
+    public var target: String?
     public var baselineVersion: String?
     public var candidateVersion: String?
-    /// The journal's phase: `running`, `paused`, `awaiting_approval`, `promoted`, `rolled_back`…
+    /// The row's status: `running`, `paused`, `promoted`, `rolled_back`, `failed`, `completed`…
+    public var status: RunStatus
+    /// A rollout's journal phase (`running`, `paused`, `awaiting_approval`, `promoted`…); for
+    /// runs of other kinds, which have no state machine, the status.
     public var state: String
     public var outcome: String?
     public var createdAt: Date
+    public var finishedAt: Date?
 
-    /// Rollouts, newest first (selected in SQL by kind), each with its journal's phase.
-    public static func load(store: RunStore, limit: Int? = nil) throws -> [RolloutSummary] {
+    /// Runs, newest first, optionally only those of some kinds (selected in SQL, so `limit` counts
+    /// only matching runs); each rollout's journal is folded for its state.
+    public static func load(store: RunStore, limit: Int? = nil, kinds: [RunKind]? = nil) throws -> [RunSummary] {
         try store.read { tx in
-            try tx.runs(limit: limit, kinds: [.rollout]).map { run in
-                RolloutSummary(id: run.id, name: run.name, baselineVersion: run.baselineVersion, candidateVersion: run.candidateVersion,
-                               state: RunState.fold(try tx.events(runID: run.id)).phase.rawValue, outcome: run.outcome,
-                               createdAt: run.createdAt)
+            try tx.runs(limit: limit, kinds: kinds).map { run in
+                let state = run.kind == .rollout ? RunState.fold(try tx.events(runID: run.id)).phase.rawValue : run.status.rawValue
+                return RunSummary(id: run.id, kind: run.kind, name: run.name, target: run.target, baselineVersion: run.baselineVersion,
+                                  candidateVersion: run.candidateVersion, status: run.status, state: state, outcome: run.outcome,
+                                  createdAt: run.createdAt, finishedAt: run.finishedAt)
             }
         }
     }

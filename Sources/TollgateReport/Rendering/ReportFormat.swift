@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 
 /// The formats `tollgate report` writes, and where a report goes.
 public enum ReportFormat: String, Sendable, CaseIterable, Codable {
@@ -19,10 +20,7 @@ public enum ReportFormat: String, Sendable, CaseIterable, Codable {
         case .html: return HTMLReportRenderer().render(model)
         case .markdown: return MarkdownReportRenderer().render(model)
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            return String(decoding: try encoder.encode(model), as: UTF8.self) + "\n"
+            return try JSONOutput.text(model) + "\n"
         }
     }
 }

@@ -6,13 +6,11 @@ import NIOCore
 import TollgateCore
 import TollgateStore
 
-/// JSON responses of `tollgate serve`, with errors as `{"error": {"code", "message"}}`.
+/// JSON responses of `tollgate serve` (``JSONOutput``'s convention, the one `--json` prints), with
+/// errors as `{"error": {"code", "message"}}`.
 enum ServiceResponse {
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        let data = (try? JSONOutput.encoder(compact: true).encode(value)) ?? Data("{}".utf8)
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))

@@ -114,8 +114,7 @@ public final class TollgateService: Sendable {
             try await Self.alerts(request, limit: limit, intake: intake, counters: counters, source: "generic", parse: AlertPayload.generic)
         }
         router.get("/v1/runs") { _, _ in
-            let runs = try store.runs(limit: 200, kinds: [.rollout])
-            return ServiceResponse.json(.ok, ["runs": runs.map { RunSummary($0) }])
+            return ServiceResponse.json(.ok, ["runs": try RunSummary.load(store: store, limit: 200, kinds: [.rollout])])
         }
         router.get("/v1/runs/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
@@ -132,21 +131,6 @@ public final class TollgateService: Sendable {
             try await Self.command(request, context: context, limit: limit, store: store)
         }
         return router
-    }
-
-    struct RunSummary: Encodable {
-        var id, name, status: String
-        var baselineVersion, candidateVersion, outcome: String?
-        var createdAt: Date
-        init(_ run: Run) {
-            id = run.id
-            name = run.name
-            status = run.status.rawValue
-            baselineVersion = run.baselineVersion
-            candidateVersion = run.candidateVersion
-            outcome = run.outcome
-            createdAt = run.createdAt
-        }
     }
 
     static func alerts(_ request: Request, limit: Int, intake: AlertIntake, counters: ServiceCounters, source: String,

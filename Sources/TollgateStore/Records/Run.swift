@@ -102,6 +102,13 @@ extension JournalEvent: FetchableRecord, PersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "events"
 }
 
+extension JournalEvent {
+    /// The payload decoded as `type` (stored JSON: ISO 8601 dates); throws when it is not one.
+    public func payload<T: Decodable>(as type: T.Type) throws -> T {
+        try StoredJSON.decode(type, from: payload)
+    }
+}
+
 /// A stage of a run as stored (index in the pipeline, kind, weight, status, times).
 public struct StageRecord: Codable, Sendable, Equatable {
     public var runId: String

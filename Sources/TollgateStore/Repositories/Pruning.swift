@@ -171,7 +171,7 @@ extension RunStore {
     /// Gives free pages back to the file system and truncates the WAL.
     private func vacuum() throws -> String {
         do {
-            return try pool.writeWithoutTransaction { db in
+            return try writer.writeWithoutTransaction { db in
                 let kind: String
                 if try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == 2 {
                     try db.execute(sql: "PRAGMA incremental_vacuum")

@@ -15,9 +15,10 @@ import TollgateCore
 /// try store.insertSamples(batch, runID: run.id, stage: nil)
 /// ```
 public final class RunStore: Sendable {
-    /// The database file's path.
+    /// The database file's path (`:memory:` for ``inMemory()``).
     public let path: String
-    let pool: DatabasePool
+    /// A `DatabasePool` (WAL) on the file, or a `DatabaseQueue` in memory.
+    let writer: any DatabaseWriter
 
     /// `TOLLGATE_DB` when set, else `.tollgate/tollgate.db` under the working directory.
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -57,11 +58,32 @@ public final class RunStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: config)
+            let pool = try DatabasePool(path: path, configuration: config)
             if !existed { try Self.enableIncrementalVacuum(pool) }
             try Self.migrate(pool, with: migrator)
+            writer = pool
         } catch let error as DatabaseError {
             throw StoreError.database("\(path): \(error.message ?? error.description)")
+        }
+    }
+
+    private init(inMemory queue: DatabaseQueue) {
+        path = ":memory:"
+        writer = queue
+        warnings = []
+    }
+
+    /// A private database in memory, migrated like a file and gone when the value is: for tests
+    /// (the store's tests run each body on this and on a WAL file, as GRDB's own tests do).
+    public static func inMemory() throws -> RunStore {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        do {
+            let queue = try DatabaseQueue(configuration: config)
+            try Migrations.migrator.migrate(queue)
+            return RunStore(inMemory: queue)
+        } catch let error as DatabaseError {
+            throw StoreError.database(":memory:: \(error.message ?? error.description)")
         }
     }
 
@@ -118,7 +140,7 @@ public final class RunStore: Sendable {
     /// Runs `body` in one write transaction: all of it commits, or none of it.
     public func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
         do {
-            return try pool.write { db in try body(StoreTransaction(db: db)) }
+            return try writer.write { db in try body(StoreTransaction(db: db)) }
         } catch let error as DatabaseError {
             throw StoreError.database(error.message ?? error.description)
         }
@@ -127,7 +149,7 @@ public final class RunStore: Sendable {
     /// Runs `body` on a consistent snapshot of the database.
     public func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
         do {
-            return try pool.read { db in try body(StoreTransaction(db: db)) }
+            return try writer.read { db in try body(StoreTransaction(db: db)) }
         } catch let error as DatabaseError {
             throw StoreError.database(error.message ?? error.description)
         }
@@ -135,7 +157,7 @@ public final class RunStore: Sendable {
 
     /// Blocks further use and closes the file.
     public func close() throws {
-        try pool.close()
+        try writer.close()
     }
 
     // MARK: Conveniences, one transaction each
@@ -186,5 +208,11 @@ enum StoredJSON {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(type, from: Data(text.utf8))
     }
 }

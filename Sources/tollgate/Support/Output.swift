@@ -1,16 +1,12 @@
 import Foundation
+import TollgateCore
 
 /// Printing helpers shared by the commands: JSON for machines, aligned tables for people.
 enum Output {
-    /// The JSON of every `--json`, on stdout: snake_case keys (the case of Tollgate's files, its
-    /// database columns and its metric names; README "JSON output"), sorted, ISO 8601 dates;
+    /// The JSON of every `--json`, on stdout, in Tollgate's one convention (``JSONOutput``):
     /// pretty-printed, or with `compact` one document on one line (JSON Lines, `--watch --json`).
     static func printJSON(_ value: some Encodable, compact: Bool = false) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = compact ? [.sortedKeys, .withoutEscapingSlashes] : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        line(String(decoding: try encoder.encode(value), as: UTF8.self))
+        line(try JSONOutput.text(value, compact: compact))
     }
 
     /// Whether stdout is a terminal (screen-control escapes are written only to one).

@@ -2,6 +2,7 @@ import Foundation
 import TollgateCore
 @testable import TollgateEngine
 import TollgateStore
+import TollgateTestSupport
 
 /// A router that remembers every weight it was given (state machine tests only).
 actor RecordingRouter: TrafficRouter {
@@ -67,7 +68,10 @@ struct MeanTTFTJudge: StageJudge {
 
 /// A clock that runs at real speed (the engine's waits are short in these tests).
 struct FastClock: EngineClock {
-    func now() -> Date { Date() }
+    /// How far ahead of the wall clock this clock runs (a process whose clock reads a later time,
+    /// for example after another holder's lease has expired).
+    var ahead: TimeInterval = 0
+    func now() -> Date { Date().addingTimeInterval(ahead) }
     func sleep(for duration: Duration) async throws { try await Task.sleep(for: min(duration, .milliseconds(20))) }
 }
 
@@ -75,31 +79,17 @@ enum EngineFixtures {
     /// Writes a pipeline file with the given stages and rollback rules into `folder`.
     static func pipeline(in folder: URL, stages: String, rollback: String = "", name: String = "fake-rollout",
                          extraMetrics: String = "") throws -> String {
-        let traffic = folder.appendingPathComponent("traffic.jsonl")
-        try #"{"messages":[{"role":"user","content":"hi"}]}"#.write(to: traffic, atomically: true, encoding: .utf8)
-        let text = """
-        version: 1
-        kind: pipeline
-        name: \(name)
-        model:
-          name: \(name)-model
-          baseline:  { version: "1.0", endpoint: "http://127.0.0.1:9/v1" }
-          candidate: { version: "1.1", endpoint: "http://127.0.0.1:9/v1" }
-        objectives:
-          ttft_ms: { p95: 1000 }
-        traffic: { source: traffic.jsonl }
-        analysis:
+        var yaml = PipelineYAML(name: name)
+        yaml.objectives = "  ttft_ms: { p95: 1000 }"
+        yaml.analysis = """
           check_interval: 10ms
           metrics:
             - { metric: ttft_ms, tolerance: 10%, critical: true }
         \(extraMetrics)
-        stages:
-        \(stages)
-        \(rollback)
         """
-        let path = folder.appendingPathComponent("pipeline.yaml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        yaml.stages = stages
+        yaml.extra = rollback
+        return try yaml.write(in: folder)
     }
 }
 

@@ -25,9 +25,9 @@ import TollgateTestSupport
         }
 
         func engine(runID: String, traffic: SyntheticTraffic, judge: any StageJudge = MeanTTFTJudge(), owner: String = "test:1",
-                    quality: (any QualityEvaluator)? = nil) -> RolloutEngine {
+                    quality: (any QualityEvaluator)? = nil, clock: FastClock = FastClock()) -> RolloutEngine {
             RolloutEngine(store: store, runID: runID, pipeline: pipeline, dependencies: RolloutDependencies(
-                router: router, traffic: traffic, judge: judge, quality: quality, clock: FastClock(), pollInterval: .milliseconds(5), owner: owner))
+                router: router, traffic: traffic, judge: judge, quality: quality, clock: clock, pollInterval: .milliseconds(5), owner: owner))
         }
 
         func start(owner: String = "test:1") throws -> Run {
@@ -221,14 +221,17 @@ import TollgateTestSupport
         #expect(reached)
         driving.cancel()
         _ = try? await driving.value
-        #expect(try h.store.events(runID: run.id).contains { $0.kind == "stage_started" && $0.payload.contains("\"stage\":2") })
+        #expect(try h.store.events(runID: run.id).contains {
+            try $0.kind == "stage_started" && $0.payload(as: RunEventPayload.StageStarted.self).stage == 2
+        })
         // The interrupted process's lease is still live: a different owner must wait for expiry.
         let second = h.engine(runID: run.id, traffic: SyntheticTraffic(store: h.store), owner: "second:2")
         #expect(throws: EngineError.self) { try second.attach() }
-        try h.store.write { tx in
-            try tx.db.execute(sql: "UPDATE leases SET expires_at = ?", arguments: [Date(timeIntervalSinceNow: -1)])
-        }
-        try second.attach()
+        // Once the lease's 30 s have passed without a heartbeat (the same process, its clock 31 s
+        // later), the second owner takes it over and drives the run from where it stopped.
+        try h.engine(runID: run.id, traffic: SyntheticTraffic(store: h.store), owner: "second:2", clock: FastClock(ahead: 31)).attach()
+        let lease = try #require(try h.store.read { try $0.lease(target: h.pipeline.model.name) })
+        #expect(lease.owner == "second:2" && lease.runId == run.id)
         let state = try await second.drive()
         #expect(state.phase == .promoted)
         let events = try h.store.events(runID: run.id)

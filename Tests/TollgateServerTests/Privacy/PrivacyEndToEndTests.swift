@@ -27,7 +27,7 @@ import TollgateTestSupport
         let binary: URL
 
         init(mode: String) async throws {
-            binary = try #require(BuiltProducts.url(of: "tollgate"), "the tollgate executable was not built")
+            binary = try TollgateCLI.binary()
             folder = try TemporaryFolder()
             var profile = SimulatorProfile(seed: 1, models: ["e2e"], prefill: .init(medianMs: 5, spread: 0.1, perInputTokenMs: 0),
                                            decode: .init(medianMs: 1, spread: 0.1))

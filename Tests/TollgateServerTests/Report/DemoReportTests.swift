@@ -9,8 +9,7 @@ import TollgateTestSupport
 /// The demo's rollout, its report served by `tollgate serve`, and the report rendered in a real
 /// browser (Debian's `chromium`, headless) when one is installed.
 @Suite(.serialized) struct DemoReportTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    static let root = TollgateCLI.root
 
     @Test func theDemoReportIsServedWithTheAPITokenAndRendersInABrowser() async throws {
         let h = try await ServiceHarness(supervise: false)

@@ -250,8 +250,7 @@ import TollgateTraffic
     /// quality metric included (evaluated once, then counted as a pass).
     @Test(.timeLimit(.minutes(3)))
     func theShippedSupportChatPipelinePromotesAnIdenticalCandidate() async throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
+        let root = TollgateCLI.root
         var profile = Self.fast(seed: 1)
         profile.models = ["support-chat-2.3.1", "support-chat-2.4.0"]
         var twin = profile
@@ -310,9 +309,8 @@ import TollgateTraffic
     /// section names only the token (type and admin address are the defaults), and it promotes.
     @Test(.timeLimit(.minutes(2)))
     func theShippedMinimalPipelineRunsAsItsHeaderSays() async throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        let binary = try #require(BuiltProducts.url(of: "tollgate"), "the tollgate executable was not built")
+        let root = TollgateCLI.root
+        let binary = try TollgateCLI.binary()
         var profile = Self.fast(seed: 1)
         profile.models = ["tiny-chat"]
         var twin = profile

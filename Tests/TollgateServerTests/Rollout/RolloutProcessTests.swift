@@ -20,7 +20,7 @@ import TollgateTestSupport
         /// With `onInterrupt`, the pipeline sets `rollback.on_interrupt`. The candidate needs an API
         /// key (E2E_CANDIDATE_KEY) that only ``tollgate(_:candidateKey:)`` with `true` passes on.
         init(canaryMinSamples: Int, maxDuration: String, candidate: SimulatorProfile? = nil, onInterrupt: String? = nil) async throws {
-            binary = try #require(BuiltProducts.url(of: "tollgate"), "the tollgate executable was not built")
+            binary = try TollgateCLI.binary()
             folder = try TemporaryFolder()
             let base = RolloutEndToEndTests.fast(seed: 1)
             environment = try await DemoEnvironment.start(baseline: base, candidate: candidate ?? RolloutEndToEndTests.fast(seed: 2))

@@ -85,7 +85,7 @@ actor WebhookReceiver {
             #expect(posted.count == 1)
             #expect(posted.first?.contains("ttft_ms") == true)
             let command = try store.events(runID: run.id).first { $0.kind == "command" }
-            #expect(command?.payload.contains("drift:live-drift") == true)
+            #expect(try command?.payload(as: RunEventPayload.Command.self).source == "drift:live-drift")
         } catch { Issue.record(error) }
         try? await http.shutdown()
         hookTask.cancel()
@@ -122,15 +122,16 @@ actor WebhookReceiver {
             let run = try store.createRun(NewRun(kind: .rollout, name: "drift-pipeline", target: "m", pipelineText: "version: 1"))
             let other = try store.createRun(NewRun(kind: .rollout, name: "another-pipeline", target: "n", pipelineText: "version: 1"))
 
-            let binary = try #require(BuiltProducts.url(of: "tollgate"))
+            let binary = try TollgateCLI.binary()
             let child = try ChildProcess(binary, ["drift", "run", suite, "--db", db])
             defer { child.stop() }
             let status = await child.waitForExit(timeout: .seconds(45))
             #expect(status == 5, "drift run exited \(String(describing: status)): \(child.stdout) \(child.stderr)")
             #expect(await receiver.bodies.count == 1)
             let command = try store.events(runID: run.id).first { $0.kind == "command" }
-            #expect(command?.payload.contains("drift:cron-drift") == true, "on_drift was ignored: \(child.stderr)")
-            #expect(command?.payload.contains("rollback") == true)
+            let asked = try command?.payload(as: RunEventPayload.Command.self)
+            #expect(asked?.source == "drift:cron-drift", "on_drift was ignored: \(child.stderr)")
+            #expect(asked?.command == .rollback)
             #expect(try store.events(runID: other.id).allSatisfy { $0.kind != "command" }, "another pipeline's run was touched")
             #expect(child.stderr.contains("asked run \(run.id)"), "\(child.stderr)")
         } catch { Issue.record(error) }

@@ -13,25 +13,9 @@ import TollgateTestSupport
     func everyWellFormedAlertIsStoredExactlyOnceAndTheServiceStaysUp() async throws {
         let h = try await ServiceHarness(supervise: false)
         do {
-            let traffic = h.folder.path("t.jsonl")
-            try #"{"messages":[{"role":"user","content":"hi"}]}"#.write(toFile: traffic, atomically: true, encoding: .utf8)
-            let path = h.folder.path("p.yaml")
-            try """
-            version: 1
-            kind: pipeline
-            name: load
-            model:
-              name: load-model
-              baseline: { version: "1", endpoint: "http://127.0.0.1:9/v1" }
-              candidate: { version: "2", endpoint: "http://127.0.0.1:9/v1" }
-            traffic: { source: t.jsonl }
-            stages:
-              - canary: { weight: 5 }
-              - full: {}
-            rollback:
-              on:
-                - alert: { matchers: ['alertname="LoadMatch"', 'model=~"load-.*"'] }
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+            let path = try PipelineYAML.alertable(name: "load", model: "load-model",
+                                                  rollbackOn: #"    - alert: { matchers: ['alertname="LoadMatch"', 'model=~"load-.*"'] }"#)
+                .write(in: h.folder.url, fileName: "p.yaml")
             let run = try RolloutEngine.createRun(pipelinePath: path, pipeline: try DocumentLoader.loadPipeline(at: path), store: h.store)
 
             let total = 10_000, clients = 8

@@ -14,20 +14,6 @@ import TollgateTestSupport
 @Suite(.serialized) struct AlertmanagerRollbackTests {
     static let binary = "/usr/bin/prometheus-alertmanager"
 
-    /// A port the OS says is free now (bind to 0, read it, close).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary), "prometheus-alertmanager is not installed"),
           .timeLimit(.minutes(1)))
     func aFiringAlertRollsTheCanaryBackAndItsResolutionDoesNothing() async throws {
@@ -72,7 +58,7 @@ import TollgateTestSupport
             #expect(held, "the supervisor did not drive the run to its canary")
 
             // Alertmanager, routing every alert to the service with the bearer token.
-            let amPort = try Self.freePort()
+            let amPort = try freeLoopbackPort()
             let config = """
             route: { receiver: tollgate, group_by: ['alertname'], group_wait: 1s, group_interval: 2s, repeat_interval: 1h }
             receivers:
@@ -102,9 +88,9 @@ import TollgateTestSupport
             let events = try h.store.events(runID: run.id)
             let firing = try #require(try h.store.read { try $0.alerts() }.first { $0.status == "firing" })
             let command = try #require(events.first { $0.kind == "command" })
-            #expect(command.payload.contains("alert:\(firing.fingerprint)"))
+            #expect(try command.payload(as: RunEventPayload.Command.self).source == "alert:\(firing.fingerprint)")
             let finished = try #require(events.first { $0.kind == "rolled_back" })
-            #expect(finished.payload.contains(firing.fingerprint))
+            #expect(try finished.payload(as: RunEventPayload.Finished.self).trigger == "operator:alert:\(firing.fingerprint)")
             let delay = finished.at.timeIntervalSince(firing.receivedAt)
             #expect(delay < 1.0, "rolled back \(delay) s after the alert arrived")
 

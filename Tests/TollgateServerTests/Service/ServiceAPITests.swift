@@ -75,23 +75,7 @@ import TollgateTestSupport
             #expect(try await h.request(.GET, "/v1/runs/nope").status == 404)
             #expect(try await h.request(.POST, "/v1/runs/nope/rollback").status == 404)
             // A rollout run created directly (nobody drives it: supervision is off).
-            let folder = h.folder.url
-            try #"{"messages":[{"role":"user","content":"hi"}]}"#.write(to: folder.appendingPathComponent("t.jsonl"), atomically: true, encoding: .utf8)
-            let pipelineText = """
-            version: 1
-            kind: pipeline
-            name: api-test
-            model:
-              name: api-model
-              baseline: { version: "1", endpoint: "http://127.0.0.1:9/v1" }
-              candidate: { version: "2", endpoint: "http://127.0.0.1:9/v1" }
-            traffic: { source: t.jsonl }
-            stages:
-              - canary: { weight: 5 }
-              - full: {}
-            """
-            let path = folder.appendingPathComponent("p.yaml").path
-            try pipelineText.write(toFile: path, atomically: true, encoding: .utf8)
+            let path = try PipelineYAML.alertable(name: "api-test", model: "api-model").write(in: h.folder.url, fileName: "p.yaml")
             let run = try RolloutEngine.createRun(pipelinePath: path, pipeline: try DocumentLoader.loadPipeline(at: path), store: h.store)
             let shown = try await h.request(.GET, "/v1/runs/\(run.id)")
             #expect(shown.status == 200)
@@ -115,9 +99,17 @@ import TollgateTestSupport
             #expect(paused.status == 202)
             let events = try h.store.events(runID: run.id)
             #expect(events.count == before + 1)
-            #expect(events.last?.kind == "command" && events.last?.payload.contains("freeze window") == true)
+            let command = try #require(events.last)
+            #expect(command.kind == "command")
+            let asked = try command.payload(as: RunEventPayload.Command.self)
+            #expect(asked.command == .pause && asked.reason == "freeze window" && asked.source == "api")
+            // The list has the shape `rollout list --json` and `history --json` print (snake_case).
             let list = try await h.request(.GET, "/v1/runs")
-            #expect(list.body.contains(run.id))
+            let runs = try #require((list.json as? [String: Any])?["runs"] as? [[String: Any]], "\(list.body)")
+            #expect(runs.map { $0["id"] as? String } == [run.id])
+            let listed = try #require(runs.first)
+            #expect(listed["kind"] as? String == "rollout" && listed["state"] as? String == "running")
+            #expect(listed["created_at"] is String && listed["status"] as? String == "running", "\(listed)")
         } catch { Issue.record(error) }
         await h.stop()
     }

@@ -7,7 +7,7 @@ import TollgateTestSupport
 enum GatewayProcesses {
     /// The `tollgate` executable built next to the tests.
     static func binary() throws -> URL {
-        try #require(BuiltProducts.url(of: "tollgate"), "the tollgate executable was not built next to the tests")
+        try TollgateCLI.binary()
     }
 
     /// Starts `tollgate ARGUMENTS` and waits until it prints `listening on http://HOST:PORT`.

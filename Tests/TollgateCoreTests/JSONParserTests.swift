@@ -1,7 +1,6 @@
 import Foundation
 import TollgateCore
 import Testing
-@testable import TollgateTraffic
 
 @Suite("JSON parser")
 struct JSONParserTests {
