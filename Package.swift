@@ -3,11 +3,13 @@
 import PackageDescription
 
 /// Settings every Tollgate target shares: Swift 6 language mode (strict concurrency)
-/// and the upcoming features that keep existentials and imports explicit.
+/// and the upcoming features that keep existentials and imports explicit (an `import` is internal
+/// unless written `public import`, so each module's public surface shows what it re-exports).
 let strictSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A golden-fixture JSON document (shared by the statistics and judge tests) decoded with `JSONDecoder`, whose number parsing is correctly rounded
 /// (JSONSerialization on Linux can round long decimals differently, which breaks exact ties).

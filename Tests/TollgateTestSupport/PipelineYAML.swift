@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A pipeline file for tests, built from typed parts instead of a YAML literal copied into each test
 /// file: the sections every test pipeline has get defaults (two versions on an unreachable loopback

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The real `tollgate` executable, started as a user would start it: from the repository root,
 /// with the test's environment minus `TOLLGATE_DB` (so a developer's own database is never

@@ -1,6 +1,6 @@
 import Foundation
-import TollgateCore
-import TollgateStats
+public import TollgateCore
+public import TollgateStats
 
 /// The plan of a canary stage's group-sequential test: its horizon (planned samples per arm) and
 /// the error rates of its two decisions.

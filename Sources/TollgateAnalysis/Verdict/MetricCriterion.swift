@@ -1,4 +1,4 @@
-import TollgateCore
+public import TollgateCore
 
 /// Which direction of change is bad for a metric.
 public enum Worse: String, Codable, Sendable, CaseIterable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The one convention of the JSON Tollgate prints and serves — every `--json`, `report --format
 /// json`, and the answers of `tollgate serve`'s API: snake_case keys (the case of Tollgate's

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A small, strict RFC 8259 JSON parser into ``JSONValue``. It exists because decoding an
 /// untyped value with `JSONDecoder` tries each type in turn and builds a `DecodingError` for every

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A JSON value: request bodies are kept in this form so replay can override fields
 /// (model, temperature, seed, max_tokens) without knowing every field a server accepts.

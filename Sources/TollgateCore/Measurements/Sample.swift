@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Which version of the model a request was sent to.
 ///

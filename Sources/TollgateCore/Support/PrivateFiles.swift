@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Files Tollgate writes that may hold run history or answers: created readable by the owner
 /// only (files 0600, folders 0700), whatever the umask.

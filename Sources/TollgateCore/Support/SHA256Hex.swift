@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// SHA-256 (FIPS 180-4) as a lowercase hex string: the fingerprint of a pipeline
 /// snapshot stored with each run. Small and dependency-free; not used for secrets.

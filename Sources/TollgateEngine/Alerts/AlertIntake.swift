@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 import NIOConcurrencyHelpers
 import TollgateCore
-import TollgateStore
+public import TollgateStore
 
 /// Takes alerts in: stores every one (once, however often Alertmanager re-sends it), and for a
 /// firing alert asks every active rollout whose `rollback.on` alert rule matches it to roll back.

@@ -1,5 +1,5 @@
-import Foundation
-import TollgateCore
+public import Foundation
+public import TollgateCore
 
 /// One alert as Tollgate handles it, whichever way it arrived.
 public struct IncomingAlert: Sendable, Equatable {

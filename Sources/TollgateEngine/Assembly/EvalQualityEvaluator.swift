@@ -1,8 +1,8 @@
-import AsyncHTTPClient
+public import AsyncHTTPClient
 import Foundation
-import TollgateCore
+public import TollgateCore
 import TollgateEval
-import TollgateStore
+public import TollgateStore
 
 /// Runs a pipeline's eval suites against its two versions with ``EvalRunner`` (answers and
 /// scores stored in an eval run of their own) and returns the paired pass/fail per case.

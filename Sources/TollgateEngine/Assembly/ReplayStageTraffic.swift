@@ -1,7 +1,7 @@
 import Foundation
-import TollgateCore
-import TollgateStore
-import TollgateTraffic
+public import TollgateCore
+public import TollgateStore
+public import TollgateTraffic
 
 /// A stage's traffic from the pipeline's recorded traffic, replayed to both versions at once
 /// (paired, same load, in a seeded interleaving), for shadow stages and for canary checks with

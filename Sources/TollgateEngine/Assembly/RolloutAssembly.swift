@@ -1,8 +1,8 @@
-import AsyncHTTPClient
-import Foundation
-import TollgateCore
-import TollgateStore
-import TollgateTraffic
+public import AsyncHTTPClient
+public import Foundation
+public import TollgateCore
+public import TollgateStore
+public import TollgateTraffic
 
 /// Builds what a rollout needs from its pipeline: the router of `router:`, the model clients of
 /// `model:` (timeouts and retries from `reliability:`), the replayed traffic of `traffic:` and the

@@ -1,7 +1,7 @@
 import Foundation
-import TollgateCore
-import TollgateStore
-import TollgateTraffic
+public import TollgateCore
+public import TollgateStore
+public import TollgateTraffic
 
 /// Canary traffic through the router (`traffic.via: router`): the recorded traffic is sent to the
 /// router's public URL, so the split is the router's own, and each sample is credited to the

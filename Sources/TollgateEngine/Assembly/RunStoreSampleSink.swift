@@ -1,6 +1,6 @@
-import TollgateCore
-import TollgateStore
-import TollgateTraffic
+public import TollgateCore
+public import TollgateStore
+public import TollgateTraffic
 
 /// A `SampleSink` that inserts each batch into a run of the SQLite run store, in one transaction:
 /// what replays, shadows, rollout stages and the gateway write their samples through.

@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 
 /// The kinds of journal event a rollout writes. Raw values are stored and never change.
 public enum RunEventKind: String, Sendable, Codable, CaseIterable {

@@ -1,5 +1,5 @@
-import Foundation
-import TollgateStore
+public import Foundation
+public import TollgateStore
 
 /// A run's state as its journal says it is: the engine folds the events to know where to
 /// continue after a crash, and other processes fold them to show status.

@@ -1,6 +1,6 @@
 import Foundation
 import TollgateAnalysis
-import TollgateCore
+public import TollgateCore
 import TollgateStats
 
 /// The judge a pipeline asks for (`analysis.judge`), fed with the metrics of `analysis.metrics`

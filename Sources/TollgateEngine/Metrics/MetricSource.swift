@@ -1,6 +1,6 @@
-import Foundation
-import TollgateAnalysis
-import TollgateCore
+public import Foundation
+public import TollgateAnalysis
+public import TollgateCore
 
 /// Where a check's observations come from: Tollgate's own samples (``StoredSampleSource``) or the
 /// serving metrics in Prometheus (``PrometheusMetricSource``). The judge is the same for both.

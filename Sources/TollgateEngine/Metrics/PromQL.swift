@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 
 /// Builds the PromQL Tollgate sends: a histogram's bucket increases over a window, summed by `le`
 /// across the arm's instances; a counter's increase; custom queries with `{{selector}}` and `{{version}}` filled in.

@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 
 extension PrometheusMetricSource {
     /// Runs each query metric: per arm for a comparison with the baseline, for the candidate only

@@ -1,7 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import TollgateAnalysis
-import TollgateCore
+public import TollgateCore
 import TollgateStats
 
 /// Canary metrics read from Prometheus: each arm's histogram **increase over the window** (bucket

@@ -1,4 +1,4 @@
-import TollgateCore
+public import TollgateCore
 
 /// The series a model server exports for each built-in metric, by preset (`metrics_source.prometheus.preset`).
 ///

@@ -1,5 +1,5 @@
-import Foundation
-import TollgateCore
+public import Foundation
+public import TollgateCore
 
 /// The generic body a `notify:` webhook receives (schema `tollgate.notification/v1`, documented
 /// in docs/notifications.md), and its Slack-compatible rendering.

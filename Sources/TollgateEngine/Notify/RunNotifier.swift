@@ -1,9 +1,9 @@
-import AsyncHTTPClient
-import Foundation
+public import AsyncHTTPClient
+public import Foundation
 import NIOConcurrencyHelpers
-import TollgateCore
+public import TollgateCore
 import TollgateEval
-import TollgateStore
+public import TollgateStore
 
 /// Posts a rollout's stage events to the pipeline's `notify:` webhooks without ever holding the
 /// rollout up: ``announce(_:)`` returns at once, delivery runs in its own task, retried with

@@ -1,6 +1,6 @@
 import Foundation
 import TollgateCore
-import TollgateStore
+public import TollgateStore
 
 /// Where a qualification lives in the run history: a run of kind `qualify` whose journal holds the
 /// whole ``QualificationReport`` as its `qualify.report` event.

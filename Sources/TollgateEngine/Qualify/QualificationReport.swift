@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import TollgateCore
-import TollgateTraffic
+public import TollgateTraffic
 
 /// What `tollgate qualify` measured of one version, step by step, and the verdict on each
 /// checklist item. Stored whole (as JSON) in the run's journal as `qualify.report`.

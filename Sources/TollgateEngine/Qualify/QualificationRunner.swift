@@ -1,9 +1,9 @@
 import AsyncHTTPClient
-import Foundation
+public import Foundation
 import NIOCore
 import NIOHTTP1
-import TollgateCore
-import TollgateTraffic
+public import TollgateCore
+public import TollgateTraffic
 
 /// What a qualification run is doing, for a progress display.
 public struct QualifyProgress: Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 import TollgateTraffic
 
 /// Turns a qualification's measurements into a verdict per checklist item: measured and within

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The Kubernetes object whose traffic split a ``KubernetesRouter`` changes, and where in it the
 /// two arms are.

@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 import TollgateStats
 
 /// Evaluates a pipeline's `rollback.on` rules at one check: which rules the latest numbers

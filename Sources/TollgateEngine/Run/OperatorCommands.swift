@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import TollgateCore
-import TollgateStore
+public import TollgateStore
 
 /// Operator commands enter a run through its journal: any process may append one, and the
 /// engine driving the run applies it at its next step (within one check interval).

@@ -1,6 +1,6 @@
-import Foundation
-import TollgateCore
-import TollgateStore
+public import Foundation
+public import TollgateCore
+public import TollgateStore
 
 /// What the engine needs besides the store and the pipeline: the router, the traffic source,
 /// the judge and the clock (all seams, so tests can drive them).

@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 import TollgateStore
 
 /// How a driving process leaves a run it can no longer drive: a start that failed, a signal,

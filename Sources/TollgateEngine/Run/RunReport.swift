@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import TollgateCore
-import TollgateStore
+public import TollgateStore
 
 /// A readable account of a rollout for `status` and `explain`: state, stages, and every
 /// decision with the numbers behind it.

@@ -1,6 +1,6 @@
-import Foundation
-import TollgateAnalysis
-import TollgateCore
+public import Foundation
+public import TollgateAnalysis
+public import TollgateCore
 
 /// Where the engine gets the time and how it waits, so tests of stages and schedules can
 /// drive time instead of sleeping.

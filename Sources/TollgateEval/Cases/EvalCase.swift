@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 import TollgateTraffic
 
 /// One case of an eval suite: the request to send, what a good answer looks like, and tags for the

@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 import TollgateStats
 
 /// The statistics of a drift suite, on samples already gathered: one test per feature (two-sample

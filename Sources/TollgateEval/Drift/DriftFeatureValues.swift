@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 import TollgateTraffic
 
 /// The per-request values of one drift feature, extracted from samples: numbers for timing and

@@ -1,6 +1,6 @@
-import AsyncHTTPClient
-import Foundation
-import TollgateCore
+public import AsyncHTTPClient
+public import Foundation
+public import TollgateCore
 import TollgateTraffic
 
 /// Posts a drift verdict to the suite's `notify.webhook` (JSON body, `Authorization: Bearer` from

@@ -1,7 +1,7 @@
-import AsyncHTTPClient
-import Foundation
-import TollgateCore
-import TollgateStore
+public import AsyncHTTPClient
+public import Foundation
+public import TollgateCore
+public import TollgateStore
 import TollgateTraffic
 
 /// Runs a drift suite: gathers the reference and the current window, tests every feature, stores

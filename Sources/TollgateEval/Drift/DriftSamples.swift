@@ -1,6 +1,6 @@
-import Foundation
-import TollgateCore
-import TollgateStore
+public import Foundation
+public import TollgateCore
+public import TollgateStore
 
 /// Loads the samples a drift suite compares: the reference (a stored run, the last promoted run of
 /// a pipeline, or a JSON Lines file) and, for `current: { recent: … }`, the gateway's recent samples.

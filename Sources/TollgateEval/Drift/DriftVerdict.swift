@@ -1,5 +1,5 @@
-import Foundation
-import TollgateCore
+public import Foundation
+public import TollgateCore
 
 /// One feature's drift test: the test used, its p-value (raw and corrected across features), the
 /// effect size against the suite's minimum, and whether the feature counts as drifted.

@@ -1,6 +1,6 @@
-import AsyncHTTPClient
+public import AsyncHTTPClient
 import Foundation
-import TollgateCore
+public import TollgateCore
 import NIOCore
 import NIOHTTP1
 import TollgateTraffic

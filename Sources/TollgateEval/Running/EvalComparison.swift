@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import TollgateCore
 
 /// Everything one eval run produced: the quality comparison with its verdict, the compatibility

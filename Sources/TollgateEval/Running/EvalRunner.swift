@@ -1,8 +1,8 @@
-import AsyncHTTPClient
-import Foundation
-import TollgateCore
-import TollgateStore
-import TollgateTraffic
+public import AsyncHTTPClient
+public import Foundation
+public import TollgateCore
+public import TollgateStore
+public import TollgateTraffic
 
 /// Where one version of the model is reached for an eval: base URL, model id, headers, API key.
 public struct EvalTarget: Sendable, Equatable {

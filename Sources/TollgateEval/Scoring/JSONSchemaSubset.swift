@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 import TollgateTraffic
 
 /// A validator for the subset of JSON Schema (draft 2020-12 vocabulary) that eval suites use:

@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 import TollgateTraffic
 
 /// Reads a JSON answer: the whole answer, trimmed, or the inside of one fenced code block

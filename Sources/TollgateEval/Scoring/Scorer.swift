@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 import TollgateTraffic
 
 /// What a scorer sees of one answer: the case, which arm answered, the measured sample (its text,

@@ -1,6 +1,6 @@
-import AsyncHTTPClient
-import Foundation
-import TollgateCore
+public import AsyncHTTPClient
+public import Foundation
+public import TollgateCore
 import TollgateTraffic
 
 /// Builds the ``Scorer`` for each of a suite's ``ScorerConfig``s.

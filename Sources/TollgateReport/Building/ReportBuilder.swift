@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 import TollgateCore
 import TollgateStats
-import TollgateStore
+public import TollgateStore
 
 /// Builds a ``RunReportModel`` from what the store holds about a run, for every kind of run
 /// (rollout, replay, shadow, eval, drift, gateway). Reads one consistent snapshot.

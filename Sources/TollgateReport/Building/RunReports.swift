@@ -1,5 +1,5 @@
-import Foundation
-import TollgateStore
+public import Foundation
+public import TollgateStore
 
 /// Builds and renders a run's report in one call, for the CLI, the service and the demo.
 public enum RunReports {

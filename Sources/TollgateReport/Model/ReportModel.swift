@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import TollgateCore
 
 /// Everything a report shows about one run, built from the store by ``ReportBuilder`` and drawn

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// How reports write numbers and times: the same text in HTML, Markdown and the tests.
 public enum ReportNumber {

@@ -1,9 +1,9 @@
-import Foundation
+public import Foundation
 import TollgateCore
 import TollgateEngine
 import Logging
-import TollgateSimulator
-import TollgateStore
+public import TollgateSimulator
+public import TollgateStore
 
 /// Two simulated model versions and a gateway in front of them, on free loopback ports: what
 /// `tollgate demo` and the end-to-end tests run a real rollout against.

@@ -1,7 +1,7 @@
 import Foundation
 import TollgateCore
-import TollgateEngine
-import TollgateStore
+public import TollgateEngine
+public import TollgateStore
 
 /// `tollgate demo`: a full rollout of `pipelines/demo.yaml` against a ``DemoEnvironment``.
 public enum DemoScenario {

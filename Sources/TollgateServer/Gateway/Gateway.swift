@@ -2,12 +2,12 @@ import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
+public import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import TollgateCore
-import TollgateEngine
-import TollgateTraffic
+public import TollgateEngine
+public import TollgateTraffic
 
 /// Tollgate's traffic gateway: a streaming reverse proxy for OpenAI-compatible APIs that sends
 /// each request to the baseline or the candidate by the current weight (optionally sticky),

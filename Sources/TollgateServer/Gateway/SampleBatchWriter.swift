@@ -1,8 +1,8 @@
-import Logging
+public import Logging
 import NIOConcurrencyHelpers
-import TollgateCore
+public import TollgateCore
 import TollgateStore
-import TollgateTraffic
+public import TollgateTraffic
 
 /// Collects samples from the request path and hands them to a `SampleSink` (TollgateTraffic's,
 /// the one replay uses) in batches, off the request path.

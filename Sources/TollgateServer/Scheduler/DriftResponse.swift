@@ -1,9 +1,9 @@
-import AsyncHTTPClient
+public import AsyncHTTPClient
 import Foundation
-import TollgateCore
+public import TollgateCore
 import TollgateEngine
-import TollgateEval
-import TollgateStore
+public import TollgateEval
+public import TollgateStore
 
 /// What Tollgate does when a drift suite finds drift, the same whether `tollgate drift run` ran
 /// it (from cron) or the scheduler of `tollgate serve` did: post the verdict to the suite's

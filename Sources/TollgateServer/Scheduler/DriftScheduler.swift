@@ -1,9 +1,9 @@
-import Foundation
-import Logging
+public import Foundation
+public import Logging
 import NIOConcurrencyHelpers
-import TollgateCore
-import TollgateEngine
-import TollgateStore
+public import TollgateCore
+public import TollgateEngine
+public import TollgateStore
 
 /// Runs one drift suite once (the real one gathers samples, tests, stores, notifies and rolls back).
 public protocol DriftSuiteExecutor: Sendable {

@@ -1,10 +1,10 @@
-import AsyncHTTPClient
-import Foundation
-import Logging
-import TollgateCore
+public import AsyncHTTPClient
+public import Foundation
+public import Logging
+public import TollgateCore
 import TollgateEngine
 import TollgateEval
-import TollgateStore
+public import TollgateStore
 
 /// The scheduler's real work for one drift suite: run it (samples and verdict stored), then act on
 /// drift with ``DriftResponse`` (webhook, and the suite's `on_drift` rollback), as `tollgate drift run` does.

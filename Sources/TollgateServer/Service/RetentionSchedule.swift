@@ -1,7 +1,7 @@
-import Logging
+public import Logging
 import TollgateCore
-import TollgateEngine
-import TollgateStore
+public import TollgateEngine
+public import TollgateStore
 
 /// `tollgate serve`'s retention: prunes expired text and samples at start and then every
 /// ``every``, on the injected clock (so tests drive days in milliseconds). Each prune works in

@@ -2,11 +2,11 @@ import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
+public import Logging
 import NIOCore
-import TollgateCore
-import TollgateEngine
-import TollgateStore
+public import TollgateCore
+public import TollgateEngine
+public import TollgateStore
 
 /// What `tollgate serve` listens on and accepts.
 public struct ServiceConfiguration: Sendable {

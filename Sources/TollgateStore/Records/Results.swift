@@ -1,5 +1,5 @@
-import Foundation
-import GRDB
+public import Foundation
+public import GRDB
 
 /// A judge's verdict at one check of a stage, with its full explanation as JSON.
 public struct StoredVerdict: Codable, Sendable, Equatable {

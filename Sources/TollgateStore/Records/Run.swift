@@ -1,5 +1,5 @@
-import Foundation
-import GRDB
+public import Foundation
+public import GRDB
 
 /// Where a run is in its life. Terminal states never change again.
 public enum RunStatus: String, Codable, Sendable, CaseIterable {

@@ -1,4 +1,4 @@
-import GRDB
+public import GRDB
 
 /// A record whose Swift properties (`runId`, `startedAt`) map to snake-case columns
 /// (`run_id`, `started_at`), as every table of Tollgate's schema is written.

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import TollgateCore
+public import TollgateCore
 
 /// Alerts received and the runs they acted on.
 extension StoreTransaction {

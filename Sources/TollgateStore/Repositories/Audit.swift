@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// One state-changing API call as the audit trail keeps it: which token (by name, never its

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import TollgateCore
+public import TollgateCore
 
 /// Scored eval answers.
 extension StoreTransaction {

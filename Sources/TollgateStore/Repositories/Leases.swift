@@ -1,5 +1,5 @@
-import Foundation
-import GRDB
+public import Foundation
+public import GRDB
 
 /// The row that makes one run the only active run of a target (one model, one router).
 public struct Lease: Codable, Sendable, Equatable {

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import TollgateCore
+public import TollgateCore
 
 /// Tollgate's run history: one SQLite file in WAL mode shared by every Tollgate process
 /// (CLI, gateway, server) on the machine.

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import TollgateCore
+public import TollgateCore
 
 /// Samples (one request to one arm) and the live-canary copy.
 extension StoreTransaction {

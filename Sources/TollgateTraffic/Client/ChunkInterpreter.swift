@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import TollgateCore
 
 /// What one OpenAI response object (a streamed chunk or a whole body) says: the client and the

@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 
 /// Maps what a server sent (status and error text) to an ``ErrorClass``.
 ///

@@ -1,5 +1,5 @@
-import Foundation
-import TollgateCore
+public import Foundation
+public import TollgateCore
 
 /// How an HTTP error answer (status 400 or above) is recorded in a sample: its ``ErrorClass``
 /// and a sentence carrying the server's own words, so a report says why a server refused.

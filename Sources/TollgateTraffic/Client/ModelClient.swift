@@ -1,8 +1,8 @@
-import AsyncHTTPClient
-import Foundation
+public import AsyncHTTPClient
+public import Foundation
 import NIOCore
 import NIOHTTP1
-import TollgateCore
+public import TollgateCore
 
 /// One attempt of a request, kept so retries are visible (the ``Sample`` holds the last one).
 public struct AttemptRecord: Sendable, Equatable {

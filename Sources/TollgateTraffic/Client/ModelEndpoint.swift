@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 
 extension ModelAPI {
     /// The path appended to a base URL ending in `/v1`.

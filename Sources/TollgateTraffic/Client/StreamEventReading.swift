@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 
 /// What one server-sent event of an OpenAI-style stream means, and how a stream is classified
 /// when it goes wrong: the one reading that the replay client and the gateway share, so a

@@ -1,5 +1,5 @@
-import Foundation
-import TollgateCore
+public import Foundation
+public import TollgateCore
 
 /// What makes a complete, non-streamed 2xx answer a failure, for replay's client and for the
 /// gateway alike: a body that is not a JSON object (`malformed`), an error object inside a 2xx

@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 
 /// Sends one request to one model version and measures it. ``ModelClient`` is the HTTP
 /// implementation; the seam lets replay drive other transports (and lets tests replay

@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 
 /// Fields written into every replayed request, so comparisons are as deterministic as the
 /// servers allow (temperature 0, a fixed seed, a bounded answer length).

@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 
 /// Where replay sends its measured samples, in batches (the SQLite store, memory in tests, a file).
 public protocol SampleSink: Sendable {

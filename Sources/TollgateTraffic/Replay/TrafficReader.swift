@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 
 /// One request read from a recorded traffic file.
 public struct TrafficRequest: Sendable, Equatable {

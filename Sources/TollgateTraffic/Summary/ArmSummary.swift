@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 
 /// Percentiles of one latency metric, in milliseconds.
 public struct LatencyStats: Sendable, Equatable, Codable {

@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 
 /// Service-level thresholds a request must meet to count as "good" (vLLM's `--goodput`
 /// definition: a successful request whose TTFT, TPOT and E2E are all within their limits).
