@@ -103,6 +103,10 @@ struct PrometheusMetricSourceTests {
             if query.contains("sglang:queue_time_seconds_bucket") { return (200, Self.vector([("0.1", candidate ? 30 : 45), ("+Inf", candidate ? 40 : 50)])) }
             return (400, #"{"status":"error","errorType":"bad_data","error":"unexpected query"}"#)
         }
+        // queue_ms needs a metrics_source to validate: the criterion is itl_ms's, renamed.
+        let itlCriterion = try Self.metrics(["itl_ms"])
+        var queueCriterion = itlCriterion[0]
+        queueCriterion.metric = .queueMs
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         var config = Self.config
         config.preset = .sglang
@@ -110,10 +114,10 @@ struct PrometheusMetricSourceTests {
         let source = PrometheusMetricSource(client: PrometheusClient(url: server.url, token: nil, client: http), config: config, maxTokensPerRequest: 25)
         let end = Date()
         let window = MeasurementWindow(start: end.addingTimeInterval(-30), end: end, baseline: [], candidate: [])
-        let m = try await source.measure(try Self.metrics(["itl_ms", "queue_ms"]), window: window)
+        let m = try await source.measure(itlCriterion + [queueCriterion], window: window)
         // Without the bound the gaps cannot be weighted honestly: no data, saying what is missing.
         let unbounded = try await PrometheusMetricSource(client: PrometheusClient(url: server.url, token: nil, client: http), config: config)
-            .measure(try Self.metrics(["itl_ms"]), window: window)
+            .measure(itlCriterion, window: window)
         try await http.shutdown()
         await server.stop()
         let itl = try #require(m.observations["itl_ms"])
