@@ -223,7 +223,7 @@ let package = Package(
         .testTarget(
             name: "TollgateEngineTests",
             dependencies: [
-                "TollgateEngine", "TollgateCore", "TollgateAnalysis", "TollgateStore", "TollgateSimulator", "TollgateTestSupport",
+                "TollgateEngine", "TollgateCore", "TollgateAnalysis", "TollgateStats", "TollgateStore", "TollgateSimulator", "TollgateTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

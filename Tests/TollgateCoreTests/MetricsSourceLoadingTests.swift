@@ -51,6 +51,38 @@ import TollgateCore
         #expect(defaults.metricsSource?.prometheus.preset == .vllm && defaults.metricsSource?.prometheus.timeout == .seconds(10))
     }
 
+    @Test func queueTimeIsJudgedOnlyFromASourceAtCanaryStages() throws {
+        let source = "  prometheus: { url: \"http://p:9090\", preset: tgi, selectors: { baseline: '{v=\"1\"}', candidate: '{v=\"2\"}' } }"
+        let metrics = "    - { metric: queue_ms, tolerance: 20%, critical: true }"
+        let loaded = try DocumentLoader.loadPipeline(text: Self.pipeline(source, metrics: metrics), path: "p.yaml", checkFiles: false)
+        #expect(loaded.analysis.metrics.map(\.metric) == [.queueMs])
+        #expect(PrometheusSourceConfig.Preset.allCases.allSatisfy { PrometheusPreset.named($0).maps(.queueMs) })
+        // No metrics_source: Tollgate's samples cannot measure the server's queue.
+        let unsourced = pipelineProblems(Self.pipeline("", metrics: metrics).replacingOccurrences(of: "metrics_source:\n", with: ""))
+        #expect(unsourced.count == 1 && unsourced[0].hasPrefix("p.yaml:11:17: 'queue_ms' is the time requests wait in the model server's queue"), "\(unsourced)")
+        #expect(unsourced.first?.contains("it needs a 'metrics_source'") == true && unsourced.first?.contains("add one or remove this metric") == true)
+        // A dry-run one too: it could never be measured.
+        let dry = pipelineProblems(Self.pipeline("", metrics: "    - { metric: queue_ms, dry_run: true }").replacingOccurrences(of: "metrics_source:\n", with: ""))
+        #expect(dry.count == 1 && dry[0].contains("queue_ms"), "\(dry)")
+        // A source, but no canary stage to read it at (shadow stages judge the samples).
+        let shadowOnly = pipelineProblems(Self.pipeline(source, metrics: metrics).replacingOccurrences(
+            of: "  - canary: { weight: 5, min_samples: 10, max_duration: 1m }", with: "  - shadow: { requests: 10 }\n  - full: {}"))
+        #expect(shadowOnly.contains { $0.hasPrefix("p.yaml:11:17:") && $0.contains("judged only at canary stages") && $0.contains("add a canary stage") },
+                "\(shadowOnly)")
+    }
+
+    @Test func sglangGapsNeedTheMostTokensARequestGenerates() throws {
+        let source = "  prometheus: { url: \"http://p:9090\", preset: sglang, selectors: { baseline: '{v=\"1\"}', candidate: '{v=\"2\"}' } }"
+        let text = Self.pipeline(source, metrics: "    - { metric: itl_ms, tolerance: 10% }")
+        let problems = pipelineProblems(text)
+        #expect(problems.count == 1 && problems[0].hasPrefix("p.yaml:11:17:") && problems[0].contains("set 'model.max_output_tokens'"), "\(problems)")
+        let bounded = try DocumentLoader.loadPipeline(text: text.replacingOccurrences(of: "  name: m\n", with: "  name: m\n  max_output_tokens: 512\n"),
+                                                      path: "p.yaml", checkFiles: false)
+        #expect(bounded.model.maxOutputTokens == 512)
+        // vLLM's itl_ms is per request: no bound needed.
+        #expect(pipelineProblems(text.replacingOccurrences(of: "preset: sglang", with: "preset: vllm")).isEmpty)
+    }
+
     @Test func everyBadKeyIsReportedWithFileLineAndColumn() {
         let selectors = "selectors: { baseline: '{v=\"1\"}', candidate: '{v=\"2\"}' }"
         let badURL = Self.problems("  prometheus: { url: \"ftp://p\", \(selectors) }")
@@ -79,6 +111,8 @@ import TollgateCore
         #expect(p.metricsSource?.prometheus.preset == .vllm && p.metricsSource?.prometheus.tokenEnv == "PROMETHEUS_TOKEN")
         #expect(p.traffic.via == .live && p.router.kind == .kubernetes)
         #expect(p.analysis.metrics.filter(\.dryRun).map(\.metric) == [.e2eMs])
+        #expect(p.analysis.metrics.contains { $0.metric == .queueMs })
+        #expect(p.rollback.rules.contains(.errorRate(above: 0.02, consecutive: 2)))
     }
 
     @Test func queryMetricsAreReadInBothFormsAndNeedASource() throws {

@@ -80,6 +80,40 @@ struct VLLMMetricsTests {
         #expect(metrics.modelName(requested: nil) == "a")
     }
 
+    @Test func queueTimeIsTheWaitForASlotAndCountsInTTFTAndE2EAsVLLMDoes() async throws {
+        // Capacity 1, two requests at once: one is served at once, the other waits a whole answer (300 ms).
+        let profile = ServingTests.profile(prefillMs: 300, .init(capacity: 1))
+        let harness = SimulatorTests()
+        try await harness.withSim(profile) { sim, http in
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for i in 0..<2 { group.addTask { try await harness.call(http, sim.baseURL + "/chat/completions", json: SimulatorTests.chat("q \(i)")).0 } }
+                for try await status in group { #expect(status == 200) }
+            }
+            let (_, text, _) = try await harness.call(http, "http://127.0.0.1:\(sim.port)/metrics")
+            let queue = "vllm:request_queue_time_seconds", model = #"model_name="tollgate-sim""#
+            #expect(Self.value(text, "\(queue)_count{\(model)}") == 2)
+            // vLLM's request-latency edges: the one served at once is at or below 0.3 s, the queued one above.
+            #expect(Self.value(text, #"\#(queue)_bucket{\#(model),le="0.3"}"#) == 1, "\(text)")
+            #expect(Self.value(text, #"\#(queue)_bucket{\#(model),le="+Inf"}"#) == 2)
+            let waited = try #require(Self.value(text, "\(queue)_sum{\(model)}"))
+            #expect(waited >= 0.29 && waited < 5, "\(waited)")
+            // TTFT and e2e include the wait; the prefill histogram does not.
+            let ttft = try #require(Self.value(text, "vllm:time_to_first_token_seconds_sum{\(model)}"))
+            let prefill = try #require(Self.value(text, "vllm:request_prefill_time_seconds_sum{\(model)}"))
+            #expect(abs(ttft - prefill - waited) < 1e-6 && prefill >= 0.59, "ttft \(ttft) prefill \(prefill) queue \(waited)")
+        }
+    }
+
+    @Test func theQueueHistogramAndThePrefillSplitFollowTheFinishedRequest() {
+        let metrics = VLLMMetrics(models: ["a"])
+        metrics.finished(.init(model: "a", ttft: 0.9, gaps: [], e2e: 1.2, promptTokens: 3, generationTokens: 1, finishReason: "stop", queue: 0.4))
+        let text = metrics.render()
+        #expect(Self.value(text, #"vllm:request_queue_time_seconds_bucket{model_name="a",le="0.3"}"#) == 0)
+        #expect(Self.value(text, #"vllm:request_queue_time_seconds_bucket{model_name="a",le="0.5"}"#) == 1)
+        #expect(Self.value(text, #"vllm:request_prefill_time_seconds_bucket{model_name="a",le="0.5"}"#) == 1)
+        #expect(Self.value(text, #"vllm:request_prefill_time_seconds_bucket{model_name="a",le="0.3"}"#) == 0)
+    }
+
     @Test func numbersAreWrittenAsPrometheusClientWritesThem() {
         #expect(VLLMMetrics.number(1) == "1.0")
         #expect(VLLMMetrics.number(0.001) == "0.001")

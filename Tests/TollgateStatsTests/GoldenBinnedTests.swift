@@ -44,6 +44,30 @@ struct GoldenBinnedTests {
         }
     }
 
+    @Test func countsApportionedToARequestCountKeepTheirShapeAndAddUpExactly() {
+        // Exact shares stay exact: 1000 gaps of 50 requests.
+        #expect(BinnedCounts([400, 500, 100]).apportioned(to: 50) == BinnedCounts([20, 25, 5]))
+        // Largest remainders get the rest, the lower bin first on a tie: 10 → 5 gives 0.5, 0, 3.5, 1.
+        #expect(BinnedCounts([1, 0, 7, 2]).apportioned(to: 5) == BinnedCounts([1, 0, 3, 1]))
+        #expect(BinnedCounts([3, 3, 3]).apportioned(to: 4) == BinnedCounts([2, 1, 1]))
+        // Never more weight than observations; none for no requests.
+        #expect(BinnedCounts([2, 1]).apportioned(to: 10) == BinnedCounts([2, 1]))
+        #expect(BinnedCounts([2, 1]).apportioned(to: 0) == BinnedCounts([0, 0]))
+        #expect(BinnedCounts([0, 0]).apportioned(to: 5) == BinnedCounts([0, 0]))
+        // Any shape, any target: the total is the target and no bin moves by a whole share.
+        var seed: UInt64 = 7
+        for _ in 0..<200 {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            let counts = (0..<8).map { i in Int((seed >> UInt64(8 * i)) & 0x3f) }
+            let n = counts.reduce(0, +), target = Int(seed % 97)
+            let out = BinnedCounts(counts).apportioned(to: target)
+            #expect(out.total == min(target, n))
+            for (c, o) in zip(counts, out.counts) where n > 0 && target < n {
+                #expect(abs(Double(o) - Double(c) * Double(target) / Double(n)) < 1)
+            }
+        }
+    }
+
     @Test func cumulativeBucketsBecomeCountsAndBadInputIsRefused() throws {
         // Extrapolated increases are rounded; a dip (a reset in the window) adds nothing.
         #expect(BinnedCounts.fromCumulative([0.4, 2.6, 2.2, 10.0]) == BinnedCounts([0, 3, 0, 7]))

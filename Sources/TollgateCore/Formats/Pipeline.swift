@@ -79,6 +79,9 @@ public enum MetricName: String, Sendable, Codable, CaseIterable, Hashable {
     case itlMs = "itl_ms"
     case tpotMs = "tpot_ms"
     case e2eMs = "e2e_ms"
+    /// The time a request waited in the model server's queue before it was scheduled. Only the
+    /// server measures it: it is judged from a `metrics_source` (``needsMetricsSource``).
+    case queueMs = "queue_ms"
     case embeddingMs = "embedding_ms"
     case outputTokens = "output_tokens"
     case errorRate = "error_rate"

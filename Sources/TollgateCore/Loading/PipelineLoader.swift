@@ -32,6 +32,8 @@ enum PipelineLoader {
         if metricsSource == nil, root.value("metrics_source") == nil, let first = analysis.customMetrics.first {
             context.report(root.keyMark("analysis"), "the metric '\(first.name)' is a query: it needs a 'metrics_source' to run it on")
         }
+        checkSourceMetrics(root, source: metricsSource, sourceWritten: root.value("metrics_source") != nil, stages: stages,
+                           maxOutputTokens: model?.maxOutputTokens)
         let qualify = QualifyReader.read(root.mapping("qualify"))
         root.finish(what: "the pipeline")
 
@@ -228,6 +230,32 @@ enum PipelineLoader {
         return AnalysisConfig(judge: judge, confidence: confidence, alpha: alpha, beta: beta, spending: spending,
                               checkInterval: interval, passThreshold: pass,
                               marginalThreshold: marginal, seed: seed, metrics: metrics, customMetrics: custom)
+    }
+
+    /// Metrics only the model server measures (`queue_ms`) are judged only at canary stages, from a
+    /// `metrics_source` whose preset maps them: refused anywhere else, at the metric's name. A metric
+    /// the preset reads from a histogram observed several times per request (SGLang's `itl_ms`, every
+    /// gap) needs `model.max_output_tokens` to weight its observations to requests.
+    static func checkSourceMetrics(_ root: MappingReader, source: MetricsSourceConfig?, sourceWritten: Bool, stages: [Stage]?,
+                                   maxOutputTokens: Int?) {
+        for item in root.mapping("analysis")?.sequence("metrics") ?? [] {
+            guard let value = item.mapping()?.value("metric"), let text = value.string(),
+                  let metric = MetricName(rawValue: text) else { continue }
+            if let source, maxOutputTokens == nil, PrometheusPreset(source.prometheus).countsSeveralPerRequest(metric) {
+                value.context.report(value.mark, "with preset \(source.prometheus.preset.rawValue), '\(text)' is read from a histogram that counts every inter-token gap, several per request; to weight the gaps to what they are worth in requests Tollgate needs the most tokens one request generates: set 'model.max_output_tokens'")
+            }
+            guard metric.needsMetricsSource else { continue }
+            let what = "'\(text)' is the time requests wait in the model server's queue, which only the server measures (Tollgate's samples cannot tell it from the prefill)"
+            if let source {
+                if !PrometheusPreset(source.prometheus).maps(metric) {
+                    value.context.report(value.mark, "\(what), and the metrics_source preset '\(source.prometheus.preset.rawValue)' does not map it; choose a preset that exports it or remove this metric")
+                } else if let stages, !stages.contains(where: { if case .canary = $0.kind { return true } else { return false } }) {
+                    value.context.report(value.mark, "\(what): it is judged only at canary stages, from the metrics_source, and this pipeline has none; add a canary stage or remove this metric")
+                }
+            } else if !sourceWritten {
+                value.context.report(value.mark, "\(what): it needs a 'metrics_source' (prometheus, with preset vllm, sglang or tgi) to read it from; add one or remove this metric")
+            }
+        }
     }
 
     static func metricName(_ value: YAMLValue?) -> MetricName? {

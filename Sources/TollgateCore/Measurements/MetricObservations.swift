@@ -7,7 +7,7 @@ extension MetricName {
     /// value per request; `itl_ms` the mean inter-token gap of each request (one value per request
     /// keeps the observations independent); `output_tokens` per request; `error_rate` 1 for a failed
     /// request, else 0; `timeout_rate` 1 for a timeout. `quality` and `refusal_rate` come from eval
-    /// suites, not from samples: empty here.
+    /// suites, `queue_ms` from the model server's metrics, not from samples: empty here.
     public func observations(in samples: [Sample]) -> [Double] {
         let ok = samples.filter(\.succeeded)
         switch self {
@@ -23,10 +23,15 @@ extension MetricName {
         case .errorRate: return samples.map { $0.succeeded ? 0 : 1 }
         case .timeoutRate:
             return samples.map { [.timeoutFirstToken, .timeoutIdle, .timeoutTotal].contains($0.errorClass) ? 1 : 0 }
-        case .quality, .refusalRate: return []
+        case .quality, .refusalRate, .queueMs: return []
         }
     }
 
     /// Whether the metric is a latency in milliseconds (plotted on a log axis).
-    public var isLatency: Bool { [.ttftMs, .itlMs, .tpotMs, .e2eMs, .embeddingMs].contains(self) }
+    public var isLatency: Bool { [.ttftMs, .itlMs, .tpotMs, .e2eMs, .queueMs, .embeddingMs].contains(self) }
+
+    /// Whether only the model server can measure the metric: `queue_ms`, the time a request waited
+    /// in the server's queue, which a client's samples cannot tell from the prefill. Such a metric is
+    /// judged only where a `metrics_source` whose preset maps it measures the canary.
+    public var needsMetricsSource: Bool { self == .queueMs }
 }

@@ -166,7 +166,8 @@ public final class RolloutAssembly: Sendable {
         guard let config = pipeline.metricsSource?.prometheus else { return nil }
         let token = try PrometheusClient.token(variable: config.tokenEnv, environment: environment)
         return PrometheusMetricSource(client: PrometheusClient(url: config.url, token: token, timeout: config.timeout, client: httpClient),
-                                      config: config, versions: (pipeline.model.baseline.version, pipeline.model.candidate.version))
+                                      config: config, versions: (pipeline.model.baseline.version, pipeline.model.candidate.version),
+                                      maxTokensPerRequest: pipeline.model.maxOutputTokens)
     }
 
     /// Checks what a run of this pipeline needs before the run is created, so that a start that

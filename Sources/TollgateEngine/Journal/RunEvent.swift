@@ -72,6 +72,9 @@ public enum RunEventPayload {
         public var verdictID: Int64?
         /// Ids of the rollback rules breached at this check (for "N consecutive checks").
         public var breaches: [String]
+        /// Ids of the rollback rules without data at this check (their metrics source read nothing):
+        /// their runs of consecutive breaches carry over this check.
+        public var unmeasured: [String]? = nil
     }
 
     public struct StageCompleted: Codable, Sendable, Equatable {

@@ -84,6 +84,7 @@ public struct RunState: Sendable, Equatable {
                     state.lookSizes[p.stage, default: []].append(min(p.baselineSamples, p.candidateSamples))
                     var next: [String: Int] = [:]
                     for rule in p.breaches { next[rule] = (state.consecutiveBreaches[rule] ?? 0) + 1 }
+                    for rule in p.unmeasured ?? [] { next[rule] = state.consecutiveBreaches[rule] }
                     state.consecutiveBreaches = next
                     state.lastCheck = p
                 }

@@ -56,16 +56,26 @@ public struct PipelineJudge: StageJudge {
     /// (`ttft_ms (dry run)`) that never change the decision or the score.
     public func judge(_ request: JudgeRequest) throws -> StageVerdict {
         var verdict = try judge(request, metrics: analysis.metrics.filter { !$0.dryRun })
+        verdict.metrics = verdict.metrics.map { Self.explainUnmeasurable($0, request) }
         let dry = analysis.metrics.filter(\.dryRun)
         guard !dry.isEmpty else { return verdict }
         do {
-            verdict.metrics += try judge(request, metrics: dry).metrics.map {
+            verdict.metrics += try judge(request, metrics: dry).metrics.map { Self.explainUnmeasurable($0, request) }.map {
                 .init(metric: "\($0.metric) (dry run)", outcome: $0.outcome, sentence: "Measured, never decides: \($0.sentence)")
             }
         } catch {
             verdict.metrics += dry.map { .init(metric: "\(Self.criterionName($0)) (dry run)", outcome: "nodata", sentence: "Measured, never decides: \(error)") }
         }
         return verdict
+    }
+
+    /// A metric only the model server measures (`queue_ms`) has no data where no metrics source
+    /// measured it (shadow stages judge Tollgate's samples): its line says why.
+    static func explainUnmeasurable(_ line: StageVerdict.MetricLine, _ request: JudgeRequest) -> StageVerdict.MetricLine {
+        guard line.outcome == "nodata", let metric = MetricName(rawValue: line.metric), metric.needsMetricsSource,
+              request.observations[line.metric] == nil else { return line }
+        return .init(metric: line.metric, outcome: line.outcome,
+                     sentence: "\(line.metric) is not judged here: only the model server measures its queue time, and Tollgate's samples cannot; canary stages read it from the metrics_source.")
     }
 
     func judge(_ request: JudgeRequest, metrics: [MetricCriterionConfig]) throws -> StageVerdict {

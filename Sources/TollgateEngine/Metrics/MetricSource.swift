@@ -12,6 +12,24 @@ public protocol MetricSource: Sendable {
     func measure(_ metrics: [MetricCriterionConfig], window: MeasurementWindow) async throws -> StageMeasurement
     /// Evaluates the pipeline's query metrics over `window` (a default gives each no data).
     func evaluate(_ custom: [CustomMetricConfig], window: MeasurementWindow) async throws -> [CustomMetricResult]
+    /// Whether this source reads the number a rollback rule compares (then Tollgate's samples never
+    /// do, even when the source fails). The default reads none.
+    func reads(_ rule: RollbackRule) -> Bool
+    /// The candidate's number over `window` for each of `rules` this source reads, by rule id
+    /// (``RollbackRuleEvaluator/id(of:)``). The default reads none.
+    func readings(for rules: [RollbackRule], window: MeasurementWindow) async throws -> [String: RuleReading]
+}
+
+/// What a metrics source read of the candidate for one rollback rule at a check.
+public enum RuleReading: Sendable, Equatable, Codable {
+    /// The candidate's failed requests among its requests, from counter increases over the window.
+    case rate(errors: Int, requests: Int, queries: [String])
+    /// A latency of the candidate in milliseconds over `requests` (a quantile interpolated in its
+    /// histogram's increase, or the mean from its `_sum` and `_count` increases).
+    case latency(ms: Double, requests: Int, queries: [String])
+    /// Nothing to read (the source failed, no series matched, an empty window): the rule has no data
+    /// at this check — it neither breaches nor passes, and its run of consecutive breaches carries over.
+    case nodata(reason: String)
 }
 
 /// The stretch of a stage a check judges, and the samples Tollgate stored in it.
@@ -43,6 +61,10 @@ public struct MeasuredMetric: Sendable, Codable, Equatable {
     public var nodataReason: String?
     /// For histograms: the one-sided binned Mann–Whitney p-value of "the candidate is worse" on the bucket counts.
     public var binnedMannWhitneyP: Double?
+    /// For a histogram observed several times per request (SGLang's inter-token gaps): each arm's
+    /// observations before its counts were weighted to its request count (`baselineCount`, `candidateCount`).
+    public var baselineObservations: Int?
+    public var candidateObservations: Int?
 
     enum CodingKeys: String, CodingKey {
         case metric, queries
@@ -51,6 +73,8 @@ public struct MeasuredMetric: Sendable, Codable, Equatable {
         case candidateCount = "candidate_count"
         case nodataReason = "nodata_reason"
         case binnedMannWhitneyP = "binned_mann_whitney_p"
+        case baselineObservations = "baseline_observations"
+        case candidateObservations = "candidate_observations"
     }
 }
 
@@ -63,8 +87,6 @@ public struct StageMeasurement: Sendable {
     public var candidateCount: Int
     public var measured: [MeasuredMetric]
     public var source: String
-    /// The candidate's histogram of each latency metric the source measured, for objective rollback rules.
-    public var candidateHistograms: [MetricName: ScaledHistogram] = [:]
 
     public init(observations: [String: MetricSamples], baselineCount: Int, candidateCount: Int, measured: [MeasuredMetric], source: String) {
         self.observations = observations
@@ -145,6 +167,10 @@ public struct CustomMetricResult: Sendable, Codable, Equatable {
 }
 
 extension MetricSource {
+    public func reads(_ rule: RollbackRule) -> Bool { false }
+
+    public func readings(for rules: [RollbackRule], window: MeasurementWindow) async throws -> [String: RuleReading] { [:] }
+
     /// Query metrics need a source that runs queries: elsewhere each has no data.
     public func evaluate(_ custom: [CustomMetricConfig], window: MeasurementWindow) async throws -> [CustomMetricResult] {
         custom.map {

@@ -14,19 +14,41 @@ import TollgateStats
 /// +Inf). Both arms share the buckets, so a candidate no worse than the baseline fills them alike and
 /// the sequential test's false-rollback rate holds; the log-ratio estimate's binning error is at most
 /// half the log-width of a bucket. The binned Mann–Whitney p-value (ties by bucket) is journaled beside it.
+///
+/// A histogram observed several times per request (SGLang's `inter_token_latency_seconds`, one
+/// observation per gap) is weighted first (``weight(observations:requests:maxTokens:)``): the gaps of one
+/// request share its decode speed, so counting each as a request would understate the standard
+/// error and roll back identical candidates.
 public final class PrometheusMetricSource: MetricSource {
     public let client: PrometheusClient
     public let config: PrometheusSourceConfig
     public let preset: PrometheusPreset
     /// The arms' versions, for `{{version}}` in query metrics.
     public let versions: (baseline: String, candidate: String)
+    /// The most tokens one request generates (`model.max_output_tokens`), which bounds how many
+    /// observations of a per-gap histogram one request contributes.
+    public let maxTokensPerRequest: Int?
     private let failures = NIOLockedValueBox(0)
 
-    public init(client: PrometheusClient, config: PrometheusSourceConfig, versions: (baseline: String, candidate: String) = ("", "")) {
+    public init(client: PrometheusClient, config: PrometheusSourceConfig, versions: (baseline: String, candidate: String) = ("", ""),
+                maxTokensPerRequest: Int? = nil) {
         self.client = client
         self.config = config
         self.preset = PrometheusPreset.named(config.preset)
         self.versions = versions
+        self.maxTokensPerRequest = maxTokensPerRequest
+    }
+
+    /// The sample size a per-gap histogram is worth: `observations` gaps of `requests` requests,
+    /// each request at most `maxTokens` gaps. The gaps' log-mean is a token-weighted mean of the
+    /// requests' speeds, whose variance is that of `G² / Σkᵢ²` independent requests (kᵢ the gaps of
+    /// request i, G their sum); with kᵢ ≤ K, Σkᵢ² ≤ K·G, so `G / K` requests (never more than there
+    /// are) is a weight the judge can trust whatever the answers' lengths. Weighting to the request
+    /// count alone would assume every request equally long: with mixed lengths (most answers short,
+    /// a few long) it rolls back identical candidates several times as often as α
+    /// (benchmarks/stats/gap-weighting.py).
+    public static func weight(observations: Int, requests: Int, maxTokens: Int) -> Int {
+        min(requests, observations / max(1, maxTokens))
     }
 
     public var summary: String { "prometheus \(client.url) (\(config.preset.rawValue))" }
@@ -67,11 +89,18 @@ public final class PrometheusMetricSource: MetricSource {
         return (Buckets(edges: pairs.map(\.0), counts: BinnedCounts.fromCumulative(pairs.map(\.1))), query)
     }
 
-    func counter(_ name: String, _ selector: PromSelector, window: MeasurementWindow) async throws -> (Int?, String) {
+    /// A counter's (or a histogram's `_sum` or `_count`) increase over the window; nil when no series matched.
+    func increase(_ name: String, _ selector: PromSelector, window: MeasurementWindow) async throws -> (Double?, String) {
         let query = PromQL.increase(name, selector, windowSeconds: window.seconds)
         let samples = try await client.query(query, at: window.end)
         guard let value = samples.first?.value, value.isFinite else { return (nil, query) }
-        return (Int(max(0, value).rounded()), query)
+        return (max(0, value), query)
+    }
+
+    /// A counter's increase as a whole number of events.
+    func counter(_ name: String, _ selector: PromSelector, window: MeasurementWindow) async throws -> (Int?, String) {
+        let (value, query) = try await increase(name, selector, window: window)
+        return (value.map { Int($0.rounded()) }, query)
     }
 
     /// One value per request: each bucket's representative value, scaled to the metric's unit.
@@ -105,22 +134,36 @@ public final class PrometheusMetricSource: MetricSource {
         }
         var observations: [String: MetricSamples] = [:]
         var measured: [MeasuredMetric] = []
-        var candidateHistograms: [MetricName: ScaledHistogram] = [:]
         for metric in metrics {
             guard let series = preset.series[metric.metric] else { continue }
             let name = PipelineJudge.criterionName(metric)
             var entry = MeasuredMetric(metric: name, queries: [], windowSeconds: window.seconds, baselineCount: 0, candidateCount: 0)
             var samples = MetricSamples(baseline: [], candidate: [])
             switch series {
-            case .histogram(let histogram, let scale):
-                let (b, qb) = try await buckets(histogram, config.baseline, window: window)
-                let (c, qc) = try await buckets(histogram, config.candidate, window: window)
+            case .histogram(let histogram, let scale, let perRequest):
+                let (observedB, qb) = try await buckets(histogram, config.baseline, window: window)
+                let (observedC, qc) = try await buckets(histogram, config.candidate, window: window)
                 entry.queries = [qb, qc]
+                var b = observedB, c = observedC
+                if !perRequest, let ob = observedB, let oc = observedC {
+                    // Several observations per request: weighted to what they are worth in requests.
+                    entry.baselineObservations = ob.counts.total
+                    entry.candidateObservations = oc.counts.total
+                    entry.queries += countQueries
+                    if let k = maxTokensPerRequest {
+                        b?.counts = ob.counts.apportioned(to: Self.weight(observations: ob.counts.total, requests: counts[0], maxTokens: k))
+                        c?.counts = oc.counts.apportioned(to: Self.weight(observations: oc.counts.total, requests: counts[1], maxTokens: k))
+                    } else {
+                        entry.nodataReason = "\(histogram) counts every inter-token gap; weighting the gaps to requests needs model.max_output_tokens"
+                        observations[name] = samples
+                        measured.append(entry)
+                        continue
+                    }
+                }
                 if let b, let c, b.edges == c.edges {
                     entry.baselineCount = b.counts.total
                     entry.candidateCount = c.counts.total
                     samples = MetricSamples(baseline: Self.observations(b, scale: scale), candidate: Self.observations(c, scale: scale))
-                    candidateHistograms[metric.metric] = ScaledHistogram(edges: c.edges.map { $0 * scale }, counts: c.counts.counts)
                     if b.counts.total > 0, c.counts.total > 0 {
                         entry.binnedMannWhitneyP = try? BinnedMannWhitney.test(
                             c.counts, b.counts, alternative: metric.worse == .higher ? .greater : .less).pValue
@@ -154,9 +197,7 @@ public final class PrometheusMetricSource: MetricSource {
         measured.insert(MeasuredMetric(metric: "requests", queries: countQueries, windowSeconds: window.seconds,
                                        baselineCount: counts[0], candidateCount: counts[1],
                                        nodataReason: counts.contains(0) ? "an arm has no requests in the window" : nil), at: 0)
-        var result = StageMeasurement(observations: observations, baselineCount: counts[0], candidateCount: counts[1],
-                                      measured: measured, source: summary)
-        result.candidateHistograms = candidateHistograms
-        return result
+        return StageMeasurement(observations: observations, baselineCount: counts[0], candidateCount: counts[1],
+                                measured: measured, source: summary)
     }
 }

@@ -26,6 +26,9 @@ public struct RollbackRuleEvaluator: Sendable {
         public var breaches: [String]
         /// The first rule whose breach reached its `consecutive` count, if any.
         public var trigger: Trigger?
+        /// Ids of the rules without data at this check (their metrics source read nothing): neither
+        /// breached nor passed, so their runs of consecutive breaches carry over.
+        public var unmeasured: [String] = []
     }
 
     /// Stable id of a rule, used to count consecutive breaches across checks.
@@ -50,11 +53,12 @@ public struct RollbackRuleEvaluator: Sendable {
     }
 
     /// Evaluates the rules on the candidate's samples and the verdict, given how many checks
-    /// in a row each rule had already been breached. `sourceQuantile`, when it has a value for an
-    /// objective's metric and quantile (a metrics source's histogram), is used instead of the samples.
+    /// in a row each rule had already been breached. A rule with an entry in `readings` (a metrics
+    /// source's counters or histogram, by rule id) compares that number instead of the samples'.
     public func evaluate(candidate: [Sample], verdict: StageVerdict, previous: [String: Int],
-                         sourceQuantile: (LatencyMetric, Double) -> Double? = { _, _ in nil }) -> Evaluation {
+                         readings: [String: RuleReading] = [:]) -> Evaluation {
         var breaches: [String] = []
+        var unmeasured: [String] = []
         var trigger: Trigger?
         func breached(_ rule: RollbackRule, consecutive: Int, reason: String, numbers: [String: Double]) {
             let id = Self.id(of: rule)
@@ -67,6 +71,11 @@ public struct RollbackRuleEvaluator: Sendable {
             }
         }
         for rule in rules {
+            let reading = readings[Self.id(of: rule)]
+            if case .nodata? = reading {
+                unmeasured.append(Self.id(of: rule))
+                continue
+            }
             switch rule {
             case .analysis(let marginal):
                 if verdict.decision == .rollback || (marginal && verdict.decision == .hold) {
@@ -74,31 +83,42 @@ public struct RollbackRuleEvaluator: Sendable {
                              numbers: verdict.score.map { ["score": $0] } ?? [:])
                 }
             case .errorRate(let above, let consecutive):
-                guard !candidate.isEmpty else { continue }
-                let errors = candidate.filter { !$0.succeeded }.count
-                let rate = Double(errors) / Double(candidate.count)
+                var errors = candidate.filter { !$0.succeeded }.count, requests = candidate.count, origin = ""
+                if case .rate(let e, let n, let queries)? = reading {
+                    (errors, requests, origin) = (e, n, ", from the metrics source's counters: " + Self.quoted(queries))
+                }
+                guard requests > 0 else { continue }
+                let rate = Double(errors) / Double(requests)
                 if rate > above {
                     breached(rule, consecutive: consecutive,
-                             reason: String(format: "candidate error rate %.2f%% is above %.2f%% (%d of %d requests failed)", rate * 100, above * 100, errors, candidate.count),
-                             numbers: ["error_rate": rate, "bound": above, "errors": Double(errors), "requests": Double(candidate.count)])
+                             reason: String(format: "candidate error rate %.2f%% is above %.2f%% (%d of %d requests failed%@)", rate * 100, above * 100, errors, requests, origin),
+                             numbers: ["error_rate": rate, "bound": above, "errors": Double(errors), "requests": Double(requests)])
                 }
             case .objective(let metric, let quantile, let consecutive):
                 guard let target = objectives.latency[metric]?.all.first(where: { $0.0 == quantile })?.1 else { continue }
                 let values = Self.values(of: metric, in: candidate)
-                let fromSource = quantile == "mean" ? nil : sourceQuantile(metric, Self.level(quantile))
-                guard fromSource != nil || !values.isEmpty else { continue }
-                let observed = fromSource ?? (quantile == "mean" ? Descriptive.mean(values) : Descriptive.quantile(values, Self.level(quantile)))
+                let observed: Double, count: Int, origin: String
+                if case .latency(let ms, let n, let queries)? = reading {
+                    observed = ms
+                    count = n
+                    origin = (quantile == "mean" ? " (the metrics source's _sum / _count: " : " (the metrics source's histogram: ") + Self.quoted(queries) + ")"
+                } else {
+                    guard !values.isEmpty else { continue }
+                    observed = quantile == "mean" ? Descriptive.mean(values) : Descriptive.quantile(values, Self.level(quantile))
+                    count = values.count
+                    origin = ""
+                }
                 if observed > target {
                     breached(rule, consecutive: consecutive,
                              reason: String(format: "candidate %@ %@ is %.1f ms%@, over its objective of %.1f ms", metric.rawValue, quantile, observed,
-                                            fromSource == nil ? "" : " (the metrics source's histogram)", target),
-                             numbers: ["observed_ms": observed, "objective_ms": target, "samples": Double(values.count)])
+                                            origin, target),
+                             numbers: ["observed_ms": observed, "objective_ms": target, "samples": Double(count)])
                 }
             case .alert, .drift:
                 continue  // These arrive as commands from `tollgate serve`, not from samples.
             }
         }
-        return Evaluation(breaches: breaches, trigger: trigger)
+        return Evaluation(breaches: breaches, trigger: trigger, unmeasured: unmeasured)
     }
 
     /// The per-request values of a latency metric among successful samples.
@@ -111,6 +131,8 @@ public struct RollbackRuleEvaluator: Sendable {
         case .e2eMs, .embeddingMs: return ok.compactMap(\.e2eMs)
         }
     }
+
+    static func quoted(_ queries: [String]) -> String { queries.map { "`\($0)`" }.joined(separator: ", ") }
 
     static func level(_ quantile: String) -> Double {
         switch quantile {

@@ -8,28 +8,43 @@ extension RolloutEngine {
         var baseline: Int
         var candidate: Int
         var failure: MetricSourceFailure?
-        /// The candidate's histograms the source measured (objective rules read their quantiles).
-        var candidateHistograms: [MetricName: ScaledHistogram] = [:]
+        /// The candidate's numbers the source read for the rollback rules it reads, by rule id.
+        var readings: [String: RuleReading] = [:]
+    }
 
-        /// The source's estimate of a latency metric's quantile for the candidate, if it measured one.
-        func sourceQuantile(_ metric: LatencyMetric, _ level: Double) -> Double? {
-            MetricName(rawValue: metric.rawValue).flatMap { candidateHistograms[$0] }?.quantile(level)
-        }
+    /// The metric source of a check: canary checks (`sequential`) read the pipeline's
+    /// `metrics_source` when it has one; shadow checks and the rest read Tollgate's samples.
+    func metricSource(sequential: Bool) -> any MetricSource {
+        sequential ? (deps.metricSource ?? StoredSampleSource()) : StoredSampleSource()
+    }
+
+    /// The stage's window so far (from its start to now) with the samples stored in it.
+    func stageWindow(_ index: Int, state: RunState, baseline: [Sample], candidate: [Sample]) -> MeasurementWindow {
+        MeasurementWindow(start: state.stageStartedAt[index] ?? deps.clock.now(), end: deps.clock.now(), baseline: baseline, candidate: candidate)
+    }
+
+    /// The rules' readings after the source failed: `nodata` with the reason for every rule it reads.
+    static func unreadable(_ rules: [RollbackRule], by source: any MetricSource, reason: String) -> [String: RuleReading] {
+        Dictionary(rules.filter { source.reads($0) }.map { (RollbackRuleEvaluator.id(of: $0), RuleReading.nodata(reason: reason)) },
+                   uniquingKeysWith: { a, _ in a })
     }
 
     /// Measures the stage's window with its metric source (canary stages: the pipeline's
     /// `metrics_source`, else Tollgate's samples; shadow stages: the samples) and judges it. A source
     /// failure is its own outcome, never a pass: a `hold` verdict whose metrics are all `nodata`, with the reason.
     func measureAndJudge(_ index: Int, sequential: Bool, state: RunState, request: JudgeRequest) async throws -> JudgedCheck {
-        let source: any MetricSource = sequential ? (deps.metricSource ?? StoredSampleSource()) : StoredSampleSource()
-        let window = MeasurementWindow(start: state.stageStartedAt[index] ?? deps.clock.now(), end: deps.clock.now(),
-                                       baseline: request.baseline, candidate: request.candidate)
+        let source = metricSource(sequential: sequential)
+        let window = stageWindow(index, state: state, baseline: request.baseline, candidate: request.candidate)
         var request = request
         let measurement: StageMeasurement
         var custom: [CustomMetricResult] = []
+        var readings: [String: RuleReading] = [:]
         do {
             measurement = try await source.measure(pipeline.analysis.metrics, window: window)
-            if sequential { custom = try await source.evaluate(pipeline.analysis.customMetrics, window: window) }
+            if sequential {
+                custom = try await source.evaluate(pipeline.analysis.customMetrics, window: window)
+                readings = try await source.readings(for: rules.rules, window: window)
+            }
         } catch let failure as MetricSourceFailure {
             let limit = pipeline.metricsSource?.errorLimit ?? 1
             let summary = "No data: the metrics source failed (\(failure.consecutive) of \(limit) consecutive failures allowed): \(failure.reason)"
@@ -43,15 +58,23 @@ extension RolloutEngine {
                                        detailJSON: Self.jsonObjectText(["metrics_source": ["source": .string(source.summary),
                                                                                            "error": .string(failure.reason),
                                                                                            "consecutive_failures": .integer(failure.consecutive)]]))
-            return JudgedCheck(verdict: verdict, baseline: 0, candidate: 0, failure: failure)
+            return JudgedCheck(verdict: verdict, baseline: 0, candidate: 0, failure: failure,
+                               readings: Self.unreadable(rules.rules, by: source, reason: failure.reason))
         }
         request.observations = measurement.observations
         request.measuredCounts = (measurement.baselineCount, measurement.candidateCount)
         var verdict = try deps.judge.judge(request)
         if !measurement.measured.isEmpty { verdict = Self.annotate(verdict, with: measurement) }
         if !custom.isEmpty { verdict = Self.apply(custom, to: verdict) }
+        if !readings.isEmpty, case .object(var detail) = verdict.detail {
+            // What the rollback rules read from the source at this check (the journal's answer to "why did it not fire").
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            if let data = try? encoder.encode(readings), let value = JSONValue.parse(data) { detail["rule_readings"] = value }
+            verdict.detail = .object(detail)
+        }
         return JudgedCheck(verdict: verdict, baseline: measurement.baselineCount, candidate: measurement.candidateCount, failure: nil,
-                           candidateHistograms: measurement.candidateHistograms)
+                           readings: readings)
     }
 
     /// After `metrics_source.source_errors` consecutive failures, does `on_source_error`. Returns whether the stage ended.
@@ -81,6 +104,9 @@ extension RolloutEngine {
                 return .init(metric: line.metric, outcome: line.outcome, sentence: line.sentence + " [from Tollgate's samples: \(m.source) does not export it]")
             }
             var note = " [\(m.source): window \(Int(measured.windowSeconds.rounded())) s, baseline \(measured.baselineCount) / candidate \(measured.candidateCount)"
+            if let b = measured.baselineObservations, let c = measured.candidateObservations {
+                note += " requests (weighted from \(b) / \(c) observations: several per request)"
+            }
             if let p = measured.binnedMannWhitneyP { note += String(format: ", binned Mann–Whitney one-sided p %.4g", p) }
             if let reason = measured.nodataReason { note += "; no data: \(reason)" }
             note += "; " + measured.queries.map { "`\($0)`" }.joined(separator: ", ") + "]"

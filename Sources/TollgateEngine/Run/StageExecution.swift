@@ -209,7 +209,15 @@ extension RolloutEngine {
              reuseRecorded ? try tx.verdicts(runID: runID, stage: index).last : nil)
         }
         if let recorded, let verdict = try? JSONDecoder().decode(StageVerdict.self, from: Data(recorded.payload.utf8)) {
-            return try await conclude(index, verdict, rules.evaluate(candidate: candidate, verdict: verdict, previous: [:]),
+            // The rules the metrics source reads are read again from it (a failure: no data), never from the samples.
+            let source = metricSource(sequential: sequential)
+            let readings: [String: RuleReading]
+            do {
+                readings = try await source.readings(for: rules.rules, window: stageWindow(index, state: state, baseline: baseline, candidate: candidate))
+            } catch let failure as MetricSourceFailure {
+                readings = Self.unreadable(rules.rules, by: source, reason: failure.reason)
+            }
+            return try await conclude(index, verdict, rules.evaluate(candidate: candidate, verdict: verdict, previous: [:], readings: readings),
                                       baseline: baseline.count, candidate: candidate.count)
         }
         let quality = try await qualityResults(stage: index, state: state)
@@ -218,7 +226,7 @@ extension RolloutEngine {
             quality: quality, maxSamples: maxSamples, previousLooks: previousLooks))
         let verdict = judged.verdict
         let evaluation = rules.evaluate(candidate: candidate, verdict: verdict, previous: state.consecutiveBreaches,
-                                        sourceQuantile: judged.sourceQuantile)
+                                        readings: judged.readings)
         // No verdict, and so no decision, once shutdown began.
         try Task.checkCancellation()
         let now = deps.clock.now()
@@ -228,7 +236,8 @@ extension RolloutEngine {
             try tx.appendEvent(runID: runID, kind: RunEventKind.check.rawValue, payload: RunEventPayload.Check(
                 stage: index, look: look, decision: verdict.decision.rawValue, score: verdict.score,
                 baselineSamples: judged.baseline, candidateSamples: judged.candidate, summary: verdict.summary,
-                verdictID: stored.id, breaches: evaluation.breaches), at: now)
+                verdictID: stored.id, breaches: evaluation.breaches,
+                unmeasured: evaluation.unmeasured.isEmpty ? nil : evaluation.unmeasured), at: now)
         }
         report(RunEventKind.check.rawValue, message: "check \(look): \(verdict.decision.rawValue) — \(verdict.summary)", stage: index, verdict: verdict)
         return try await conclude(index, verdict, evaluation, baseline: judged.baseline, candidate: judged.candidate, sourceFailure: judged.failure)

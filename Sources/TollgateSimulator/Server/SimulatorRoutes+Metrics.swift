@@ -32,17 +32,22 @@ struct TokenTiming {
         lastMs = atMs
     }
 
-    func finished(model: String, e2eMs: Double, promptTokens: Int, generationTokens: Int, finishReason: String) -> VLLMMetrics.Finished {
-        VLLMMetrics.Finished(model: model, ttft: (firstMs ?? e2eMs) / 1000, gaps: gapsMs.map { $0 / 1000 }, e2e: e2eMs / 1000,
-                             promptTokens: promptTokens, generationTokens: generationTokens, finishReason: finishReason)
+    /// - Parameters:
+    ///   - e2eMs: from the start of the prefill (the times of ``wrote(atMs:)`` run from there too).
+    ///   - queueMs: how long the request waited for a slot before that start.
+    func finished(model: String, e2eMs: Double, queueMs: Double, promptTokens: Int, generationTokens: Int,
+                  finishReason: String) -> VLLMMetrics.Finished {
+        VLLMMetrics.Finished(model: model, ttft: (queueMs + (firstMs ?? e2eMs)) / 1000, gaps: gapsMs.map { $0 / 1000 },
+                             e2e: (queueMs + e2eMs) / 1000, promptTokens: promptTokens, generationTokens: generationTokens,
+                             finishReason: finishReason, queue: queueMs / 1000)
     }
 
     /// A non-streamed answer: its tokens were due on the plan's schedule (shifted by a stall).
-    static func whole(_ plan: ResponsePlan, stallMs: Double, model: String, e2eMs: Double, promptTokens: Int,
+    static func whole(_ plan: ResponsePlan, stallMs: Double, model: String, e2eMs: Double, queueMs: Double, promptTokens: Int,
                       choices: Int) -> VLLMMetrics.Finished {
         var timing = TokenTiming()
         for due in plan.dueMs { timing.wrote(atMs: due + stallMs) }
-        return timing.finished(model: model, e2eMs: e2eMs, promptTokens: promptTokens, generationTokens: plan.tokens.count * choices,
-                               finishReason: plan.finishReason)
+        return timing.finished(model: model, e2eMs: e2eMs, queueMs: queueMs, promptTokens: promptTokens,
+                               generationTokens: plan.tokens.count * choices, finishReason: plan.finishReason)
     }
 }

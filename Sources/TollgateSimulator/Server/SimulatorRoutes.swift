@@ -107,6 +107,7 @@ final class SimulatorRoutes: Sendable {
         // The capacity model: wait for a slot (or be refused), then the prefill starts.
         guard let lease = await serving.acquire() else { return queueFull() }
         let start = serving.serving.capacity == nil ? arrival : ContinuousClock.now
+        let queueMs = Self.ms(start - arrival)
         let prefillScale = serving.nextPrefillScale()
         if kind == .embedding {
             var vectors = embedder
@@ -129,7 +130,7 @@ final class SimulatorRoutes: Sendable {
         let context = StreamContext(
             id: (kind == .chat ? "chatcmpl-sim-" : "cmpl-sim-") + String(serial), model: model,
             created: Int(Date().timeIntervalSince1970), chat: kind == .chat, inputTokens: parsed.inputTokens,
-            arrival: start, requestID: profile.recordSchedule ? requestID : nil, metricModel: metricModel)
+            arrival: start, queueMs: queueMs, requestID: profile.recordSchedule ? requestID : nil, metricModel: metricModel)
         if parsed.stream {
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                             body: ResponseBody { [self] writer in
@@ -192,7 +193,10 @@ final class SimulatorRoutes: Sendable {
         var created: Int
         var chat: Bool
         var inputTokens: Int
+        /// When the prefill began: the request's arrival, or the moment it got a slot of the capacity model.
         var arrival: ContinuousClock.Instant
+        /// How long it waited for that slot (0 without a capacity model): vLLM's queue time.
+        var queueMs: Double
         var requestID: String?
         /// The `model_name` label of this request's series at `/metrics`.
         var metricModel: String
@@ -263,7 +267,7 @@ final class SimulatorRoutes: Sendable {
             tail = others + "data: \(final)\n\ndata: [DONE]\n\n"
         }
         try await writer.write(ByteBuffer(string: tail))
-        metrics.finished(timing.finished(model: c.metricModel, e2eMs: Self.ms(since: c.arrival), promptTokens: c.inputTokens,
+        metrics.finished(timing.finished(model: c.metricModel, e2eMs: Self.ms(since: c.arrival), queueMs: c.queueMs, promptTokens: c.inputTokens,
                                          generationTokens: plan.tokens.count * choices, finishReason: plan.finishReason))
         if let id = c.requestID { schedules.withLockedValue { $0[id] = written } }
         try await writer.finish(nil)
@@ -299,13 +303,14 @@ final class SimulatorRoutes: Sendable {
                             })
         default:
             metrics.finished(TokenTiming.whole(plan, stallMs: stall, model: c.metricModel, e2eMs: Self.ms(since: c.arrival),
-                                               promptTokens: c.inputTokens, choices: choices))
+                                               queueMs: c.queueMs, promptTokens: c.inputTokens, choices: choices))
             return json(.ok, body)
         }
     }
 
-    private static func ms(since start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    private static func ms(since start: ContinuousClock.Instant) -> Double { ms(ContinuousClock.now - start) }
+
+    private static func ms(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
     }
 }

@@ -24,7 +24,9 @@ public final class VLLMMetrics: Sendable {
     /// vLLM's token-count bucket edges: 1, 2, 5, 10, 20, 50… up to the model length (8192).
     public static let tokenCountBuckets: [Double] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
 
-    /// What one finished generation measured, in seconds and tokens.
+    /// What one finished generation measured, in seconds and tokens. As in vLLM, `ttft` and `e2e` run
+    /// from the request's arrival, so they include `queue`, the time it waited for a slot of the
+    /// capacity model (``SimulatorProfile/Serving/capacity``; none without one) before its prefill began.
     struct Finished: Sendable {
         var model: String
         var ttft: Double
@@ -33,6 +35,7 @@ public final class VLLMMetrics: Sendable {
         var promptTokens: Int
         var generationTokens: Int
         var finishReason: String
+        var queue: Double = 0
     }
 
     private struct Histogram: Sendable {
@@ -116,7 +119,7 @@ public final class VLLMMetrics: Sendable {
         let decode = max(0, f.e2e - f.ttft)
         let values: [[Double]] = [
             [f.ttft], f.gaps, f.generationTokens > 1 ? [decode / Double(f.generationTokens - 1)] : [],
-            [f.e2e], [0], [f.ttft], [decode], [Double(f.promptTokens)], [Double(f.generationTokens)],
+            [f.e2e], [f.queue], [max(0, f.ttft - f.queue)], [decode], [Double(f.promptTokens)], [Double(f.generationTokens)],
         ]
         state.withLockedValue { s in
             var m = s.models[f.model, default: ModelState()]

@@ -24,6 +24,24 @@ public struct BinnedCounts: Sendable, Equatable, Codable {
         }
         return BinnedCounts(out)
     }
+
+    /// The counts scaled to a total weight of `total` (never more than the observations), as whole
+    /// numbers by the largest-remainder method: each bin gets the floor of its exact share
+    /// `count · total / self.total`, and the bins with the largest remainders one more each (the lower
+    /// bin first on a tie) until the shares add up. For a histogram observed several times per
+    /// request (every inter-token gap), weighted to the arm's request count: the shape is kept, the
+    /// sample size is the number of independent requests.
+    public func apportioned(to total: Int) -> BinnedCounts {
+        let n = self.total, target = max(0, min(total, n))
+        guard n > 0, target < n else { return self }
+        var shares = counts.map { $0 * target / n }
+        let remainders = counts.enumerated().map { (index: $0.offset, rest: $0.element * target % n) }
+        let missing = target - shares.reduce(0, +)
+        for r in remainders.sorted(by: { $0.rest != $1.rest ? $0.rest > $1.rest : $0.index < $1.index }).prefix(missing) {
+            shares[r.index] += 1
+        }
+        return BinnedCounts(shares)
+    }
 }
 
 /// The Mann–Whitney U test on binned data: every observation in a bin ties with every other in it

@@ -39,6 +39,16 @@ final class CannedHTTPServer: Sendable {
         return CannedHTTPServer(port: channel.localAddress?.port ?? 0, channel: channel, requests: requests)
     }
 
+    /// A server that accepts every connection, reads what it is sent and never answers: a Prometheus
+    /// that hangs (a stuck query, a proxy holding the connection).
+    static func startSilent() async throws -> CannedHTTPServer {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in channel.eventLoop.makeSucceededVoidFuture() }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return CannedHTTPServer(port: channel.localAddress?.port ?? 0, channel: channel, requests: NIOLockedValueBox([]))
+    }
+
     func stop() async {
         try? await channel.close()
     }

@@ -44,6 +44,40 @@ actor ScriptedSource: MetricSource {
     }
 }
 
+/// A source that measures identical arms and reads the candidate's error rate from "counters": at
+/// each check the next entry of `script` — an error count of 100 requests, or nil for a failed check.
+actor RuleScriptedSource: MetricSource {
+    nonisolated let summary = "rule source"
+    let script: [Int?]
+    private var calls = 0
+    private var consecutive = 0
+
+    init(script: [Int?]) { self.script = script }
+
+    nonisolated func reads(_ rule: RollbackRule) -> Bool {
+        if case .errorRate = rule { return true } else { return false }
+    }
+
+    func measure(_ metrics: [MetricCriterionConfig], window: MeasurementWindow) async throws -> StageMeasurement {
+        calls += 1
+        if calls <= script.count, script[calls - 1] == nil {
+            consecutive += 1
+            throw MetricSourceFailure(reason: "Prometheus at http://127.0.0.1:9 did not answer within 1s.", consecutive: consecutive, isInputError: false)
+        }
+        consecutive = 0
+        let base = (0..<(calls * 100)).map { 100 + Double(($0 * 37) % 50) }
+        return StageMeasurement(observations: ["ttft_ms": MetricSamples(baseline: base, candidate: base)],
+                                baselineCount: base.count, candidateCount: base.count, measured: [], source: summary)
+    }
+
+    func readings(for rules: [RollbackRule], window: MeasurementWindow) async throws -> [String: RuleReading] {
+        let errors = calls <= script.count ? script[calls - 1] ?? 0 : 0
+        return Dictionary(uniqueKeysWithValues: rules.filter { reads($0) }.map {
+            (RollbackRuleEvaluator.id(of: $0), RuleReading.rate(errors: errors, requests: 100, queries: ["errors", "requests"]))
+        })
+    }
+}
+
 @Suite("Metric sources in the engine")
 struct MetricSourceTests {
     static func source(_ extra: String) -> String {
@@ -111,6 +145,20 @@ struct MetricSourceTests {
         #expect(checks.prefix(2).allSatisfy { $0.decision == "hold" })
     }
 
+    @Test func theErrorRateRuleReadsTheSourceAndAFailedCheckNeitherBreaksNorExtendsItsRun() async throws {
+        // Check 1: 12% errors (breach 1 of 2); check 2: the source fails (no data, the run carries over);
+        // check 3: 9% (breach 2 of 2) rolls back. The stored samples have no error at all.
+        let (state, checks) = try await run(RuleScriptedSource(script: [12, nil, 9]), sourceSection: Self.source("  source_errors: 3"),
+                                            rollback: "rollback:\n  on:\n    - error_rate: { above: 0.05, consecutive: 2 }\n",
+                                            canary: "{ weight: 5, min_samples: 100000, max_samples: 200000, max_duration: 10m }")
+        #expect(state.phase == .rolledBack, "\(state.phase) \(checks.map(\.summary))")
+        #expect(state.finish?.trigger == "error_rate>0.05")
+        #expect(state.finish?.reason.contains("9 of 100 requests failed, from the metrics source's counters") == true, "\(state.finish?.reason ?? "")")
+        #expect(checks.count == 3)
+        #expect(checks.map(\.breaches) == [["error_rate>0.05"], [], ["error_rate>0.05"]])
+        #expect(checks[1].unmeasured == ["error_rate>0.05"] && checks[1].summary.hasPrefix("No data"))
+    }
+
     @Test func aFailingDryRunMetricIsShownButNeverDecides() async throws {
         let (state, _) = try await run(ScriptedSource(ratio: 1), sourceSection: Self.source(""),
                                        extraMetrics: "    - { metric: e2e_ms, tolerance: 10%, critical: true, dry_run: true }")
@@ -130,6 +178,31 @@ struct MetricSourceTests {
         #expect(verdict.metrics.map(\.metric) == ["ttft_ms", "e2e_ms (dry run)"])
         #expect(verdict.metrics.last?.outcome == "fail")
         #expect(verdict.metrics.last?.sentence.hasPrefix("Measured, never decides") == true)
+    }
+
+    @Test func queueTimeJudgedFromSamplesIsShownAsNotJudgedThere() throws {
+        // A shadow stage judges Tollgate's samples, which cannot measure the server's queue.
+        var analysis = try PrometheusMetricSourceTests.pipeline(metrics: ["{ metric: ttft_ms, tolerance: 10% }"]).analysis
+        var queue = analysis.metrics[0]
+        queue.metric = .queueMs
+        queue.critical = true
+        analysis.metrics.append(queue)
+        let samples = (0..<200).map { Sample(requestID: "r\($0)", arm: .baseline, startedAt: Date(), ttftMs: 100 + Double($0 % 17), e2eMs: 300) }
+        let request = JudgeRequest(baseline: samples, candidate: samples.map { var c = $0; c.arm = .candidate; return c },
+                                   look: 1, sequential: false, stageName: "shadow")
+        let verdict = try PipelineJudge(analysis: analysis).judge(request)
+        let line = try #require(verdict.metrics.first { $0.metric == "queue_ms" })
+        #expect(line.outcome == "nodata" && line.sentence.contains("not judged here") && line.sentence.contains("metrics_source"), "\(line)")
+        #expect(verdict.decision != .rollback)
+        // Measured by a source, it is judged like any other latency.
+        var measured = request
+        measured.sequential = true
+        measured.maxSamples = 400
+        let base = (0..<400).map { 100 + Double(($0 * 37) % 50) }
+        measured.observations = ["ttft_ms": MetricSamples(baseline: base, candidate: base), "queue_ms": MetricSamples(baseline: base, candidate: base)]
+        measured.measuredCounts = (400, 400)
+        let judged = try PipelineJudge(analysis: analysis).judge(measured)
+        #expect(judged.metrics.first { $0.metric == "queue_ms" }?.outcome == "pass", "\(judged.metrics)")
     }
 
     @Test func withoutStoredSamplesTheFinalLookAtMaxDurationUsesTheSourcesCounts() async throws {

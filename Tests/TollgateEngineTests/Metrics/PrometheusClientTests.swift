@@ -84,6 +84,60 @@ struct PrometheusClientTests {
         }
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func aPrometheusThatNeverAnswersTimesOutAsNoDataNamingTheTimeout() async throws {
+        let server = try await CannedHTTPServer.startSilent()
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let client = PrometheusClient(url: server.url, token: nil, timeout: .seconds(1), client: http)
+        let started = ContinuousClock.now
+        let error = await failure { _ = try await client.query("up", at: Date()) }
+        let waited = ContinuousClock.now - started
+        #expect(error == .timedOut(url: server.url, seconds: 1), "got \(String(describing: error))")
+        #expect(error?.isInputError == false)
+        #expect(error?.description == "Prometheus at \(server.url) did not answer within 1s.")
+        #expect(waited >= .milliseconds(900) && waited < .seconds(10), "\(waited)")
+        // Through the source, with `timeout: 1s` as a pipeline writes it: a source failure (the check's
+        // metrics are nodata), never a measurement.
+        let pipeline = try DocumentLoader.loadPipeline(text: """
+            version: 1
+            kind: pipeline
+            name: p
+            model:
+              name: m
+              baseline:  { version: "1", endpoint: "http://127.0.0.1:9/v1" }
+              candidate: { version: "2", endpoint: "http://127.0.0.1:9/v1" }
+            traffic: { via: live }
+            metrics_source:
+              prometheus: { url: "\(server.url)", timeout: 1s, selectors: { baseline: '{v="1"}', candidate: '{v="2"}' } }
+            analysis:
+              metrics:
+                - { metric: ttft_ms, tolerance: 10%, critical: true }
+            stages:
+              - canary: { weight: 5, min_samples: 10, max_duration: 1m }
+            """, path: "p.yaml", checkFiles: false)
+        let config = try #require(pipeline.metricsSource?.prometheus)
+        #expect(config.timeout == .seconds(1))
+        let source = PrometheusMetricSource(client: PrometheusClient(url: config.url, token: nil, timeout: config.timeout, client: http), config: config)
+        let window = MeasurementWindow(start: Date().addingTimeInterval(-30), end: Date(), baseline: [], candidate: [])
+        let measuredAt = ContinuousClock.now
+        do {
+            _ = try await source.measure(pipeline.analysis.metrics, window: window)
+            Issue.record("a Prometheus that never answers was measured")
+        } catch let failure as MetricSourceFailure {
+            #expect(failure.reason.contains("did not answer within 1s"), "\(failure.reason)")
+            #expect(failure.consecutive == 1 && !failure.isInputError)
+        }
+        #expect(ContinuousClock.now - measuredAt < .seconds(10))
+        // In a rollout: the check is a hold with every metric nodata and the reason, then on_source_error pauses.
+        let (state, checks) = try await MetricSourceTests().run(source, sourceSection: MetricSourceTests.source("  source_errors: 1"),
+                                                                storedPerInterval: 0)
+        #expect(state.phase == .paused, "\(state.phase)")
+        #expect(state.pauseReason?.contains("did not answer within 1s") == true, "\(state.pauseReason ?? "")")
+        #expect(checks.count == 1 && checks[0].decision == "hold" && checks[0].summary.hasPrefix("No data"), "\(checks.map(\.summary))")
+        try await http.shutdown()
+        await server.stop()
+    }
+
     @Test func unreachableAndMissingTokenAreTheirOwnErrors() async throws {
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let port = try freeLoopbackPort()

@@ -35,7 +35,8 @@ struct PrometheusCanaryTests {
         let users: Task<Void, Never>
 
         init(candidate: SimulatorProfile, stages: String = PrometheusCanaryTests.stages, source extra: String = "",
-             metrics: String = "    - { metric: ttft_ms, tolerance: 25%, critical: true }\n    - { metric: error_rate, tolerance: 3pp, critical: true }\n") async throws {
+             metrics: String = "    - { metric: ttft_ms, tolerance: 25%, critical: true }\n    - { metric: error_rate, tolerance: 3pp, critical: true }\n",
+             rules: String = "    - analysis: fail\n", objectives: String = "  ttft_ms: { p95: 500 }") async throws {
             // The pipeline is written before Prometheus starts (it needs the simulators' ports): choose its port first.
             let port = try freeLoopbackPort()
             let source = """
@@ -48,8 +49,8 @@ struct PrometheusCanaryTests {
             \(extra)
             """
             let setup = try await RolloutEndToEndTests.Setup(baseline: PrometheusCanaryTests.profile(seed: 1), candidate: candidate, stages: stages,
-                                                              rollback: "rollback:\n  on:\n    - analysis: fail\n" + source,
-                                                              via: "live", metrics: metrics)
+                                                              rollback: "rollback:\n  on:\n" + rules + source,
+                                                              via: "live", metrics: metrics, objectives: objectives)
             do {
                 prometheus = try await PrometheusServer(binary: PrometheusServer.binary!, targets: [
                     .init(address: "127.0.0.1:\(setup.environment.baseline.port)", labels: ["track": "baseline"]),
@@ -105,7 +106,12 @@ struct PrometheusCanaryTests {
 
     @Test(.timeLimit(.minutes(2)))
     func anIdenticalCandidateIsPromotedFromPrometheus() async throws {
-        let p = try await PromSetup(candidate: Self.profile(seed: 2))
+        let p = try await PromSetup(candidate: Self.profile(seed: 2), metrics: """
+                - { metric: ttft_ms, tolerance: 25%, critical: true }
+                - { metric: error_rate, tolerance: 3pp, critical: true }
+                - { metric: queue_ms, tolerance: 25%, critical: true }
+
+            """)
         do {
             let (run, state) = try await p.setup.run()
             #expect(state.phase == .promoted, "\(state.finish?.reason ?? "") \(state.lastCheck?.summary ?? "")")
@@ -114,6 +120,61 @@ struct PrometheusCanaryTests {
             // Counted from Prometheus' _count increases: min_samples (100) met by both arms.
             #expect(last.decision == "promote" && min(last.baselineSamples, last.candidateSamples) >= 100, "\(last)")
             #expect(last.summary.contains("Judged from prometheus"))
+            // queue_ms, which only the server measures, judged from vLLM's queue-time histogram.
+            let report = try RunReport.load(runID: run.id, store: p.setup.store)
+            let queue = try #require(report.checks.last?.verdict.metrics.first { $0.metric == "queue_ms" })
+            #expect(queue.outcome == "pass" && queue.sentence.contains("vllm:request_queue_time_seconds_bucket{job=\"sims\",track=\"candidate\"}"), "\(queue)")
+            #expect(queue.sentence.contains("baseline ") && !queue.sentence.contains("no data"), "\(queue)")
+        } catch { Issue.record(error) }
+        await p.stop()
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func rollbackRulesReadTheCandidatesErrorRateAndMeanFromPrometheus() async throws {
+        // The candidate fails a fifth of its requests and its prefill is 30% slower; no 'analysis: fail'
+        // rule, so only the rules can roll it back: error_rate (counters) and the mean TTFT (_sum / _count).
+        var failing = Self.profile(seed: 2, prefillMs: 260)
+        failing.faults.serverError = 0.2
+        let p = try await PromSetup(candidate: failing, stages: """
+              - canary: { weight: 50, min_samples: 100000, max_samples: 200000, max_duration: 60s }
+              - full: {}
+            """, metrics: "    - { metric: ttft_ms, tolerance: 25% }\n",
+            rules: "    - error_rate: { above: 0.05, consecutive: 2 }\n    - objective: { metric: ttft_ms, quantile: mean, consecutive: 2 }\n",
+            objectives: "  ttft_ms: { p95: 5000, mean: 235 }")
+        do {
+            let (run, state) = try await p.setup.run()
+            #expect(state.phase == .rolledBack, "\(state.phase) \(state.lastCheck?.summary ?? "")")
+            // Whichever rule reaches its second breach first (the 5xx series appears with the first failure,
+            // so Prometheus' increase may miss the first ones), its reason names the source's queries.
+            let reason = state.finish?.reason ?? ""
+            switch state.finish?.trigger {
+            case "error_rate>0.05"?:
+                #expect(reason.contains(#"from the metrics source's counters: `sum(increase(http_requests_total{job="sims",track="candidate",status="5xx"}"#), "\(reason)")
+            case "objective:ttft_ms.mean"?:
+                #expect(reason.contains(#"(the metrics source's _sum / _count: `sum(increase(vllm:time_to_first_token_seconds_sum{job="sims",track="candidate"}"#), "\(reason)")
+            default:
+                Issue.record("rolled back by \(state.finish?.trigger ?? "nothing"): \(reason)")
+            }
+            let checks = try p.checks(run.id)
+            #expect(checks.contains { $0.breaches.contains("objective:ttft_ms.mean") }, "\(checks.map(\.breaches))")
+            #expect(checks.contains { $0.breaches.contains("error_rate>0.05") }, "\(checks.map(\.breaches))")
+            // Every check journals what the rules read: the mean from the histogram's _sum and _count increases.
+            let report = try RunReport.load(runID: run.id, store: p.setup.store)
+            guard case .object(let detail)? = report.checks.last?.verdict.detail, let value = detail["rule_readings"] else {
+                Issue.record("no rule readings in \(String(describing: report.checks.last?.verdict.detail))")
+                await p.stop()
+                return
+            }
+            let readings = try JSONDecoder().decode([String: RuleReading].self, from: JSONEncoder().encode(value))
+            guard case .latency(let ms, let requests, let queries)? = readings["objective:ttft_ms.mean"] else {
+                Issue.record("\(readings)")
+                await p.stop()
+                return
+            }
+            #expect(ms > 235 && requests > 0, "\(ms) ms over \(requests)")
+            #expect(queries.first?.contains(#"vllm:time_to_first_token_seconds_sum{job="sims",track="candidate"}"#) == true, "\(queries)")
+            guard case .rate(let errors, let total, _)? = readings["error_rate>0.05"] else { Issue.record("\(readings)"); await p.stop(); return }
+            #expect(errors > 0 && Double(errors) / Double(total) > 0.05, "\(errors) of \(total)")
         } catch { Issue.record(error) }
         await p.stop()
     }

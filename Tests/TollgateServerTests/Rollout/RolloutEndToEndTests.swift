@@ -40,7 +40,7 @@ import TollgateTraffic
         init(baseline: SimulatorProfile = RolloutEndToEndTests.fast(seed: 1), candidate: SimulatorProfile, stages: String = RolloutEndToEndTests.stages.replacingOccurrences(of: "  - approval_placeholder\n", with: ""),
              rollback: String = "rollback:\n  on:\n    - analysis: fail\n", via: String = "replay",
              metrics: String = "    - { metric: ttft_ms, tolerance: 25%, critical: true }\n    - { metric: error_rate, tolerance: 3pp, critical: true }\n",
-             alpha: Double = Setup.promotionAlpha) async throws {
+             alpha: Double = Setup.promotionAlpha, objectives: String = "  ttft_ms: { p95: 500 }") async throws {
             folder = try TemporaryFolder()
             store = try RunStore(path: folder.path("e2e.db"))
             environment = try await DemoEnvironment.start(baseline: baseline, candidate: candidate,
@@ -57,7 +57,7 @@ import TollgateTraffic
               baseline:  { version: "1.0", endpoint: "\(DemoEnvironment.placeholderBaseline)" }
               candidate: { version: "2.0", endpoint: "\(DemoEnvironment.placeholderCandidate)" }
             objectives:
-              ttft_ms: { p95: 500 }
+            \(objectives)
             traffic: { source: traffic.jsonl, concurrency: 16, timeout: 5s, via: \(via) }
             router: { type: gateway, admin: "\(DemoEnvironment.placeholderGateway)", token_env: E2E_ADMIN_TOKEN }
             analysis:
