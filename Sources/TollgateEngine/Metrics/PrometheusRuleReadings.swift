@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 import TollgateStats
 
 extension PrometheusMetricSource {
