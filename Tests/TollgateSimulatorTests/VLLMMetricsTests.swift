@@ -81,8 +81,9 @@ struct VLLMMetricsTests {
     }
 
     @Test func queueTimeIsTheWaitForASlotAndCountsInTTFTAndE2EAsVLLMDoes() async throws {
-        // Capacity 1, two requests at once: one is served at once, the other waits a whole answer (300 ms).
-        let profile = ServingTests.profile(prefillMs: 300, .init(capacity: 1))
+        // Capacity 1, two requests at once: one is served at once, the other waits a whole answer (1 s;
+        // long beside a loaded machine's scheduling delays, so the two overlap).
+        let profile = ServingTests.profile(prefillMs: 1000, .init(capacity: 1))
         let harness = SimulatorTests()
         try await harness.withSim(profile) { sim, http in
             try await withThrowingTaskGroup(of: Int.self) { group in
@@ -96,11 +97,11 @@ struct VLLMMetricsTests {
             #expect(Self.value(text, #"\#(queue)_bucket{\#(model),le="0.3"}"#) == 1, "\(text)")
             #expect(Self.value(text, #"\#(queue)_bucket{\#(model),le="+Inf"}"#) == 2)
             let waited = try #require(Self.value(text, "\(queue)_sum{\(model)}"))
-            #expect(waited >= 0.29 && waited < 5, "\(waited)")
+            #expect(waited >= 0.3 && waited < 10, "\(waited)")
             // TTFT and e2e include the wait; the prefill histogram does not.
             let ttft = try #require(Self.value(text, "vllm:time_to_first_token_seconds_sum{\(model)}"))
             let prefill = try #require(Self.value(text, "vllm:request_prefill_time_seconds_sum{\(model)}"))
-            #expect(abs(ttft - prefill - waited) < 1e-6 && prefill >= 0.59, "ttft \(ttft) prefill \(prefill) queue \(waited)")
+            #expect(abs(ttft - prefill - waited) < 1e-6 && prefill >= 1.99, "ttft \(ttft) prefill \(prefill) queue \(waited)")
         }
     }
 

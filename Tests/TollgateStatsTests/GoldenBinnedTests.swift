@@ -44,6 +44,22 @@ struct GoldenBinnedTests {
         }
     }
 
+    @Test func weightedGapHistogramsMatchScipyOnTheirLogMidpoints() throws {
+        for c in try Fixture.cases("binned_weighted_gaps") {
+            let name = c.string("name")
+            let logMid = c.doubles("log_midpoints")
+            var arms: [[Double]] = []
+            for arm in ["baseline", "candidate"] {
+                // The weight (min(requests, gaps / K), computed by the script) apportioned as scipy's side did it.
+                let weighted = BinnedCounts(Self.ints(c, "\(arm)_gaps")).apportioned(to: c.int("\(arm)_weight"))
+                #expect(weighted.counts == Self.ints(c, "\(arm)_weighted"), "\(name) \(arm)")
+                arms.append(zip(logMid, weighted.counts).flatMap { Array(repeating: $0.0, count: $0.1) })
+            }
+            let welch = try WelchT.test(arms[1], arms[0], alternative: .greater)
+            expectClose(welch.statistic, c.double("welch_statistic"), rel: c.double("tol"), "\(name) t")
+        }
+    }
+
     @Test func countsApportionedToARequestCountKeepTheirShapeAndAddUpExactly() {
         // Exact shares stay exact: 1000 gaps of 50 requests.
         #expect(BinnedCounts([400, 500, 100]).apportioned(to: 50) == BinnedCounts([20, 25, 5]))

@@ -98,23 +98,10 @@ struct PrometheusClientTests {
         #expect(waited >= .milliseconds(900) && waited < .seconds(10), "\(waited)")
         // Through the source, with `timeout: 1s` as a pipeline writes it: a source failure (the check's
         // metrics are nodata), never a measurement.
-        let pipeline = try DocumentLoader.loadPipeline(text: """
-            version: 1
-            kind: pipeline
-            name: p
-            model:
-              name: m
-              baseline:  { version: "1", endpoint: "http://127.0.0.1:9/v1" }
-              candidate: { version: "2", endpoint: "http://127.0.0.1:9/v1" }
-            traffic: { via: live }
+        let pipeline = try PrometheusMetricSourceTests.pipeline(metrics: ["{ metric: ttft_ms, tolerance: 10%, critical: true }"], source: """
             metrics_source:
               prometheus: { url: "\(server.url)", timeout: 1s, selectors: { baseline: '{v="1"}', candidate: '{v="2"}' } }
-            analysis:
-              metrics:
-                - { metric: ttft_ms, tolerance: 10%, critical: true }
-            stages:
-              - canary: { weight: 5, min_samples: 10, max_duration: 1m }
-            """, path: "p.yaml", checkFiles: false)
+            """)
         let config = try #require(pipeline.metricsSource?.prometheus)
         #expect(config.timeout == .seconds(1))
         let source = PrometheusMetricSource(client: PrometheusClient(url: config.url, token: nil, timeout: config.timeout, client: http), config: config)

@@ -34,8 +34,9 @@ struct PrometheusMetricSourceTests {
         return (400, #"{"status":"error","errorType":"bad_data","error":"unexpected query"}"#)
     }
 
-    /// A minimal live-traffic pipeline whose `analysis.metrics` are the given YAML items.
-    static func pipeline(metrics items: [String]) throws -> Pipeline {
+    /// A minimal live-traffic pipeline whose `analysis.metrics` are the given YAML items, with `source`
+    /// (a `metrics_source:` section) when given.
+    static func pipeline(metrics items: [String], source: String = "") throws -> Pipeline {
         try DocumentLoader.loadPipeline(text: """
             version: 1
             kind: pipeline
@@ -50,6 +51,7 @@ struct PrometheusMetricSourceTests {
             \(items.map { "    - \($0)" }.joined(separator: "\n"))
             stages:
               - canary: { weight: 5, min_samples: 10, max_duration: 1m }
+            \(source)
             """, path: "p.yaml", checkFiles: false)
     }
 
