@@ -111,27 +111,28 @@ public final class RolloutAssembly: Sendable {
     /// A client for one version, with the pipeline's timeouts and retries; its API key comes from
     /// `environment`, by default the one this assembly was made with.
     public func client(for version: ModelVersion, environment: [String: String]? = nil) throws -> ModelClient {
-        let environment = environment ?? self.environment
-        var apiKey: String?
-        if let variable = version.apiKeyEnv {
-            guard let value = environment[variable], !value.isEmpty else {
-                throw AssemblyError.missingSecret(variable: variable, purpose: "the API key of version \(version.version)")
-            }
-            apiKey = value
+        do {
+            return client(for: try ModelEndpoint(version: version, api: pipeline.model.api, modelName: pipeline.model.name,
+                                                 environment: environment ?? self.environment))
+        } catch {
+            guard case .missingAPIKey(let variable) = error else { throw error }
+            throw AssemblyError.missingSecret(variable: variable, purpose: "the API key of version \(version.version)")
         }
-        return client(for: version, apiKey: apiKey)
     }
 
-    /// A client for one version with the given API key (`nil`: no `Authorization` header).
-    func client(for version: ModelVersion, apiKey: String?) -> ModelClient {
+    /// A client for one version with no API key (no `Authorization` header).
+    func keylessClient(for version: ModelVersion) -> ModelClient {
+        client(for: ModelEndpoint(version: version, api: pipeline.model.api, modelName: pipeline.model.name, apiKey: nil))
+    }
+
+    /// A client for one endpoint, with the pipeline's timeouts and retries.
+    func client(for endpoint: ModelEndpoint) -> ModelClient {
         let r = pipeline.reliability
         let total = r.totalTimeout ?? pipeline.traffic.timeout
         let timeouts = ClientTimeouts(connect: r.connectTimeout ?? .seconds(10), firstToken: r.firstTokenTimeout ?? total,
                                       idle: r.idleTimeout ?? total, total: total)
         let retry = RetryPolicy(maxAttempts: r.retryAttempts, baseDelay: r.retryBackoff ?? .milliseconds(500))
-        return ModelClient(httpClient: httpClient,
-                           endpoint: ModelEndpoint(url: version.endpoint, api: pipeline.model.api,
-                                                   model: version.modelID ?? pipeline.model.name, headers: version.headers, apiKey: apiKey),
+        return ModelClient(httpClient: httpClient, endpoint: endpoint,
                            timeouts: timeouts, retry: retry, keepResponseText: pipeline.security.loggingMode != .none)
     }
 
@@ -191,8 +192,8 @@ public final class RolloutAssembly: Sendable {
     /// or abort of a run nobody drives): the router of the pipeline, and model clients made
     /// without API keys, because such an engine never sends traffic (``RolloutEngine/applyPendingCommands()``).
     public func routerOnlyDependencies() -> RolloutDependencies {
-        let traffic = ReplayStageTraffic(pipeline: pipeline, store: store, baseline: client(for: pipeline.model.baseline, apiKey: nil),
-                                         candidate: client(for: pipeline.model.candidate, apiKey: nil), trafficPath: pipeline.traffic.source ?? "")
+        let traffic = ReplayStageTraffic(pipeline: pipeline, store: store, baseline: keylessClient(for: pipeline.model.baseline),
+                                         candidate: keylessClient(for: pipeline.model.candidate), trafficPath: pipeline.traffic.source ?? "")
         return RolloutDependencies(router: router, traffic: traffic, judge: PipelineJudge(analysis: pipeline.analysis))
     }
 
