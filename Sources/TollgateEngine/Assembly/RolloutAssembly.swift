@@ -44,11 +44,15 @@ public final class RolloutAssembly: Sendable {
                                                 connectTimeout: pipeline.reliability.connectTimeout ?? .seconds(10))
         httpClient = client
         do {
-            self.router = try router ?? Self.makeRouter(pipeline.router, client: client, environment: environment)
+            do {
+                self.router = try router ?? pipeline.router.makeRouter(client: client, environment: environment)
+            } catch RouterError.missingToken(let variable) {
+                throw AssemblyError.missingSecret(variable: variable, purpose: "the gateway's admin token")
+            }
             if pipeline.traffic.via != .live, pipeline.traffic.source == nil {
                 throw AssemblyError.missingSetting("The pipeline has no traffic.source to replay.")
             }
-            if pipeline.traffic.via == .router, Self.routerURL(pipeline.router) == nil {
+            if pipeline.traffic.via == .router, pipeline.router.clientURL == nil {
                 throw AssemblyError.missingSetting("traffic.via: router needs router.url, the OpenAI base URL clients use through the router (for the gateway, its admin URL is used when url is not set).")
             }
             if pipeline.traffic.via == .live, pipeline.router.kind != .gateway, pipeline.metricsSource == nil {
@@ -58,54 +62,6 @@ public final class RolloutAssembly: Sendable {
             try? client.syncShutdown()
             throw error
         }
-    }
-
-    /// The router a pipeline's `router:` section describes.
-    public static func makeRouter(_ config: RouterConfig, client: HTTPClient, environment: [String: String]) throws -> any TrafficRouter {
-        let s = config.settings
-        switch config.kind {
-        case .gateway:
-            guard let admin = s["admin"] else {
-                throw AssemblyError.missingSetting("A gateway router needs 'router.admin', the gateway's URL (e.g. http://127.0.0.1:9100).")
-            }
-            var token = ""
-            if let variable = s["token_env"] {
-                guard let value = environment[variable], !value.isEmpty else {
-                    throw AssemblyError.missingSecret(variable: variable, purpose: "the gateway's admin token")
-                }
-                token = value
-            }
-            return GatewayRouter(adminURL: admin, token: token, client: client)
-        case .haproxy:
-            return try HAProxyRouter(socketPath: s["socket"] ?? "", backend: s["backend"] ?? "models",
-                                     baselineServer: s["baseline_server"] ?? "baseline", candidateServer: s["candidate_server"] ?? "candidate")
-        case .kubernetes:
-            let name = s["name"] ?? ""
-            let target: KubernetesTarget
-            switch s["resource"] {
-            case "httproute":
-                target = .httpRoute(name: name, baseline: .init(index: 0, name: s["baseline_backend"] ?? "baseline"),
-                                    candidate: .init(index: 1, name: s["candidate_backend"] ?? "candidate"))
-            case "virtualservice":
-                target = .virtualService(name: name, baseline: .init(index: 0, host: s["baseline_backend"] ?? "baseline"),
-                                         candidate: .init(index: 1, host: s["candidate_backend"] ?? "candidate"))
-            default:
-                target = .inferenceService(name: name)
-            }
-            return KubernetesRouter(target: target, namespace: s["namespace"], context: s["context"])
-        case .command:
-            let timeout = s["timeout"].flatMap(DurationText.parse) ?? .seconds(60)
-            return try CommandRouter(setCommand: s["command"] ?? "", timeout: timeout)
-        }
-    }
-
-    /// The base URL clients use through the router: `router.url`, else the gateway's admin URL + `/v1`.
-    static func routerURL(_ config: RouterConfig) -> String? {
-        if let url = config.settings["url"] { return url }
-        if config.kind == .gateway, let admin = config.settings["admin"] {
-            return admin.hasSuffix("/") ? admin + "v1" : admin + "/v1"
-        }
-        return nil
     }
 
     /// A client for one version, with the pipeline's timeouts and retries; its API key comes from
@@ -145,11 +101,11 @@ public final class RolloutAssembly: Sendable {
         case .replay:
             traffic = paired
         case .router:
-            let version = ModelVersion(version: "router", endpoint: Self.routerURL(pipeline.router) ?? "")
+            let version = ModelVersion(version: "router", endpoint: pipeline.router.clientURL ?? "")
             traffic = RoutedStageTraffic(paired: paired, router: try client(for: version))
         case .live:
             traffic = LiveGatewayTraffic(paired: pipeline.traffic.source == nil ? nil : paired, store: store, clock: clock,
-                                         gatewayRunID: pipeline.router.settings["gateway_run"], text: StoredTextPolicy(security: pipeline.security),
+                                         gatewayRunID: pipeline.router.gateway?.gatewayRun, text: StoredTextPolicy(security: pipeline.security),
                                          copiesGatewaySamples: pipeline.metricsSource == nil || pipeline.router.kind == .gateway)
         }
         let suites = pipeline.analysis.metrics.contains { $0.metric == .quality }
