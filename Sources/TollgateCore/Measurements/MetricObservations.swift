@@ -30,3 +30,31 @@ extension MetricName {
     /// Whether the metric is a latency in milliseconds (plotted on a log axis).
     public var isLatency: Bool { [.ttftMs, .itlMs, .tpotMs, .e2eMs, .embeddingMs].contains(self) }
 }
+
+extension MetricName {
+    /// The metric a latency objective or rollback rule names.
+    public init(_ latency: LatencyMetric) {
+        switch latency {
+        case .ttftMs: self = .ttftMs
+        case .itlMs: self = .itlMs
+        case .tpotMs: self = .tpotMs
+        case .e2eMs: self = .e2eMs
+        case .embeddingMs: self = .embeddingMs
+        }
+    }
+}
+
+extension DriftFeature {
+    /// The metric whose ``MetricName/observations(in:)`` are this numeric feature's values; `nil`
+    /// for categorical features and embeddings.
+    public var metricName: MetricName? {
+        switch self {
+        case .ttftMs: return .ttftMs
+        case .itlMs: return .itlMs
+        case .e2eMs: return .e2eMs
+        case .outputTokens: return .outputTokens
+        case .finishReason, .errorClass, .refusalRate, .jsonValidity, .embeddings: return nil
+        }
+    }
+}
+

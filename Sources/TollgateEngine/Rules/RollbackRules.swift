@@ -101,15 +101,10 @@ public struct RollbackRuleEvaluator: Sendable {
         return Evaluation(breaches: breaches, trigger: trigger)
     }
 
-    /// The per-request values of a latency metric among successful samples.
+    /// The per-request values of a latency metric among successful samples (``MetricName/observations(in:)``:
+    /// `itl_ms` is each request's mean inter-token gap, as the judge and the metrics source read it).
     public static func values(of metric: LatencyMetric, in samples: [Sample]) -> [Double] {
-        let ok = samples.filter(\.succeeded)
-        switch metric {
-        case .ttftMs: return ok.compactMap(\.ttftMs)
-        case .itlMs: return ok.flatMap(\.interTokenLatenciesMs)
-        case .tpotMs: return ok.compactMap(\.timePerOutputTokenMs)
-        case .e2eMs, .embeddingMs: return ok.compactMap(\.e2eMs)
-        }
+        MetricName(metric).observations(in: samples)
     }
 
     static func level(_ quantile: String) -> Double {
