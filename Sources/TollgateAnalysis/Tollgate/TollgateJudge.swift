@@ -6,7 +6,17 @@ import TollgateStats
 /// location, bootstrap for tail quantiles, Newcombe for rates, paired intervals for eval scores),
 /// compared with the tolerance on the bad side; then a weighted score and a decision (see `Scoring`).
 /// Deterministic for the same data and seed.
-public enum TollgateJudge {
+public struct TollgateJudge: Judge {
+    public var settings: JudgeSettings
+
+    public init(settings: JudgeSettings = JudgeSettings()) {
+        self.settings = settings
+    }
+
+    public func judge(criteria: [MetricCriterion], data: [String: MetricSamples]) throws -> Verdict {
+        try Self.judge(criteria: criteria, data: data, settings: settings)
+    }
+
     /// Judges every criterion on its samples (keyed by metric name).
     public static func judge(criteria: [MetricCriterion], data: [String: MetricSamples],
                              settings: JudgeSettings = JudgeSettings()) throws -> Verdict {

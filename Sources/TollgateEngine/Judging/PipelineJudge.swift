@@ -47,6 +47,17 @@ public struct PipelineJudge: StageJudge {
                                tolerance: metric.tolerance, critical: metric.critical, weight: metric.weight)
     }
 
+    /// The judge of `analysis.judge` at a check: `tollgate` is the group-sequential test at canary
+    /// checks and the fixed-horizon judge for shadow; `always-valid` is the confidence sequences at
+    /// canary checks and the fixed-horizon judge for shadow; `kayenta` is Kayenta's judge for both.
+    static func choice(_ judge: AnalysisConfig.Judge, sequential: Bool) -> JudgeChoice {
+        switch judge {
+        case .kayenta: return .kayenta
+        case .tollgate: return sequential ? .sequential : .tollgate
+        case .alwaysValid: return sequential ? .alwaysValid : .tollgate
+        }
+    }
+
     /// One arm's observations of a metric (the rule lives with ``MetricName``, shared with reports).
     static func values(_ metric: MetricName, _ samples: [Sample]) -> [Double] {
         metric.observations(in: samples)
@@ -91,21 +102,11 @@ public struct PipelineJudge: StageJudge {
                                      marginalThreshold: analysis.marginalThreshold, seed: analysis.seed)
         let perArm = request.measuredCounts.map { min($0.baseline, $0.candidate) } ?? min(request.baseline.count, request.candidate.count)
         let horizon = request.maxSamples ?? max(perArm, 2)
-        let verdict: Verdict
-        switch analysis.judge {
-        case .kayenta:
-            verdict = try KayentaJudge.judge(criteria: criteria, data: data, passThreshold: analysis.passThreshold,
-                                             marginalThreshold: analysis.marginalThreshold)
-        case .tollgate where request.sequential:
-            let design = SequentialDesign(maxSamples: horizon, alpha: analysis.alpha, beta: analysis.beta,
-                                          spending: SpendingFunction(analysis.spending))
-            verdict = try GroupSequentialJudge.judge(criteria: criteria, data: data, design: design,
-                                                     lookSizes: request.previousLooks + [perArm], settings: settings)
-        case .alwaysValid where request.sequential:
-            verdict = try AlwaysValidJudge.judge(criteria: criteria, data: data, horizon: horizon, settings: settings)
-        case .tollgate, .alwaysValid:
-            verdict = try TollgateJudge.judge(criteria: criteria, data: data, settings: settings)
-        }
+        let design = SequentialDesign(maxSamples: horizon, alpha: analysis.alpha, beta: analysis.beta,
+                                      spending: SpendingFunction(analysis.spending))
+        let verdict = try Self.choice(analysis.judge, sequential: request.sequential)
+            .makeJudge(settings: settings, design: design, lookSizes: request.previousLooks + [perArm])
+            .judge(criteria: criteria, data: data)
         let decision: StageVerdict.Decision
         switch verdict.decision {
         case .promote: decision = .promote
