@@ -107,16 +107,10 @@ public struct PipelineJudge: StageJudge {
         let verdict = try Self.choice(analysis.judge, sequential: request.sequential)
             .makeJudge(settings: settings, design: design, lookSizes: request.previousLooks + [perArm])
             .judge(criteria: criteria, data: data)
-        let decision: StageVerdict.Decision
-        switch verdict.decision {
-        case .promote: decision = .promote
-        case .hold: decision = .hold
-        case .rollback: decision = .rollback
-        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return StageVerdict(
-            decision: decision, score: verdict.score, summary: verdict.explanation,
+            decision: verdict.decision, score: verdict.score, summary: verdict.explanation,
             metrics: verdict.metrics.map { .init(metric: $0.metric, outcome: $0.outcome.rawValue, sentence: $0.explanation) },
             detailJSON: String(decoding: try encoder.encode(verdict), as: UTF8.self))
     }
