@@ -44,9 +44,9 @@ public struct QuantileTargets: Sendable, Equatable, Codable {
         self.mean = mean
     }
 
-    /// The targets as (quantile name, value) pairs, in ascending order.
-    public var all: [(String, Double)] {
-        [("p50", p50), ("p90", p90), ("p95", p95), ("p99", p99), ("mean", mean)].compactMap { name, v in v.map { (name, $0) } }
+    /// The targets as (quantile, value) pairs, in ascending order.
+    public var all: [(Quantile, Double)] {
+        [(Quantile.p50, p50), (.p90, p90), (.p95, p95), (.p99, p99), (.mean, mean)].compactMap { q, v in v.map { (q, $0) } }
     }
 }
 
@@ -331,7 +331,7 @@ public struct MetricCriterionConfig: Sendable, Equatable, Codable {
     public var critical: Bool
     public var weight: Double
     /// `p50`, `p95`, `p99` or `mean` to compare a quantile; nil compares the location (Hodges–Lehmann).
-    public var quantile: String?
+    public var quantile: Quantile?
     /// For `quality`: the eval suite's path (resolved).
     public var suite: String?
     public var group: String?
@@ -392,7 +392,7 @@ public enum RollbackRule: Sendable, Equatable, Codable {
     /// The candidate's error rate exceeded `above` (a proportion) at a check.
     case errorRate(above: Double, consecutive: Int)
     /// An objective (`objectives.<metric>.<quantile>`) was breached at `consecutive` checks in a row.
-    case objective(metric: LatencyMetric, quantile: String, consecutive: Int)
+    case objective(metric: LatencyMetric, quantile: Quantile, consecutive: Int)
     /// A firing alert whose labels satisfy every matcher.
     case alert(matchers: [AlertMatcher])
     /// A drift suite found drift.

@@ -278,7 +278,7 @@ enum PipelineLoader {
         let tolerance = m.tolerance("tolerance")
         let critical = m.bool("critical") ?? false
         let weight = m.double("weight", min: 0) ?? 1
-        let quantile = m.oneOf("quantile", ["p50", "p90", "p95", "p99", "mean"])
+        let quantile = m.oneOf("quantile", Quantile.allCases.map(\.rawValue)).flatMap(Quantile.init(rawValue:))
         let suite = CommonChecks.existingFile(m.value("suite"))
         let group = m.string("group")
         let dryRun = m.bool("dry_run") ?? false
@@ -327,7 +327,7 @@ enum PipelineLoader {
             case "objective":
                 if let o = value?.mapping() {
                     let metricValue = o.required("metric", in: "'\(item.path).objective'")
-                    let quantile = o.oneOf("quantile", ["p50", "p90", "p95", "p99", "mean"]) ?? "p95"
+                    let quantile = o.oneOf("quantile", Quantile.allCases.map(\.rawValue)).flatMap(Quantile.init(rawValue:)) ?? .p95
                     let consecutive = o.int("consecutive", in: 1...1000) ?? 1
                     o.finish(what: "'\(item.path).objective'")
                     if let metricValue, let text = metricValue.string() {

@@ -25,7 +25,7 @@ public struct PipelineJudge: StageJudge {
 
     /// The judge's name of a criterion: the metric, with the quantile when one is compared (`ttft_ms.p95`).
     static func criterionName(_ metric: MetricCriterionConfig) -> String {
-        metric.quantile.map { "\(metric.metric.rawValue).\($0)" } ?? metric.metric.rawValue
+        metric.quantile.map { "\(metric.metric.rawValue).\($0.rawValue)" } ?? metric.metric.rawValue
     }
 
     static func criterion(_ metric: MetricCriterionConfig) -> MetricCriterion {
@@ -36,11 +36,11 @@ public struct PipelineJudge: StageJudge {
             kind = .rate
         } else {
             switch metric.quantile {
-            case "p50": kind = .p50
-            case "p90": kind = .p90
-            case "p95": kind = .p95
-            case "p99": kind = .p99
-            default: kind = .location
+            case .p50: kind = .p50
+            case .p90: kind = .p90
+            case .p95: kind = .p95
+            case .p99: kind = .p99
+            case .mean, nil: kind = .location
             }
         }
         return MetricCriterion(name: criterionName(metric), kind: kind, worse: metric.worse == .higher ? .higher : .lower,

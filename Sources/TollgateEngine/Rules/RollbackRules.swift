@@ -33,7 +33,7 @@ public struct RollbackRuleEvaluator: Sendable {
         switch rule {
         case .analysis(let marginal): return marginal ? "analysis:marginal" : "analysis:fail"
         case .errorRate(let above, _): return "error_rate>\(above)"
-        case .objective(let metric, let quantile, _): return "objective:\(metric.rawValue).\(quantile)"
+        case .objective(let metric, let quantile, _): return "objective:\(metric.rawValue).\(quantile.rawValue)"
         case .alert(let matchers): return "alert:" + matchers.map(\.description).joined(separator: ",")
         case .drift(let suite): return "drift:\(suite)"
         }
@@ -85,12 +85,12 @@ public struct RollbackRuleEvaluator: Sendable {
             case .objective(let metric, let quantile, let consecutive):
                 guard let target = objectives.latency[metric]?.all.first(where: { $0.0 == quantile })?.1 else { continue }
                 let values = Self.values(of: metric, in: candidate)
-                let fromSource = quantile == "mean" ? nil : sourceQuantile(metric, Self.level(quantile))
+                let fromSource = quantile.level.flatMap { sourceQuantile(metric, $0) }
                 guard fromSource != nil || !values.isEmpty else { continue }
-                let observed = fromSource ?? (quantile == "mean" ? Descriptive.mean(values) : Descriptive.quantile(values, Self.level(quantile)))
+                let observed = fromSource ?? quantile.level.map { Descriptive.quantile(values, $0) } ?? Descriptive.mean(values)
                 if observed > target {
                     breached(rule, consecutive: consecutive,
-                             reason: String(format: "candidate %@ %@ is %.1f ms%@, over its objective of %.1f ms", metric.rawValue, quantile, observed,
+                             reason: String(format: "candidate %@ %@ is %.1f ms%@, over its objective of %.1f ms", metric.rawValue, quantile.rawValue, observed,
                                             fromSource == nil ? "" : " (the metrics source's histogram)", target),
                              numbers: ["observed_ms": observed, "objective_ms": target, "samples": Double(values.count)])
                 }
@@ -105,14 +105,5 @@ public struct RollbackRuleEvaluator: Sendable {
     /// `itl_ms` is each request's mean inter-token gap, as the judge and the metrics source read it).
     public static func values(of metric: LatencyMetric, in samples: [Sample]) -> [Double] {
         MetricName(metric).observations(in: samples)
-    }
-
-    static func level(_ quantile: String) -> Double {
-        switch quantile {
-        case "p50": return 0.50
-        case "p90": return 0.90
-        case "p95": return 0.95
-        default: return 0.99
-        }
     }
 }

@@ -24,7 +24,7 @@ struct MetricExtractionTests {
         #expect(abs(perRequest[0] - 200.0 / 11) < 1e-9)
         #expect(perRequest == MetricName.itlMs.observations(in: samples))
         let objectives = Objectives(latency: [.itlMs: QuantileTargets(p95: 50)])
-        let evaluator = RollbackRuleEvaluator(rules: [.objective(metric: .itlMs, quantile: "p95", consecutive: 1)], objectives: objectives)
+        let evaluator = RollbackRuleEvaluator(rules: [.objective(metric: .itlMs, quantile: .p95, consecutive: 1)], objectives: objectives)
         let verdict = StageVerdict(decision: .hold, score: nil, summary: "", metrics: [], detailJSON: "{}")
         #expect(evaluator.evaluate(candidate: samples, verdict: verdict, previous: [:]).trigger == nil)
     }
