@@ -210,4 +210,4 @@ struct JudgeCommand: ParsableCommand {
     }
 }
 
-extension JudgeChoice: @retroactive ExpressibleByArgument {}
+extension JudgeChoice: ExpressibleByArgument {}

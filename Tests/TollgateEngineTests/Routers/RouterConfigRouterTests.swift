@@ -13,8 +13,9 @@ struct RouterConfigRouterTests {
             baseline: .init(name: "chat.llm.svc", index: 1, subset: "v1"), candidate: .init(name: "chat.llm.svc", index: 0, subset: "v2"),
             kubectl: "/nonexistent/kubectl", timeout: .seconds(5))))
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { try? client.syncShutdown() }
-        let router = try #require(try config.makeRouter(client: client, environment: [:], dryRun: true) as? KubernetesRouter)
+        let built = try config.makeRouter(client: client, environment: [:], dryRun: true)
+        try await client.shutdown()
+        let router = try #require(built as? KubernetesRouter)
         #expect(router.target == .virtualService(name: "chat", http: 1,
                                                  baseline: .init(index: 1, host: "chat.llm.svc", subset: "v1"),
                                                  candidate: .init(index: 0, host: "chat.llm.svc", subset: "v2")))
