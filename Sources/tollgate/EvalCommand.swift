@@ -95,12 +95,12 @@ struct EvalRun: AsyncParsableCommand {
             evalSuite = try DocumentLoader.loadEvalSuite(at: suite)
             if let pipeline {
                 let p = try DocumentLoader.loadPipeline(at: pipeline)
-                base = try EvalTarget(p.model.baseline)
-                cand = try EvalTarget(p.model.candidate)
+                base = try EvalTarget(p.model.baseline, api: evalSuite.api)
+                cand = try EvalTarget(p.model.candidate, api: evalSuite.api)
                 limit = limit ?? p.model.maxInputTokens
             } else {
-                base = EvalTarget(version: "baseline", endpoint: baseline!)
-                cand = EvalTarget(version: "candidate", endpoint: candidate!)
+                base = EvalTarget(version: "baseline", url: baseline!)
+                cand = EvalTarget(version: "candidate", url: candidate!)
             }
         } catch let error as LoadError {
             Output.error(error.description)
@@ -109,10 +109,10 @@ struct EvalRun: AsyncParsableCommand {
             Output.error("tollgate: \(error)")
             throw TollgateExit.invalidInput
         }
-        if let baseline { base.endpoint = baseline }
-        if let candidate { cand.endpoint = candidate }
-        if let baselineModel { base.modelID = baselineModel }
-        if let candidateModel { cand.modelID = candidateModel }
+        if let baseline { base.endpoint.url = baseline }
+        if let candidate { cand.endpoint.url = candidate }
+        if let baselineModel { base.endpoint.model = baselineModel }
+        if let candidateModel { cand.endpoint.model = candidateModel }
         let store = noStore ? nil : try database.open()
         let client = ModelClient.makeHTTPClient(concurrency: concurrency)
         let result: EvalComparison

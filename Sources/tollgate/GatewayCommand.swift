@@ -112,7 +112,7 @@ struct GatewayCommand: AsyncParsableCommand {
             mirrorAPIKey: mirrorApiKeyEnv.flatMap { environment[$0] },
             mirrorQueueCapacity: mirrorQueue, mirrorConcurrency: mirrorConcurrency
         )
-        var recording: (store: RunStore, run: Run)?
+        var recording: RunRecording?
         if db != nil || environment["TOLLGATE_DB"] != nil {
             let store: RunStore
             do {
@@ -121,11 +121,11 @@ struct GatewayCommand: AsyncParsableCommand {
                 Output.error("tollgate: \(error)")
                 throw TollgateExit.failure
             }
-            let run = try store.createRun(NewRun(kind: .gateway, name: "gateway \(listen)", baselineVersion: baseline, candidateVersion: candidate))
-            recording = (store, run)
-            print("recording samples in \(store.path), run \(run.id)")
+            let session = try RunRecording.start(NewRun(kind: .gateway, name: "gateway \(listen)", baselineVersion: baseline, candidateVersion: candidate), in: store)
+            recording = session
+            print("recording samples in \(store.path), run \(session.run.id)")
         }
-        let sink = recording.map { RunStoreSampleSink(store: $0.store, runID: $0.run.id) }
+        let sink = recording?.sink
         let gateway = try Gateway(configuration: configuration, sampleSink: sink)
         let task = Task {
             try await gateway.run { port in
@@ -136,7 +136,7 @@ struct GatewayCommand: AsyncParsableCommand {
         let signals = Self.onTermination { task.cancel() }
         defer { signals.forEach { $0.cancel() } }
         defer {
-            if let recording { try? recording.store.write { try $0.setStatus(runID: recording.run.id, status: .completed) } }
+            try? recording?.complete()
         }
         try await task.value
         print(gateway.statsJSON)

@@ -25,11 +25,6 @@ struct JudgeCommand: ParsableCommand {
         """
     )
 
-    enum JudgeName: String, ExpressibleByArgument, CaseIterable {
-        case tollgate, sequential, kayenta
-        case alwaysValid = "always-valid"
-    }
-
     @Option(help: ArgumentHelp("File of the baseline's values of the metric.", valueName: "FILE"))
     var baseline: String?
 
@@ -43,7 +38,7 @@ struct JudgeCommand: ParsableCommand {
     var samples: String?
 
     @Option(help: "Which judge: tollgate, sequential, always-valid or kayenta.")
-    var judge: JudgeName = .tollgate
+    var judge: JudgeChoice = .tollgate
 
     @Option(help: "sequential and always-valid: the stage's planned samples per arm (its horizon).")
     var maxSamples: Int?
@@ -147,21 +142,12 @@ struct JudgeCommand: ParsableCommand {
             let (criteria, data) = try load()
             let settings = JudgeSettings(confidence: confidence, passThreshold: passThreshold,
                                          marginalThreshold: marginalThreshold, seed: seed)
-            switch judge {
-            case .tollgate: verdict = try TollgateJudge.judge(criteria: criteria, data: data, settings: settings)
-            case .sequential:
-                let design = SequentialDesign(maxSamples: maxSamples!, alpha: alpha ?? 1 - confidence, beta: beta,
-                                              spending: SpendingFunction(AnalysisConfig.Spending(text: spending)!))
-                let perArm = data.values.map { min($0.baseline.count, $0.candidate.count) }.min() ?? 0
-                verdict = try GroupSequentialJudge.judge(criteria: criteria, data: data, design: design,
-                                                         lookSizes: try looks() + [perArm],
-                                                         scale: LatencyScale(rawValue: scale)!, settings: settings)
-            case .alwaysValid:
-                verdict = try AlwaysValidJudge.judge(criteria: criteria, data: data, horizon: maxSamples!, settings: settings)
-            case .kayenta:
-                verdict = try KayentaJudge.judge(criteria: criteria, data: data, passThreshold: passThreshold,
-                                                 marginalThreshold: marginalThreshold)
-            }
+            let design = maxSamples.map { SequentialDesign(maxSamples: $0, alpha: alpha ?? 1 - confidence, beta: beta,
+                                                            spending: SpendingFunction(AnalysisConfig.Spending(text: spending)!)) }
+            let perArm = data.values.map { min($0.baseline.count, $0.candidate.count) }.min() ?? 0
+            verdict = try judge
+                .makeJudge(settings: settings, design: design, lookSizes: try looks() + [perArm], scale: LatencyScale(rawValue: scale)!)
+                .judge(criteria: criteria, data: data)
         } catch let problem as NumberFile.Problem {
             Output.error(problem.description)
             throw TollgateExit.invalidInput
@@ -223,3 +209,5 @@ struct JudgeCommand: ParsableCommand {
         return out
     }
 }
+
+extension JudgeChoice: ExpressibleByArgument {}

@@ -177,12 +177,11 @@ struct TrafficOptions: ParsableArguments {
     func run(targets: (HTTPClient) throws -> [ReplayTarget], configuration: ReplayConfiguration,
              run newRun: NewRun) async throws {
         var sinks: [any SampleSink] = []
-        var recorded: (store: RunStore, run: Run)?
+        var recorded: RunRecording?
         if storeRequested {
-            let store = try database.open()
-            let run = try store.createRun(newRun)
-            recorded = (store, run)
-            sinks.append(RunStoreSampleSink(store: store, runID: run.id))
+            let recording = try RunRecording.start(newRun, in: try database.open())
+            recorded = recording
+            sinks.append(recording.sink)
         }
         if let samplesFile { sinks.append(try JSONLinesSampleSink(path: samplesFile)) }
         let http = ModelClient.makeHTTPClient(concurrency: connectionLimit(configuration),
@@ -203,19 +202,12 @@ struct TrafficOptions: ParsableArguments {
             bar?.finish()
         } catch {
             try? await http.shutdown()
-            if let recorded {
-                _ = try? recorded.store.write { try $0.setStatus(runID: recorded.run.id, status: .failed, outcome: "\(error)") }
-            }
+            recorded?.fail(error)
             throw error
         }
         try await http.shutdown()
         if let recorded {
-            let status: RunStatus = report.interrupted ? .aborted : .completed
-            try recorded.store.write { tx in
-                _ = try tx.appendEvent(runID: recorded.run.id, kind: "replay.report", payload: report)
-                try tx.setStatus(runID: recorded.run.id, status: status,
-                                 outcome: report.interrupted ? "interrupted" : "\(report.dispatched) request(s) replayed")
-            }
+            try recorded.finish(report)
             FileHandle.standardError.write(Data("Recorded as run \(recorded.run.id) in \(recorded.store.path).\n".utf8))
         }
         if json {

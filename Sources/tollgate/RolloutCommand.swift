@@ -68,7 +68,7 @@ func driveRun(_ engine: RolloutEngine, options: DriveOptions, failRunOnError: Bo
     case .aborted: Output.line("ABORTED: \(state.finish?.reason ?? "")")
     case .paused: Output.line("PAUSED: \(state.pauseReason ?? "") — continue with `tollgate rollout resume \(engine.runID)`")
     case .awaitingApproval: Output.line("WAITING FOR APPROVAL — `tollgate rollout approve \(engine.runID)`, then `tollgate rollout resume \(engine.runID)`")
-    case .failed, .created, .running: Output.line("STOPPED: \(state.phase.rawValue)")
+    case .failed, .created, .running, .completed: Output.line("STOPPED: \(state.phase.rawValue)")
     }
     Output.line("Explanation: tollgate rollout explain \(engine.runID)")
     return TollgateExit.forRun(state)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import TollgateCore
 import TollgateEngine
 
 /// `tollgate router`: sets or reads the candidate's traffic share through any router, by hand
@@ -121,39 +122,38 @@ struct RouterOptions: ParsableArguments {
 
     /// Builds the router, runs `body` with it, and releases what it used.
     func withRouter(_ body: (any TrafficRouter) async throws -> Void) async throws {
-        switch kind {
-        case .gateway:
-            guard let token = ProcessInfo.processInfo.environment[adminTokenEnv], !token.isEmpty else {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            let router: any TrafficRouter
+            do { router = try config.makeRouter(client: client, dryRun: dryRun) } catch RouterError.missingToken {
                 throw ValidationError("Set \(adminTokenEnv) to the gateway's admin token (or name another variable with --admin-token-env).")
             }
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
-            do {
-                try await body(GatewayRouter(adminURL: admin, token: token, client: client))
-            } catch {
-                try? await client.shutdown()
-                throw error
-            }
-            try await client.shutdown()
-        case .haproxy:
-            try await body(HAProxyRouter(socketPath: socket!, backend: backend, baselineServer: baselineServer, candidateServer: candidateServer))
-        case .kubernetes:
-            try await body(KubernetesRouter(target: kubernetesTarget(), namespace: namespace, context: context, kubectl: kubectl, dryRun: dryRun, timeout: .seconds(timeout)))
-        case .command:
-            try await body(CommandRouter(setCommand: setCommand!, readCommand: readCommand, timeout: .seconds(timeout)))
+            try await body(router)
+        } catch {
+            try? await client.shutdown()
+            throw error
         }
+        try await client.shutdown()
     }
 
-    private func kubernetesTarget() -> KubernetesTarget {
-        switch resource! {
-        case .httproute:
-            return .httpRoute(name: name!, rule: routeIndex,
-                              baseline: .init(index: baselineIndex, name: baselineServer), candidate: .init(index: candidateIndex, name: candidateServer))
-        case .virtualservice:
-            return .virtualService(name: name!, http: routeIndex,
-                                   baseline: .init(index: baselineIndex, host: host!, subset: baselineSubset),
-                                   candidate: .init(index: candidateIndex, host: host!, subset: candidateSubset))
-        case .inferenceservice:
-            return .inferenceService(name: name!)
+    /// The router these options describe.
+    private var config: RouterConfig {
+        switch kind {
+        case .gateway:
+            return RouterConfig(.gateway(.init(admin: admin, tokenEnv: adminTokenEnv)))
+        case .haproxy:
+            return RouterConfig(.haproxy(.init(socket: socket!, backend: backend, baselineServer: baselineServer, candidateServer: candidateServer)))
+        case .kubernetes:
+            let resource = RouterConfig.Kubernetes.Resource(rawValue: resource!.rawValue)!
+            let arm = { (name: String, index: Int, subset: String?) in
+                RouterConfig.Kubernetes.Backend(name: resource == .virtualservice ? host! : name, index: index, subset: subset)
+            }
+            return RouterConfig(.kubernetes(.init(resource: resource, name: name!, namespace: namespace, context: context, routeIndex: routeIndex,
+                                                  baseline: arm(baselineServer, baselineIndex, baselineSubset),
+                                                  candidate: arm(candidateServer, candidateIndex, candidateSubset),
+                                                  kubectl: kubectl, timeout: .seconds(timeout))))
+        case .command:
+            return RouterConfig(.command(.init(command: setCommand!, readCommand: readCommand, timeout: .seconds(timeout))))
         }
     }
 }

@@ -142,18 +142,11 @@ struct SimCommand: AsyncParsableCommand {
             guard parts.count == 2, let rate = Double(parts[1]) else {
                 throw ValidationError("--fault '\(spec)' must be NAME=RATE, e.g. rate_limited=0.05.")
             }
-            switch parts[0] {
-            case "rate_limited": p.faults.rateLimited = rate
-            case "server_error": p.faults.serverError = rate
-            case "unavailable": p.faults.unavailable = rate
-            case "out_of_memory": p.faults.outOfMemory = rate
-            case "stream_cut": p.faults.streamCut = rate
-            case "stall_first_token": p.faults.stallFirstToken = rate
-            case "stall_mid_stream": p.faults.stallMidStream = rate
-            case "malformed": p.faults.malformed = rate
-            default:
-                throw ValidationError("--fault: unknown fault '\(parts[0])'; use rate_limited, server_error, unavailable, out_of_memory, stream_cut, stall_first_token, stall_mid_stream or malformed.")
+            guard let fault = SimulatedFault(rawValue: parts[0]), SimulatedFault.drawnByRate.contains(fault) else {
+                let names = SimulatedFault.drawnByRate.map(\.rawValue)
+                throw ValidationError("--fault: unknown fault '\(parts[0])'; use \(names.dropLast().joined(separator: ", ")) or \(names.last!).")
             }
+            p.faults[rate: fault] = rate
         }
         if let cases { p.cases = try Simulator.loadCases(path: cases) }
         if let coldStart {

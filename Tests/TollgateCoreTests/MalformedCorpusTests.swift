@@ -77,8 +77,8 @@ import TollgateCore
         #expect(p.analysis.metrics.count == 5)
         #expect(p.analysis.metrics[3].tolerance == .percentagePoints(0.5))
         #expect(p.analysis.metrics[3].critical)
-        #expect(p.analysis.metrics[2].quantile == "p95")
-        #expect(p.rollback.rules.contains(.objective(metric: .ttftMs, quantile: "p95", consecutive: 3)))
+        #expect(p.analysis.metrics[2].quantile == .p95)
+        #expect(p.rollback.rules.contains(.objective(metric: .ttftMs, quantile: .p95, consecutive: 3)))
         #expect(p.rollback.rules.contains(.alert(matchers: [
             AlertMatcher(label: "severity", op: .matches, value: "critical|page"),
             AlertMatcher(label: "model", op: .equal, value: "support-chat"),

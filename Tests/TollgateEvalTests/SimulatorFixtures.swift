@@ -90,5 +90,5 @@ struct SupportFixture {
 }
 
 func target(_ sim: Simulator, _ version: String) -> EvalTarget {
-    EvalTarget(version: version, endpoint: sim.baseURL)
+    EvalTarget(version: version, url: sim.baseURL)
 }

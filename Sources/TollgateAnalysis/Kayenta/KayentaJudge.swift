@@ -59,7 +59,19 @@ public struct KayentaJudgeConfig: Codable, Sendable, Equatable {
 /// same verdicts on the same data: per metric NaN handling, optional IQR outlier removal, the
 /// Mann–Whitney classifier; then the weighted group scorer and the threshold classifier
 /// (score ≥ pass → promote, ≥ marginal → hold, else rollback).
-public enum KayentaJudge {
+public struct KayentaJudge: Judge {
+    public var passThreshold: Double
+    public var marginalThreshold: Double
+
+    public init(passThreshold: Double = 95, marginalThreshold: Double = 75) {
+        self.passThreshold = passThreshold
+        self.marginalThreshold = marginalThreshold
+    }
+
+    public func judge(criteria: [MetricCriterion], data: [String: MetricSamples]) throws -> Verdict {
+        try Self.judge(criteria: criteria, data: data, passThreshold: passThreshold, marginalThreshold: marginalThreshold)
+    }
+
     /// Judges metrics in Kayenta's own configuration terms. Values may contain NaN (handled per metric).
     public static func judge(config: KayentaJudgeConfig, data: [String: MetricSamples]) throws -> Verdict {
         guard config.marginalThreshold <= config.passThreshold else {

@@ -16,7 +16,20 @@ import TollgateStats
 /// the sequence is used at: the τ whose boundary is narrowest there
 /// (``ConfidenceSequence/mixingSD(varianceAtHorizon:confidence:)``), with the estimate's variance at
 /// the horizon extrapolated as V·n/horizon.
-public enum AlwaysValidJudge {
+public struct AlwaysValidJudge: Judge {
+    /// The samples per arm the sequences are tuned to.
+    public var horizon: Int
+    public var settings: JudgeSettings
+
+    public init(horizon: Int, settings: JudgeSettings = JudgeSettings()) {
+        self.horizon = horizon
+        self.settings = settings
+    }
+
+    public func judge(criteria: [MetricCriterion], data: [String: MetricSamples]) throws -> Verdict {
+        try Self.judge(criteria: criteria, data: data, horizon: horizon, settings: settings)
+    }
+
     public static func judge(criteria: [MetricCriterion], data: [String: MetricSamples], horizon: Int,
                              settings: JudgeSettings = JudgeSettings()) throws -> Verdict {
         try settings.validate()

@@ -94,7 +94,24 @@ public enum LatencyScale: String, Codable, Sendable, CaseIterable {
 /// proportion the baseline would have there if worse by the tolerance; rates as a difference of
 /// proportions. Paired eval metrics do not grow during a stage: they are decided once by the
 /// fixed-horizon test of ``TollgateJudge`` and count as promote (pass or inconclusive) or rollback (fail).
-public enum GroupSequentialJudge {
+public struct GroupSequentialJudge: Judge {
+    public var design: SequentialDesign
+    /// Samples per arm at every look of the stage so far, the current one last.
+    public var lookSizes: [Int]
+    public var scale: LatencyScale
+    public var settings: JudgeSettings
+
+    public init(design: SequentialDesign, lookSizes: [Int], scale: LatencyScale = .log, settings: JudgeSettings = JudgeSettings()) {
+        self.design = design
+        self.lookSizes = lookSizes
+        self.scale = scale
+        self.settings = settings
+    }
+
+    public func judge(criteria: [MetricCriterion], data: [String: MetricSamples]) throws -> Verdict {
+        try Self.judge(criteria: criteria, data: data, design: design, lookSizes: lookSizes, scale: scale, settings: settings)
+    }
+
     /// Judges a look. `lookSizes` are the samples per arm at every look of the stage so far, the
     /// current one last (the engine passes the stage's request counts); looks that add no samples
     /// are dropped.

@@ -1,3 +1,5 @@
+import TollgateCore
+
 /// Weighted score and decision over metric verdicts; shared by the tollgate and sequential judges.
 ///
 /// Score = 100 · Σ weight(pass) / Σ weight(pass, fail, inconclusive); metrics without data are

@@ -6,7 +6,17 @@ import TollgateStats
 /// location, bootstrap for tail quantiles, Newcombe for rates, paired intervals for eval scores),
 /// compared with the tolerance on the bad side; then a weighted score and a decision (see `Scoring`).
 /// Deterministic for the same data and seed.
-public enum TollgateJudge {
+public struct TollgateJudge: Judge {
+    public var settings: JudgeSettings
+
+    public init(settings: JudgeSettings = JudgeSettings()) {
+        self.settings = settings
+    }
+
+    public func judge(criteria: [MetricCriterion], data: [String: MetricSamples]) throws -> Verdict {
+        try Self.judge(criteria: criteria, data: data, settings: settings)
+    }
+
     /// Judges every criterion on its samples (keyed by metric name).
     public static func judge(criteria: [MetricCriterion], data: [String: MetricSamples],
                              settings: JudgeSettings = JudgeSettings()) throws -> Verdict {
@@ -71,25 +81,27 @@ public enum TollgateJudge {
             let pb = Double(xb) / Double(s.baseline.count), pc = Double(xc) / Double(s.candidate.count)
             return IntervalEstimate(method: r.method, baselineValue: pb, candidateValue: pc, reference: pb,
                                     estimate: r.estimate!, low: r.ciLow!, high: r.ciHigh!, pValue: r.pValue, perArm: perArm)
-        case .pairedScore, .pairedBinary:
+        case .pairedBinary:
+            // Pass/fail per case: Newcombe's paired interval (``PairedProportionInterval``), the one
+            // the eval's quality comparison uses, with McNemar's exact test.
+            let pairs = zip(s.baseline, s.candidate)
+            let a = pairs.filter { $0 != 0 && $1 != 0 }.count, b = pairs.filter { $0 != 0 && $1 == 0 }.count
+            let cc = pairs.filter { $0 == 0 && $1 != 0 }.count, d = pairs.filter { $0 == 0 && $1 == 0 }.count
+            let ci = PairedProportionInterval.newcombe(bothPass: a, onlyBaseline: b, onlyCandidate: cc, neither: d,
+                                                       confidence: settings.confidence)
+            let pb = Double(a + b) / Double(perArm)
+            return IntervalEstimate(method: "newcombe-paired+mcnemar-exact", baselineValue: pb, candidateValue: Double(a + cc) / Double(perArm),
+                                    reference: pb, estimate: ci.estimate, low: ci.low, high: ci.high,
+                                    pValue: try McNemar.test(b: b, c: cc).pValue, perArm: perArm)
+        case .pairedScore:
             let diffs = zip(s.candidate, s.baseline).map { $0 - $1 }
             let n = Double(diffs.count)
             let mean = Descriptive.mean(diffs)
             let se = (Descriptive.variance(diffs) / n).squareRoot()
             let q = BetaFunctions.studentTQuantile(1 - (1 - settings.confidence) / 2, df: n - 1)
-            let p: Double?
-            let method: String
-            if c.kind == .pairedBinary {
-                let b = zip(s.baseline, s.candidate).filter { $0 != 0 && $1 == 0 }.count
-                let cc = zip(s.baseline, s.candidate).filter { $0 == 0 && $1 != 0 }.count
-                p = try McNemar.test(b: b, c: cc).pValue
-                method = "paired-t-interval+mcnemar-exact"
-            } else {
-                p = diffs.contains(where: { $0 != 0 }) ? try WilcoxonSignedRank.test(differences: diffs).pValue : 1
-                method = "paired-t-interval+wilcoxon"
-            }
+            let p = diffs.contains(where: { $0 != 0 }) ? try WilcoxonSignedRank.test(differences: diffs).pValue : 1
             let mb = Descriptive.mean(s.baseline)
-            return IntervalEstimate(method: method, baselineValue: mb, candidateValue: Descriptive.mean(s.candidate),
+            return IntervalEstimate(method: "paired-t-interval+wilcoxon", baselineValue: mb, candidateValue: Descriptive.mean(s.candidate),
                                     reference: mb, estimate: mean, low: mean - q * se, high: mean + q * se,
                                     pValue: p, perArm: perArm)
         }

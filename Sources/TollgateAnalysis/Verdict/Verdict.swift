@@ -1,15 +1,5 @@
 import TollgateCore
 
-/// What the rollout should do next after a judgement.
-public enum Decision: String, Codable, Sendable, CaseIterable {
-    /// The candidate is at least as good as required: go to the next stage.
-    case promote
-    /// Not enough evidence either way, or a marginal score: stay at this stage and keep collecting.
-    case hold
-    /// The candidate is worse beyond tolerance: send all traffic back to the baseline.
-    case rollback
-}
-
 /// The classification of one metric.
 public enum MetricOutcome: String, Codable, Sendable, CaseIterable {
     /// The interval lies entirely inside the tolerance.

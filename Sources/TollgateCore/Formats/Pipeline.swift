@@ -44,9 +44,9 @@ public struct QuantileTargets: Sendable, Equatable, Codable {
         self.mean = mean
     }
 
-    /// The targets as (quantile name, value) pairs, in ascending order.
-    public var all: [(String, Double)] {
-        [("p50", p50), ("p90", p90), ("p95", p95), ("p99", p99), ("mean", mean)].compactMap { name, v in v.map { (name, $0) } }
+    /// The targets as (quantile, value) pairs, in ascending order.
+    public var all: [(Quantile, Double)] {
+        [(Quantile.p50, p50), (.p90, p90), (.p95, p95), (.p99, p99), (.mean, mean)].compactMap { q, v in v.map { (q, $0) } }
     }
 }
 
@@ -114,14 +114,156 @@ public enum TrafficVia: String, Sendable, Codable, CaseIterable {
     case replay, router, live
 }
 
-/// The router that moves user traffic between versions.
+/// The router that moves user traffic between versions: one case per router type with its
+/// typed settings (``Settings``), and `router.url`, which every type takes.
 public struct RouterConfig: Sendable, Equatable, Codable {
+    /// The router types, as `router.type` names them.
     public enum Kind: String, Sendable, Codable, CaseIterable {
         case gateway, haproxy, kubernetes, command
     }
-    public var kind: Kind
-    /// Every other key of the `router` section (admin URL, socket path, backend, command…).
-    public var settings: [String: String]
+
+    /// The settings of one router type.
+    public enum Settings: Sendable, Equatable, Codable {
+        case gateway(Gateway)
+        case haproxy(HAProxy)
+        case kubernetes(Kubernetes)
+        case command(Command)
+    }
+
+    /// Tollgate's own gateway, driven through its admin API.
+    public struct Gateway: Sendable, Equatable, Codable {
+        /// The gateway's base URL (`router.admin`).
+        public var admin: String
+        /// The variable holding the admin token (`router.token_env`); `nil`: no token is sent.
+        public var tokenEnv: String?
+        /// The gateway run whose samples a `traffic.via: live` rollout judges (`router.gateway_run`).
+        public var gatewayRun: String?
+
+        public init(admin: String = RouterConfig.defaultGatewayAdmin, tokenEnv: String? = nil, gatewayRun: String? = nil) {
+            self.admin = admin
+            self.tokenEnv = tokenEnv
+            self.gatewayRun = gatewayRun
+        }
+    }
+
+    /// An HAProxy backend whose two servers' weights are set over the admin socket.
+    public struct HAProxy: Sendable, Equatable, Codable {
+        /// The admin socket's path (`stats socket … level admin`).
+        public var socket: String
+        public var backend: String
+        public var baselineServer: String
+        public var candidateServer: String
+
+        public init(socket: String, backend: String = "models", baselineServer: String = "baseline", candidateServer: String = "candidate") {
+            self.socket = socket
+            self.backend = backend
+            self.baselineServer = baselineServer
+            self.candidateServer = candidateServer
+        }
+    }
+
+    /// A Kubernetes object whose traffic split is patched with `kubectl`.
+    public struct Kubernetes: Sendable, Equatable, Codable {
+        /// The object's type, as `router.resource` names it.
+        public enum Resource: String, Sendable, Codable, CaseIterable {
+            case httproute, virtualservice, inferenceservice
+        }
+
+        /// One arm's entry in the object's list of weighted backends.
+        public struct Backend: Sendable, Equatable, Codable {
+            /// The HTTPRoute backendRef's name, or the VirtualService destination's host.
+            public var name: String
+            /// The entry's position in the list.
+            public var index: Int
+            /// The VirtualService destination's subset.
+            public var subset: String?
+
+            public init(name: String, index: Int, subset: String? = nil) {
+                self.name = name
+                self.index = index
+                self.subset = subset
+            }
+        }
+
+        public var resource: Resource
+        public var name: String
+        /// `nil`: kubectl's current namespace.
+        public var namespace: String?
+        /// `nil`: kubectl's current context.
+        public var context: String?
+        /// `nil`: kubectl's default kubeconfig.
+        public var kubeconfig: String?
+        /// The index of the HTTPRoute rule or VirtualService http route holding the split (`router.route_index`).
+        public var routeIndex: Int
+        public var baseline: Backend
+        public var candidate: Backend
+        /// The kubectl executable: a path, or a name looked up on `PATH`.
+        public var kubectl: String
+        /// Time limit of each kubectl run.
+        public var timeout: Duration
+
+        public init(resource: Resource, name: String, namespace: String? = nil, context: String? = nil, kubeconfig: String? = nil,
+                    routeIndex: Int = 0, baseline: Backend = Backend(name: "baseline", index: 0),
+                    candidate: Backend = Backend(name: "candidate", index: 1), kubectl: String = "kubectl", timeout: Duration = .seconds(60)) {
+            self.resource = resource
+            self.name = name
+            self.namespace = namespace
+            self.context = context
+            self.kubeconfig = kubeconfig
+            self.routeIndex = routeIndex
+            self.baseline = baseline
+            self.candidate = candidate
+            self.kubectl = kubectl
+            self.timeout = timeout
+        }
+    }
+
+    /// A shell command that sets the weight, and optionally one that reads it back.
+    public struct Command: Sendable, Equatable, Codable {
+        /// With `{weight}` and/or `{baseline_weight}` where the weights go.
+        public var command: String
+        /// Prints the candidate's current percent.
+        public var readCommand: String?
+        public var timeout: Duration
+
+        public init(command: String, readCommand: String? = nil, timeout: Duration = .seconds(60)) {
+            self.command = command
+            self.readCommand = readCommand
+            self.timeout = timeout
+        }
+    }
+
+    public var settings: Settings
+    /// The OpenAI base URL clients use through the router (`router.url`, for `traffic.via: router`).
+    public var url: String?
+
+    public init(_ settings: Settings, url: String? = nil) {
+        self.settings = settings
+        self.url = url
+    }
+
+    /// The router's type.
+    public var kind: Kind {
+        switch settings {
+        case .gateway: return .gateway
+        case .haproxy: return .haproxy
+        case .kubernetes: return .kubernetes
+        case .command: return .command
+        }
+    }
+
+    /// The gateway's settings when the router is Tollgate's gateway.
+    public var gateway: Gateway? {
+        if case .gateway(let g) = settings { return g }
+        return nil
+    }
+
+    /// The base URL clients use through the router: `url`, else the gateway's admin URL + `/v1`.
+    public var clientURL: String? {
+        if let url { return url }
+        guard let admin = gateway?.admin else { return nil }
+        return admin.hasSuffix("/") ? admin + "v1" : admin + "/v1"
+    }
 
     /// `router.admin` of a gateway router that names none: the address `tollgate gateway`
     /// listens on by default.
@@ -192,7 +334,7 @@ public struct MetricCriterionConfig: Sendable, Equatable, Codable {
     public var critical: Bool
     public var weight: Double
     /// `p50`, `p95`, `p99` or `mean` to compare a quantile; nil compares the location (Hodges–Lehmann).
-    public var quantile: String?
+    public var quantile: Quantile?
     /// For `quality`: the eval suite's path (resolved).
     public var suite: String?
     public var group: String?
@@ -253,7 +395,7 @@ public enum RollbackRule: Sendable, Equatable, Codable {
     /// The candidate's error rate exceeded `above` (a proportion) at a check.
     case errorRate(above: Double, consecutive: Int)
     /// An objective (`objectives.<metric>.<quantile>`) was breached at `consecutive` checks in a row.
-    case objective(metric: LatencyMetric, quantile: String, consecutive: Int)
+    case objective(metric: LatencyMetric, quantile: Quantile, consecutive: Int)
     /// A firing alert whose labels satisfy every matcher.
     case alert(matchers: [AlertMatcher])
     /// A drift suite found drift.

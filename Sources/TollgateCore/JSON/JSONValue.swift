@@ -128,7 +128,17 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
-    private static func quote(_ s: String, into out: inout String) {
+    /// `s` as a JSON string literal: quoted, with `"`, `\\` and control characters escaped
+    /// (RFC 8259 §7). The one JSON string escaping rule; hand-built JSON (the simulator's bodies) uses it.
+    public static func quoted(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count + 2)
+        quote(s, into: &out)
+        return out
+    }
+
+    /// Appends `s` as a JSON string literal to `out`.
+    public static func quote(_ s: String, into out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -153,43 +153,75 @@ enum PipelineLoader {
                            overrides: overrides, warmupRequests: warmup)
     }
 
-    /// The keys of each router type; every type also takes `url`, the OpenAI base URL clients use
-    /// through the router (for `traffic.via: router`).
-    static let routerKeys: [RouterConfig.Kind: [String]] = [
-        .gateway: ["admin", "token_env", "url", "gateway_run"],
-        .haproxy: ["socket", "backend", "baseline_server", "candidate_server", "url"],
-        .kubernetes: ["resource", "namespace", "name", "baseline_backend", "candidate_backend", "context", "kubeconfig", "url"],
-        .command: ["command", "timeout", "url"],
-    ]
-
+    /// Reads `router:` into its type's typed settings. Every type also takes `url`, the OpenAI
+    /// base URL clients use through the router (for `traffic.via: router`).
     static func readRouter(_ m: MappingReader?) -> RouterConfig? {
         // `type` defaults to the gateway, and the gateway's `admin` to its default address.
-        guard let m else { return RouterConfig(kind: .gateway, settings: ["admin": RouterConfig.defaultGatewayAdmin]) }
+        guard let m else { return RouterConfig(.gateway(RouterConfig.Gateway())) }
         CommonChecks.rejectInlineSecrets(m, what: "'router'")
         let kind = m.has("type") ? m.oneOf("type", RouterConfig.Kind.allCases.map(\.rawValue)).flatMap(RouterConfig.Kind.init(rawValue:)) : .gateway
-        var settings: [String: String] = [:]
-        if let kind {
-            for key in routerKeys[kind] ?? [] {
-                guard let v = m.value(key) else { continue }
-                switch key {
-                case "admin", "url": settings[key] = CommonChecks.endpoint(v)
-                case "token_env": settings[key] = CommonChecks.envName(v)
-                case "timeout": settings[key] = v.duration().map(DurationText.format)
-                case "resource": settings[key] = v.oneOf(["httproute", "virtualservice", "inferenceservice"])
-                default: settings[key] = v.string()
-                }
+        var settings: RouterConfig.Settings?
+        var url: String?
+        switch kind {
+        case .gateway:
+            let admin = CommonChecks.endpoint(m.value("admin"))
+            let tokenEnv = CommonChecks.envName(m.value("token_env"))
+            url = CommonChecks.endpoint(m.value("url"))
+            let run = m.string("gateway_run")
+            if admin != nil || m.value("admin") == nil {   // absent or null: the default address
+                settings = .gateway(RouterConfig.Gateway(admin: admin ?? RouterConfig.defaultGatewayAdmin, tokenEnv: tokenEnv, gatewayRun: run))
             }
-            switch kind {
-            case .gateway where settings["admin"] == nil && !m.has("admin"): settings["admin"] = RouterConfig.defaultGatewayAdmin
-            case .haproxy where settings["socket"] == nil: m.context.report(m.value.mark, "a haproxy router needs 'socket' (the admin socket path)")
-            case .command where settings["command"] == nil: m.context.report(m.value.mark, "a command router needs 'command' (with {weight} where the weight goes)")
-            case .kubernetes where settings["resource"] == nil || settings["name"] == nil:
-                m.context.report(m.value.mark, "a kubernetes router needs 'resource' (httproute, virtualservice or inferenceservice) and 'name'")
-            default: break
+        case .haproxy:
+            let socket = m.string("socket")
+            let defaults = RouterConfig.HAProxy(socket: "")
+            let backend = m.string("backend"), baseline = m.string("baseline_server"), candidate = m.string("candidate_server")
+            url = CommonChecks.endpoint(m.value("url"))
+            if let socket {
+                settings = .haproxy(RouterConfig.HAProxy(socket: socket, backend: backend ?? defaults.backend,
+                                                         baselineServer: baseline ?? defaults.baselineServer,
+                                                         candidateServer: candidate ?? defaults.candidateServer))
+            } else {
+                m.context.report(m.value.mark, "a haproxy router needs 'socket' (the admin socket path)")
             }
+        case .kubernetes:
+            settings = readKubernetesRouter(m).map(RouterConfig.Settings.kubernetes)
+            url = CommonChecks.endpoint(m.value("url"))
+        case .command:
+            let command = m.string("command"), read = m.string("read_command"), timeout = m.duration("timeout")
+            url = CommonChecks.endpoint(m.value("url"))
+            if let command {
+                settings = .command(RouterConfig.Command(command: command, readCommand: read, timeout: timeout ?? .seconds(60)))
+            } else {
+                m.context.report(m.value.mark, "a command router needs 'command' (with {weight} where the weight goes)")
+            }
+        case nil:
+            break
         }
         m.finish(what: "'router' of type \(kind?.rawValue ?? "?")")
-        return kind.map { RouterConfig(kind: $0, settings: settings) }
+        return settings.map { RouterConfig($0, url: url) }
+    }
+
+    /// The `router:` keys of a kubernetes router; `nil` (reported) without `resource` and `name`.
+    static func readKubernetesRouter(_ m: MappingReader) -> RouterConfig.Kubernetes? {
+        let resource = m.oneOf("resource", RouterConfig.Kubernetes.Resource.allCases.map(\.rawValue)).flatMap(RouterConfig.Kubernetes.Resource.init(rawValue:))
+        let namespace = m.string("namespace"), name = m.string("name")
+        let baselineName = m.string("baseline_backend"), candidateName = m.string("candidate_backend")
+        let context = m.string("context"), kubeconfig = m.string("kubeconfig")
+        let routeIndex = m.int("route_index", in: 0...1_000), baselineIndex = m.int("baseline_index", in: 0...1_000)
+        let candidateIndex = m.int("candidate_index", in: 0...1_000)
+        let baselineSubset = m.string("baseline_subset"), candidateSubset = m.string("candidate_subset")
+        let kubectl = m.string("kubectl"), timeout = m.duration("timeout")
+        guard let resource, let name else {
+            m.context.report(m.value.mark, "a kubernetes router needs 'resource' (httproute, virtualservice or inferenceservice) and 'name'")
+            return nil
+        }
+        let defaults = RouterConfig.Kubernetes(resource: resource, name: name)
+        return RouterConfig.Kubernetes(
+            resource: resource, name: name, namespace: namespace, context: context, kubeconfig: kubeconfig,
+            routeIndex: routeIndex ?? defaults.routeIndex,
+            baseline: .init(name: baselineName ?? defaults.baseline.name, index: baselineIndex ?? defaults.baseline.index, subset: baselineSubset),
+            candidate: .init(name: candidateName ?? defaults.candidate.name, index: candidateIndex ?? defaults.candidate.index, subset: candidateSubset),
+            kubectl: kubectl ?? defaults.kubectl, timeout: timeout ?? defaults.timeout)
     }
 
     static func readAnalysis(_ m: MappingReader?) -> AnalysisConfig {
@@ -274,7 +306,7 @@ enum PipelineLoader {
         let tolerance = m.tolerance("tolerance")
         let critical = m.bool("critical") ?? false
         let weight = m.double("weight", min: 0) ?? 1
-        let quantile = m.oneOf("quantile", ["p50", "p90", "p95", "p99", "mean"])
+        let quantile = m.oneOf("quantile", Quantile.allCases.map(\.rawValue)).flatMap(Quantile.init(rawValue:))
         let suite = CommonChecks.existingFile(m.value("suite"))
         let group = m.string("group")
         let dryRun = m.bool("dry_run") ?? false
@@ -323,7 +355,7 @@ enum PipelineLoader {
             case "objective":
                 if let o = value?.mapping() {
                     let metricValue = o.required("metric", in: "'\(item.path).objective'")
-                    let quantile = o.oneOf("quantile", ["p50", "p90", "p95", "p99", "mean"]) ?? "p95"
+                    let quantile = o.oneOf("quantile", Quantile.allCases.map(\.rawValue)).flatMap(Quantile.init(rawValue:)) ?? .p95
                     let consecutive = o.int("consecutive", in: 1...1000) ?? 1
                     o.finish(what: "'\(item.path).objective'")
                     if let metricValue, let text = metricValue.string() {

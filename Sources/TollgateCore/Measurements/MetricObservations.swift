@@ -35,3 +35,31 @@ extension MetricName {
     /// judged only where a `metrics_source` whose preset maps it measures the canary.
     public var needsMetricsSource: Bool { self == .queueMs }
 }
+
+extension MetricName {
+    /// The metric a latency objective or rollback rule names.
+    public init(_ latency: LatencyMetric) {
+        switch latency {
+        case .ttftMs: self = .ttftMs
+        case .itlMs: self = .itlMs
+        case .tpotMs: self = .tpotMs
+        case .e2eMs: self = .e2eMs
+        case .embeddingMs: self = .embeddingMs
+        }
+    }
+}
+
+extension DriftFeature {
+    /// The metric whose ``MetricName/observations(in:)`` are this numeric feature's values; `nil`
+    /// for categorical features and embeddings.
+    public var metricName: MetricName? {
+        switch self {
+        case .ttftMs: return .ttftMs
+        case .itlMs: return .itlMs
+        case .e2eMs: return .e2eMs
+        case .outputTokens: return .outputTokens
+        case .finishReason, .errorClass, .refusalRate, .jsonValidity, .embeddings: return nil
+        }
+    }
+}
+

@@ -21,8 +21,8 @@ public struct EvalQualityEvaluator: QualityEvaluator {
 
     public func evaluate(suitePath: String) async throws -> RunEventPayload.QualityEvaluated {
         let suite = try DocumentLoader.loadEvalSuite(at: suitePath)
-        let baseline = try EvalTarget(pipeline.model.baseline, environment: environment)
-        let candidate = try EvalTarget(pipeline.model.candidate, environment: environment)
+        let baseline = try EvalTarget(pipeline.model.baseline, api: suite.api, environment: environment)
+        let candidate = try EvalTarget(pipeline.model.candidate, api: suite.api, environment: environment)
         let options = EvalOptions(concurrency: max(1, min(pipeline.traffic.concurrency, 16)), confidence: pipeline.analysis.confidence,
                                   maxInputTokens: nil, storedText: StoredTextPolicy(security: pipeline.security))
         let result = try await EvalRunner(httpClient: httpClient, store: store).run(suite: suite, baseline: baseline, candidate: candidate, options: options)

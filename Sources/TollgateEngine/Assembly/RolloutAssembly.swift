@@ -44,11 +44,15 @@ public final class RolloutAssembly: Sendable {
                                                 connectTimeout: pipeline.reliability.connectTimeout ?? .seconds(10))
         httpClient = client
         do {
-            self.router = try router ?? Self.makeRouter(pipeline.router, client: client, environment: environment)
+            do {
+                self.router = try router ?? pipeline.router.makeRouter(client: client, environment: environment)
+            } catch RouterError.missingToken(let variable) {
+                throw AssemblyError.missingSecret(variable: variable, purpose: "the gateway's admin token")
+            }
             if pipeline.traffic.via != .live, pipeline.traffic.source == nil {
                 throw AssemblyError.missingSetting("The pipeline has no traffic.source to replay.")
             }
-            if pipeline.traffic.via == .router, Self.routerURL(pipeline.router) == nil {
+            if pipeline.traffic.via == .router, pipeline.router.clientURL == nil {
                 throw AssemblyError.missingSetting("traffic.via: router needs router.url, the OpenAI base URL clients use through the router (for the gateway, its admin URL is used when url is not set).")
             }
             if pipeline.traffic.via == .live, pipeline.router.kind != .gateway, pipeline.metricsSource == nil {
@@ -60,78 +64,31 @@ public final class RolloutAssembly: Sendable {
         }
     }
 
-    /// The router a pipeline's `router:` section describes.
-    public static func makeRouter(_ config: RouterConfig, client: HTTPClient, environment: [String: String]) throws -> any TrafficRouter {
-        let s = config.settings
-        switch config.kind {
-        case .gateway:
-            guard let admin = s["admin"] else {
-                throw AssemblyError.missingSetting("A gateway router needs 'router.admin', the gateway's URL (e.g. http://127.0.0.1:9100).")
-            }
-            var token = ""
-            if let variable = s["token_env"] {
-                guard let value = environment[variable], !value.isEmpty else {
-                    throw AssemblyError.missingSecret(variable: variable, purpose: "the gateway's admin token")
-                }
-                token = value
-            }
-            return GatewayRouter(adminURL: admin, token: token, client: client)
-        case .haproxy:
-            return try HAProxyRouter(socketPath: s["socket"] ?? "", backend: s["backend"] ?? "models",
-                                     baselineServer: s["baseline_server"] ?? "baseline", candidateServer: s["candidate_server"] ?? "candidate")
-        case .kubernetes:
-            let name = s["name"] ?? ""
-            let target: KubernetesTarget
-            switch s["resource"] {
-            case "httproute":
-                target = .httpRoute(name: name, baseline: .init(index: 0, name: s["baseline_backend"] ?? "baseline"),
-                                    candidate: .init(index: 1, name: s["candidate_backend"] ?? "candidate"))
-            case "virtualservice":
-                target = .virtualService(name: name, baseline: .init(index: 0, host: s["baseline_backend"] ?? "baseline"),
-                                         candidate: .init(index: 1, host: s["candidate_backend"] ?? "candidate"))
-            default:
-                target = .inferenceService(name: name)
-            }
-            return KubernetesRouter(target: target, namespace: s["namespace"], context: s["context"])
-        case .command:
-            let timeout = s["timeout"].flatMap(DurationText.parse) ?? .seconds(60)
-            return try CommandRouter(setCommand: s["command"] ?? "", timeout: timeout)
-        }
-    }
-
-    /// The base URL clients use through the router: `router.url`, else the gateway's admin URL + `/v1`.
-    static func routerURL(_ config: RouterConfig) -> String? {
-        if let url = config.settings["url"] { return url }
-        if config.kind == .gateway, let admin = config.settings["admin"] {
-            return admin.hasSuffix("/") ? admin + "v1" : admin + "/v1"
-        }
-        return nil
-    }
-
     /// A client for one version, with the pipeline's timeouts and retries; its API key comes from
     /// `environment`, by default the one this assembly was made with.
     public func client(for version: ModelVersion, environment: [String: String]? = nil) throws -> ModelClient {
-        let environment = environment ?? self.environment
-        var apiKey: String?
-        if let variable = version.apiKeyEnv {
-            guard let value = environment[variable], !value.isEmpty else {
-                throw AssemblyError.missingSecret(variable: variable, purpose: "the API key of version \(version.version)")
-            }
-            apiKey = value
+        do {
+            return client(for: try ModelEndpoint(version: version, api: pipeline.model.api, modelName: pipeline.model.name,
+                                                 environment: environment ?? self.environment))
+        } catch {
+            guard case .missingAPIKey(let variable) = error else { throw error }
+            throw AssemblyError.missingSecret(variable: variable, purpose: "the API key of version \(version.version)")
         }
-        return client(for: version, apiKey: apiKey)
     }
 
-    /// A client for one version with the given API key (`nil`: no `Authorization` header).
-    func client(for version: ModelVersion, apiKey: String?) -> ModelClient {
+    /// A client for one version with no API key (no `Authorization` header).
+    func keylessClient(for version: ModelVersion) -> ModelClient {
+        client(for: ModelEndpoint(version: version, api: pipeline.model.api, modelName: pipeline.model.name, apiKey: nil))
+    }
+
+    /// A client for one endpoint, with the pipeline's timeouts and retries.
+    func client(for endpoint: ModelEndpoint) -> ModelClient {
         let r = pipeline.reliability
         let total = r.totalTimeout ?? pipeline.traffic.timeout
         let timeouts = ClientTimeouts(connect: r.connectTimeout ?? .seconds(10), firstToken: r.firstTokenTimeout ?? total,
                                       idle: r.idleTimeout ?? total, total: total)
         let retry = RetryPolicy(maxAttempts: r.retryAttempts, baseDelay: r.retryBackoff ?? .milliseconds(500))
-        return ModelClient(httpClient: httpClient,
-                           endpoint: ModelEndpoint(url: version.endpoint, api: pipeline.model.api,
-                                                   model: version.modelID ?? pipeline.model.name, headers: version.headers, apiKey: apiKey),
+        return ModelClient(httpClient: httpClient, endpoint: endpoint,
                            timeouts: timeouts, retry: retry, keepResponseText: pipeline.security.loggingMode != .none)
     }
 
@@ -144,11 +101,11 @@ public final class RolloutAssembly: Sendable {
         case .replay:
             traffic = paired
         case .router:
-            let version = ModelVersion(version: "router", endpoint: Self.routerURL(pipeline.router) ?? "")
+            let version = ModelVersion(version: "router", endpoint: pipeline.router.clientURL ?? "")
             traffic = RoutedStageTraffic(paired: paired, router: try client(for: version))
         case .live:
             traffic = LiveGatewayTraffic(paired: pipeline.traffic.source == nil ? nil : paired, store: store, clock: clock,
-                                         gatewayRunID: pipeline.router.settings["gateway_run"], text: StoredTextPolicy(security: pipeline.security),
+                                         gatewayRunID: pipeline.router.gateway?.gatewayRun, text: StoredTextPolicy(security: pipeline.security),
                                          copiesGatewaySamples: pipeline.metricsSource == nil || pipeline.router.kind == .gateway)
         }
         let suites = pipeline.analysis.metrics.contains { $0.metric == .quality }
@@ -192,8 +149,8 @@ public final class RolloutAssembly: Sendable {
     /// or abort of a run nobody drives): the router of the pipeline, and model clients made
     /// without API keys, because such an engine never sends traffic (``RolloutEngine/applyPendingCommands()``).
     public func routerOnlyDependencies() -> RolloutDependencies {
-        let traffic = ReplayStageTraffic(pipeline: pipeline, store: store, baseline: client(for: pipeline.model.baseline, apiKey: nil),
-                                         candidate: client(for: pipeline.model.candidate, apiKey: nil), trafficPath: pipeline.traffic.source ?? "")
+        let traffic = ReplayStageTraffic(pipeline: pipeline, store: store, baseline: keylessClient(for: pipeline.model.baseline),
+                                         candidate: keylessClient(for: pipeline.model.candidate), trafficPath: pipeline.traffic.source ?? "")
         return RolloutDependencies(router: router, traffic: traffic, judge: PipelineJudge(analysis: pipeline.analysis))
     }
 

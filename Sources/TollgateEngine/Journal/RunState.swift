@@ -4,19 +4,9 @@ public import TollgateStore
 /// A run's state as its journal says it is: the engine folds the events to know where to
 /// continue after a crash, and other processes fold them to show status.
 public struct RunState: Sendable, Equatable {
-    public enum Phase: String, Sendable, Codable {
-        /// Not started yet (only `run_created`).
-        case created
-        case running
-        case paused
-        case awaitingApproval = "awaiting_approval"
-        case promoted
-        case rolledBack = "rolled_back"
-        case aborted
-        case failed
-
-        public var isTerminal: Bool { [.promoted, .rolledBack, .aborted, .failed].contains(self) }
-    }
+    /// Where the run is: the store's ``RunStatus`` (a rollout is `created` until its first
+    /// transition and never `completed`, which ends the measuring runs).
+    public typealias Phase = RunStatus
 
     public var phase: Phase = .created
     /// The stage in progress (started and not completed), if any.

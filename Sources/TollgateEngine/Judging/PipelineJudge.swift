@@ -25,7 +25,7 @@ public struct PipelineJudge: StageJudge {
 
     /// The judge's name of a criterion: the metric, with the quantile when one is compared (`ttft_ms.p95`).
     static func criterionName(_ metric: MetricCriterionConfig) -> String {
-        metric.quantile.map { "\(metric.metric.rawValue).\($0)" } ?? metric.metric.rawValue
+        metric.quantile.map { "\(metric.metric.rawValue).\($0.rawValue)" } ?? metric.metric.rawValue
     }
 
     static func criterion(_ metric: MetricCriterionConfig) -> MetricCriterion {
@@ -36,15 +36,26 @@ public struct PipelineJudge: StageJudge {
             kind = .rate
         } else {
             switch metric.quantile {
-            case "p50": kind = .p50
-            case "p90": kind = .p90
-            case "p95": kind = .p95
-            case "p99": kind = .p99
-            default: kind = .location
+            case .p50: kind = .p50
+            case .p90: kind = .p90
+            case .p95: kind = .p95
+            case .p99: kind = .p99
+            case .mean, nil: kind = .location
             }
         }
         return MetricCriterion(name: criterionName(metric), kind: kind, worse: metric.worse == .higher ? .higher : .lower,
                                tolerance: metric.tolerance, critical: metric.critical, weight: metric.weight)
+    }
+
+    /// The judge of `analysis.judge` at a check: `tollgate` is the group-sequential test at canary
+    /// checks and the fixed-horizon judge for shadow; `always-valid` is the confidence sequences at
+    /// canary checks and the fixed-horizon judge for shadow; `kayenta` is Kayenta's judge for both.
+    static func choice(_ judge: AnalysisConfig.Judge, sequential: Bool) -> JudgeChoice {
+        switch judge {
+        case .kayenta: return .kayenta
+        case .tollgate: return sequential ? .sequential : .tollgate
+        case .alwaysValid: return sequential ? .alwaysValid : .tollgate
+        }
     }
 
     /// One arm's observations of a metric (the rule lives with ``MetricName``, shared with reports).
@@ -101,31 +112,15 @@ public struct PipelineJudge: StageJudge {
                                      marginalThreshold: analysis.marginalThreshold, seed: analysis.seed)
         let perArm = request.measuredCounts.map { min($0.baseline, $0.candidate) } ?? min(request.baseline.count, request.candidate.count)
         let horizon = request.maxSamples ?? max(perArm, 2)
-        let verdict: Verdict
-        switch analysis.judge {
-        case .kayenta:
-            verdict = try KayentaJudge.judge(criteria: criteria, data: data, passThreshold: analysis.passThreshold,
-                                             marginalThreshold: analysis.marginalThreshold)
-        case .tollgate where request.sequential:
-            let design = SequentialDesign(maxSamples: horizon, alpha: analysis.alpha, beta: analysis.beta,
-                                          spending: SpendingFunction(analysis.spending))
-            verdict = try GroupSequentialJudge.judge(criteria: criteria, data: data, design: design,
-                                                     lookSizes: request.previousLooks + [perArm], settings: settings)
-        case .alwaysValid where request.sequential:
-            verdict = try AlwaysValidJudge.judge(criteria: criteria, data: data, horizon: horizon, settings: settings)
-        case .tollgate, .alwaysValid:
-            verdict = try TollgateJudge.judge(criteria: criteria, data: data, settings: settings)
-        }
-        let decision: StageVerdict.Decision
-        switch verdict.decision {
-        case .promote: decision = .promote
-        case .hold: decision = .hold
-        case .rollback: decision = .rollback
-        }
+        let design = SequentialDesign(maxSamples: horizon, alpha: analysis.alpha, beta: analysis.beta,
+                                      spending: SpendingFunction(analysis.spending))
+        let verdict = try Self.choice(analysis.judge, sequential: request.sequential)
+            .makeJudge(settings: settings, design: design, lookSizes: request.previousLooks + [perArm])
+            .judge(criteria: criteria, data: data)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return StageVerdict(
-            decision: decision, score: verdict.score, summary: verdict.explanation,
+            decision: verdict.decision, score: verdict.score, summary: verdict.explanation,
             metrics: verdict.metrics.map { .init(metric: $0.metric, outcome: $0.outcome.rawValue, sentence: $0.explanation) },
             detailJSON: String(decoding: try encoder.encode(verdict), as: UTF8.self))
     }

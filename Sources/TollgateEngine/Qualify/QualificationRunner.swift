@@ -53,15 +53,12 @@ public final class QualificationRunner: Sendable {
             throw QualifyError.invalidInput("Qualification replays recorded traffic: the pipeline has no traffic.source; pass --traffic FILE.")
         }
         self.trafficPath = path
-        var apiKey: String?
-        if let variable = version.apiKeyEnv {
-            guard let value = environment[variable], !value.isEmpty else {
-                throw QualifyError.invalidInput("The environment variable \(variable) (the API key of version \(version.version)) is not set; export it first.")
-            }
-            apiKey = value
+        do {
+            endpoint = try ModelEndpoint(version: version, api: pipeline.model.api, modelName: pipeline.model.name, environment: environment)
+        } catch {
+            guard case .missingAPIKey(let variable) = error else { throw QualifyError.invalidInput(error.description) }
+            throw QualifyError.invalidInput("The environment variable \(variable) (the API key of version \(version.version)) is not set; export it first.")
         }
-        endpoint = ModelEndpoint(url: version.endpoint, api: pipeline.model.api, model: version.modelID ?? pipeline.model.name,
-                                 headers: version.headers, apiKey: apiKey)
         steps = QualifyConfig.Step.allCases.filter { step in only.map { $0.contains(step) } ?? !pipeline.qualify.skips(step) }
         self.sink = sink
         self.serverLog = serverLog

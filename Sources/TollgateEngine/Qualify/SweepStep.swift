@@ -41,13 +41,13 @@ extension QualificationRunner {
             for (quantile, target) in targets.all {
                 let value: Double?
                 switch quantile {
-                case "p50": value = stats.p50
-                case "p90": value = stats.p90
-                case "p95": value = stats.p95
-                case "p99": value = stats.p99
-                default: value = stats.mean
+                case .p50: value = stats.p50
+                case .p90: value = stats.p90
+                case .p95: value = stats.p95
+                case .p99: value = stats.p99
+                case .mean: value = stats.mean
                 }
-                if let value, value > target { found.append(String(format: "%@.%@ %.0f > %.0f", metric.rawValue, quantile, value, target)) }
+                if let value, value > target { found.append(String(format: "%@.%@ %.0f > %.0f", metric.rawValue, quantile.rawValue, value, target)) }
             }
         }
         let maxRate = pipeline.objectives.maxErrorRate ?? 0.01

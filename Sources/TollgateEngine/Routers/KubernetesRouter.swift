@@ -10,15 +10,18 @@ public struct KubernetesRouter: TrafficRouter {
     public var namespace: String?
     /// The `kubectl` context to use; `nil` uses the current one.
     public var context: String?
+    /// The kubeconfig file kubectl reads; `nil` uses kubectl's default.
+    public var kubeconfig: String?
     /// The `kubectl` executable: a path, or a name looked up on `PATH`.
     public var kubectl: String
     public var dryRun: Bool
     public var timeout: Duration
 
     public init(
-        target: KubernetesTarget, namespace: String? = nil, context: String? = nil,
+        target: KubernetesTarget, namespace: String? = nil, context: String? = nil, kubeconfig: String? = nil,
         kubectl: String = "kubectl", dryRun: Bool = false, timeout: Duration = .seconds(60)
     ) {
+        self.kubeconfig = kubeconfig
         self.target = target
         self.namespace = namespace
         self.context = context
@@ -60,6 +63,7 @@ public struct KubernetesRouter: TrafficRouter {
 
     private func commonArguments() -> [String] {
         var arguments: [String] = []
+        if let kubeconfig { arguments += ["--kubeconfig", kubeconfig] }
         if let context { arguments += ["--context", context] }
         if let namespace { arguments += ["--namespace", namespace] }
         return arguments

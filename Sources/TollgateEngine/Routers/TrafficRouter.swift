@@ -52,6 +52,8 @@ public enum RouterError: Error, Sendable, Equatable, CustomStringConvertible {
     case commandTimedOut(command: String, seconds: Double)
     /// The router's configuration cannot work (an empty name, a missing placeholder).
     case invalidConfiguration(String)
+    /// The variable that should hold the gateway's admin token is not set or empty.
+    case missingToken(variable: String)
 
     public var description: String {
         switch self {
@@ -72,6 +74,8 @@ public enum RouterError: Error, Sendable, Equatable, CustomStringConvertible {
             return "The command `\(command)` did not finish within \(seconds) s and was stopped."
         case .invalidConfiguration(let message):
             return "The router configuration is not usable: \(message)"
+        case .missingToken(let variable):
+            return "The environment variable \(variable) (the gateway's admin token) is not set; export it and run again."
         }
     }
 }

@@ -36,7 +36,7 @@ public struct RollbackRuleEvaluator: Sendable {
         switch rule {
         case .analysis(let marginal): return marginal ? "analysis:marginal" : "analysis:fail"
         case .errorRate(let above, _): return "error_rate>\(above)"
-        case .objective(let metric, let quantile, _): return "objective:\(metric.rawValue).\(quantile)"
+        case .objective(let metric, let quantile, _): return "objective:\(metric.rawValue).\(quantile.rawValue)"
         case .alert(let matchers): return "alert:" + matchers.map(\.description).joined(separator: ",")
         case .drift(let suite): return "drift:\(suite)"
         }
@@ -101,16 +101,16 @@ public struct RollbackRuleEvaluator: Sendable {
                 if case .latency(let ms, let n, let queries)? = reading {
                     observed = ms
                     count = n
-                    origin = (quantile == "mean" ? " (the metrics source's _sum / _count: " : " (the metrics source's histogram: ") + Self.quoted(queries) + ")"
+                    origin = (quantile.level == nil ? " (the metrics source's _sum / _count: " : " (the metrics source's histogram: ") + Self.quoted(queries) + ")"
                 } else {
                     guard !values.isEmpty else { continue }
-                    observed = quantile == "mean" ? Descriptive.mean(values) : Descriptive.quantile(values, Self.level(quantile))
+                    observed = quantile.level.map { Descriptive.quantile(values, $0) } ?? Descriptive.mean(values)
                     count = values.count
                     origin = ""
                 }
                 if observed > target {
                     breached(rule, consecutive: consecutive,
-                             reason: String(format: "candidate %@ %@ is %.1f ms%@, over its objective of %.1f ms", metric.rawValue, quantile, observed,
+                             reason: String(format: "candidate %@ %@ is %.1f ms%@, over its objective of %.1f ms", metric.rawValue, quantile.rawValue, observed,
                                             origin, target),
                              numbers: ["observed_ms": observed, "objective_ms": target, "samples": Double(count)])
                 }
@@ -121,25 +121,11 @@ public struct RollbackRuleEvaluator: Sendable {
         return Evaluation(breaches: breaches, trigger: trigger, unmeasured: unmeasured)
     }
 
-    /// The per-request values of a latency metric among successful samples.
+    /// The per-request values of a latency metric among successful samples (``MetricName/observations(in:)``:
+    /// `itl_ms` is each request's mean inter-token gap, as the judge and the metrics source read it).
     public static func values(of metric: LatencyMetric, in samples: [Sample]) -> [Double] {
-        let ok = samples.filter(\.succeeded)
-        switch metric {
-        case .ttftMs: return ok.compactMap(\.ttftMs)
-        case .itlMs: return ok.flatMap(\.interTokenLatenciesMs)
-        case .tpotMs: return ok.compactMap(\.timePerOutputTokenMs)
-        case .e2eMs, .embeddingMs: return ok.compactMap(\.e2eMs)
-        }
+        MetricName(metric).observations(in: samples)
     }
 
     static func quoted(_ queries: [String]) -> String { queries.map { "`\($0)`" }.joined(separator: ", ") }
-
-    static func level(_ quantile: String) -> Double {
-        switch quantile {
-        case "p50": return 0.50
-        case "p90": return 0.90
-        case "p95": return 0.95
-        default: return 0.99
-        }
-    }
 }

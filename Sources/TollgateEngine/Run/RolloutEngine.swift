@@ -216,7 +216,7 @@ public final class RolloutEngine: Sendable {
                 continue
             case .created, .running:
                 break
-            case .promoted, .rolledBack, .aborted, .failed:
+            case .promoted, .rolledBack, .aborted, .failed, .completed:
                 continue
             }
             let index = state.activeStage ?? state.nextStage

@@ -307,13 +307,13 @@ extension RolloutEngine {
                 details: [String: String]? = nil, weightReceipt: RouterReceipt? = nil,
                 applying: RunEventPayload.CommandHandled? = nil) throws {
         let kind: RunEventKind
-        let status: RunStatus
         switch phase {
-        case .promoted: (kind, status) = (.promoted, .promoted)
-        case .rolledBack: (kind, status) = (.rolledBack, .rolledBack)
-        case .aborted: (kind, status) = (.aborted, .aborted)
-        default: (kind, status) = (.failed, .failed)
+        case .promoted: kind = .promoted
+        case .rolledBack: kind = .rolledBack
+        case .aborted: kind = .aborted
+        default: kind = .failed
         }
+        let status: RunStatus = kind == .failed ? .failed : phase
         try journal(kind, RunEventPayload.Finished(stage: stage, reason: reason, trigger: trigger, numbers: numbers, details: details),
                     stage: stage, applying: applying) { tx in
             if let receipt = weightReceipt {

@@ -62,7 +62,8 @@ public struct JudgeRequest: Sendable {
 
 /// A judge's decision for one check, explained.
 public struct StageVerdict: Sendable, Codable, Equatable {
-    public enum Decision: String, Sendable, Codable { case promote, hold, rollback }
+    /// The judges' own ``TollgateCore/Decision`` (promote, hold, rollback): one type, no conversion.
+    public typealias Decision = TollgateCore.Decision
 
     /// One metric's line in the explanation.
     public struct MetricLine: Sendable, Codable, Equatable {

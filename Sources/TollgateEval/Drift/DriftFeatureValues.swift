@@ -5,20 +5,10 @@ import TollgateTraffic
 /// The per-request values of one drift feature, extracted from samples: numbers for timing and
 /// length features, category labels for the categorical ones. Embeddings are fetched separately.
 public enum DriftFeatureValues {
-    /// Numeric values of a numeric feature (requests where it was not measured are left out):
-    /// TTFT, mean inter-token latency per request, end-to-end time, output tokens.
+    /// Numeric values of a numeric feature, the metric's per-request observations
+    /// (``MetricName/observations(in:)``: successful requests, `itl_ms` the mean inter-token gap of each).
     public static func numbers(_ feature: DriftFeature, of samples: [Sample]) -> [Double] {
-        switch feature {
-        case .ttftMs: return samples.compactMap(\.ttftMs)
-        case .itlMs:
-            return samples.compactMap { s in
-                let gaps = s.interTokenLatenciesMs
-                return gaps.isEmpty ? nil : gaps.reduce(0, +) / Double(gaps.count)
-            }
-        case .e2eMs: return samples.filter(\.succeeded).compactMap(\.e2eMs)
-        case .outputTokens: return samples.filter(\.succeeded).compactMap { $0.outputTokens.map(Double.init) }
-        default: return []
-        }
+        feature.metricName?.observations(in: samples) ?? []
     }
 
     /// Category labels of a categorical feature: the finish reason (successful requests), the error

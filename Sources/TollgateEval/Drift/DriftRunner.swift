@@ -44,7 +44,8 @@ public struct DriftRunner: Sendable {
         var vectors: (reference: [[Double]], current: [[Double]])?
         if suite.features.contains(.embeddings) {
             let client = EmbeddingsClient(httpClient: httpClient, baseURL: embeddingsEndpoint ?? suite.target.endpoint,
-                                          model: embeddingsModel, apiKey: try apiKey(suite.target))
+                                          model: embeddingsModel,
+                                          apiKey: try ModelEndpoint.eval(suite.target, api: .embeddings, environment: environment, purpose: Self.keyPurpose).apiKey)
             let r = DriftFeatureValues.texts(of: reference), c = DriftFeatureValues.texts(of: current)
             if !r.isEmpty && !c.isEmpty { vectors = (try await client.embed(r), try await client.embed(c)) }
         }
@@ -64,8 +65,7 @@ public struct DriftRunner: Sendable {
             return (samples, "gateway samples of the last \(DurationText.format(window))")
         case .replay(let traffic, let requests, let concurrency):
             let api = suite.api
-            let endpoint = ModelEndpoint(url: suite.target.endpoint, api: api, model: suite.target.modelID,
-                                         headers: suite.target.headers, apiKey: try apiKey(suite.target))
+            let endpoint = try ModelEndpoint.eval(suite.target, api: api, environment: environment, purpose: Self.keyPurpose)
             let client = ModelClient(httpClient: httpClient, endpoint: endpoint, keepResponseText: true)
             let configuration = ReplayConfiguration(shape: .closedLoop(concurrency: concurrency), requestLimit: requests,
                                                     overrides: RequestOverrides(stream: true), seed: seed, repeatTraffic: true)
@@ -87,13 +87,8 @@ public struct DriftRunner: Sendable {
         }
     }
 
-    private func apiKey(_ target: ModelVersion) throws(EvalError) -> String? {
-        guard let name = target.apiKeyEnv else { return nil }
-        guard let key = environment[name], !key.isEmpty else {
-            throw .endpointFailed(url: target.endpoint, reason: "the API key variable \(name) named by 'target.api_key_env' is not set.")
-        }
-        return key
-    }
+    /// What the API key of `target.api_key_env` is for, in errors.
+    static let keyPurpose = "the API key named by 'target.api_key_env'"
 }
 
 /// Writes a drift run: a run of kind `drift` holding the current window's samples (so a later

@@ -4,32 +4,28 @@ public import TollgateCore
 public import TollgateStore
 public import TollgateTraffic
 
-/// Where one version of the model is reached for an eval: base URL, model id, headers, API key.
+/// One arm of an eval: the version's label and the ``ModelEndpoint`` it is reached at (the
+/// endpoint's `api` is the suite's: ``EvalRunner`` sends every case with the suite's API).
 public struct EvalTarget: Sendable, Equatable {
     public var version: String
-    public var endpoint: String
-    public var modelID: String?
-    public var headers: [String: String]
-    public var apiKey: String?
+    public var endpoint: ModelEndpoint
 
-    public init(version: String, endpoint: String, modelID: String? = nil, headers: [String: String] = [:], apiKey: String? = nil) {
+    public init(version: String, endpoint: ModelEndpoint) {
         self.version = version
         self.endpoint = endpoint
-        self.modelID = modelID
-        self.headers = headers
-        self.apiKey = apiKey
     }
 
-    /// A target from a pipeline's model version, reading its API key from the environment.
-    public init(_ version: ModelVersion, environment: [String: String] = ProcessInfo.processInfo.environment) throws(EvalError) {
-        var key: String?
-        if let name = version.apiKeyEnv {
-            guard let value = environment[name], !value.isEmpty else {
-                throw .endpointFailed(url: version.endpoint, reason: "the API key variable \(name) is not set.")
-            }
-            key = value
-        }
-        self.init(version: version.version, endpoint: version.endpoint, modelID: version.modelID, headers: version.headers, apiKey: key)
+    /// A target at a base URL, with no API key.
+    public init(version: String, url: String) {
+        self.init(version: version, endpoint: ModelEndpoint(url: url))
+    }
+
+    /// A target from a pipeline's model version, reading its API key from the environment
+    /// (``ModelEndpoint/init(version:api:modelName:environment:)``); a missing key is bad input.
+    public init(_ version: ModelVersion, api: ModelAPI = .chat,
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws(EvalError) {
+        self.init(version: version.version,
+                  endpoint: try .eval(version, api: api, environment: environment, purpose: "the API key of version \(version.version)"))
     }
 }
 
@@ -79,7 +75,7 @@ public struct EvalRunner: Sendable {
                     options: EvalOptions = EvalOptions()) async throws(EvalError) -> EvalComparison {
         let started = Date()
         let cases = try EvalCaseReader.read(path: suite.cases)
-        let factory = ScorerFactory(httpClient: httpClient, defaultEndpoint: baseline.endpoint)
+        let factory = ScorerFactory(httpClient: httpClient, defaultEndpoint: baseline.endpoint.url)
         var built: [any Scorer] = []
         for config in suite.scorers { built.append(try factory.make(config)) }
         let scorers = built
@@ -99,7 +95,7 @@ public struct EvalRunner: Sendable {
                                       httpClient: httpClient, timeouts: options.timeouts)
             }
         } catch {
-            throw .endpointFailed(url: candidate.endpoint, reason: "\(error)")
+            throw .endpointFailed(url: candidate.endpoint.url, reason: "\(error)")
         }
 
         let byKey = Dictionary(answers.map { ("\($0.arm.rawValue)/\($0.caseID)#\($0.repetition)", $0) }, uniquingKeysWith: { a, _ in a })
@@ -128,16 +124,16 @@ public struct EvalRunner: Sendable {
         } catch let error as EvalError {
             throw error
         } catch {
-            throw .endpointFailed(url: baseline.endpoint, reason: "\(error)")
+            throw .endpointFailed(url: baseline.endpoint.url, reason: "\(error)")
         }
 
         let margin = suite.maxDrop.allowance(baseline: 1)
         let quality = try QualityComparator.compare(cases: cases, scores: scores, margin: margin, confidence: options.confidence)
         var checks = CompatibilityChecker.check(answers: answers, alpha: 1 - options.confidence)
         if let limit = options.maxInputTokens {
-            let chat = JSONEndpoint(httpClient: httpClient, url: JSONEndpoint.url(base: candidate.endpoint, path: "/chat/completions"),
-                                    apiKey: candidate.apiKey)
-            let steps = try await ContextProbe(chat: chat, model: candidate.modelID, maxInputTokens: limit).run()
+            let chat = JSONEndpoint(httpClient: httpClient, url: JSONEndpoint.url(base: candidate.endpoint.url, path: "/chat/completions"),
+                                    apiKey: candidate.endpoint.apiKey)
+            let steps = try await ContextProbe(chat: chat, model: candidate.endpoint.model, maxInputTokens: limit).run()
             checks.append(ContextProbe.check(steps, maxInputTokens: limit))
         } else {
             checks.append(CompatibilityCheck(name: "max_input_tokens", status: .skipped,
@@ -161,9 +157,9 @@ public struct EvalRunner: Sendable {
         let requestID = "\(c.id)#\(repetition)"
         if c.offersTools {
             body["stream"] = .bool(false)
-            if let model = target.modelID { body["model"] = .string(model) }
-            let url = JSONEndpoint.url(base: target.endpoint, path: api == .completions ? "/completions" : "/chat/completions")
-            let call = JSONEndpoint(httpClient: httpClient, url: url, apiKey: target.apiKey,
+            if let model = target.endpoint.model { body["model"] = .string(model) }
+            let url = JSONEndpoint.url(base: target.endpoint.url, path: api == .completions ? "/completions" : "/chat/completions")
+            let call = JSONEndpoint(httpClient: httpClient, url: url, apiKey: target.endpoint.apiKey,
                                     timeout: .seconds(Int64(DurationText.seconds(timeouts.total))))
             let startedAt = Date()
             do {
@@ -188,7 +184,8 @@ public struct EvalRunner: Sendable {
             }
         }
         if body["stream"] == nil { body["stream"] = .bool(true) }
-        let endpoint = ModelEndpoint(url: target.endpoint, api: api, model: target.modelID, headers: target.headers, apiKey: target.apiKey)
+        var endpoint = target.endpoint
+        endpoint.api = api
         let client = ModelClient(httpClient: httpClient, endpoint: endpoint, timeouts: timeouts, keepResponseText: true)
         let result = await client.send(body, requestID: requestID, arm: arm, tags: c.tags)
         return CaseAnswer(caseID: c.id, arm: arm, repetition: repetition, sample: result.sample, toolCalls: [])

@@ -33,7 +33,7 @@ public struct ReportBuilder: Sendable {
             }
             var worse: [String: String] = [:]
             for metric in pipeline?.analysis.metrics ?? [] {
-                let name = metric.quantile.map { "\(metric.metric.rawValue).\($0)" } ?? metric.metric.rawValue
+                let name = metric.quantile.map { "\(metric.metric.rawValue).\($0.rawValue)" } ?? metric.metric.rawValue
                 worse[name] = metric.worse.rawValue
             }
             let stageRecords = try tx.stages(runID: run.id)
@@ -316,7 +316,7 @@ public struct ReportBuilder: Sendable {
             for stage in stages.reversed() {
                 guard let arm = stage.distributions.first(where: { $0.metric == metric.rawValue })?.arm(Arm.candidate.rawValue), arm.count > 0 else { continue }
                 let parts = targets.all.compactMap { name, _ -> String? in
-                    let value: Double? = ["p50": arm.p50, "p95": arm.p95, "p99": arm.p99, "mean": arm.mean][name] ?? nil
+                    let value: Double? = [Quantile.p50: arm.p50, .p95: arm.p95, .p99: arm.p99, .mean: arm.mean][name] ?? nil
                     return value.map { "\(name) \(ReportNumber.format($0))" }
                 }
                 if !parts.isEmpty { measured["objectives.\(metric.rawValue)"] = parts.joined(separator: ", ") + " (candidate, stage \(stage.name))" }

@@ -65,8 +65,7 @@ public struct DemoEnvironment: Sendable {
         }
         do {
             let sink = try store.map { store in
-                let run = try store.createRun(NewRun(kind: .gateway, name: "demo gateway", baselineVersion: "baseline", candidateVersion: "candidate"))
-                return RunStoreSampleSink(store: store, runID: run.id)
+                try RunRecording.start(NewRun(kind: .gateway, name: "demo gateway", baselineVersion: "baseline", candidateVersion: "candidate"), in: store).sink
             }
             let gateway = try Gateway(configuration: GatewayConfiguration(
                 baseline: try Upstream(url: baseline.baseURL), candidate: try Upstream(url: candidate.baseURL), adminToken: adminToken),

@@ -35,7 +35,7 @@ public enum DemoScenario {
             let pipeline = try DocumentLoader.loadPipeline(at: path)
 
             var env = ProcessInfo.processInfo.environment
-            if let variable = pipeline.router.settings["token_env"] { env[variable] = environment.adminToken }
+            if let variable = pipeline.router.gateway?.tokenEnv { env[variable] = environment.adminToken }
             let assembly = try RolloutAssembly(pipeline: pipeline, store: store, environment: env)
             defer { assembly.shutdown() }
             let run = try RolloutEngine.createRun(pipelinePath: path, pipeline: pipeline, store: store)

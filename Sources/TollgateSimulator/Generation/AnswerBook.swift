@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 
 /// Decides the answer to a prompt: the matching case's answer (or its degraded form), or a
 /// deterministic generated text, the same for the same prompt and seed in every run.

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 
 /// Deterministic text embeddings: hashed character trigrams (the "hashing trick", Weinberger et
 /// al. 2009) counted into a fixed number of signed buckets and L2-normalized, so texts that share

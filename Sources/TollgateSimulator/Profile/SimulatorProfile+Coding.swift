@@ -53,41 +53,69 @@ extension SimulatorProfile.OutputLength {
 }
 
 extension SimulatorProfile.Faults {
-    enum CodingKeys: String, CodingKey {
-        case rateLimited = "rate_limited"
-        case retryAfterSeconds = "retry_after_seconds"
-        case serverError = "server_error"
-        case unavailable
-        case outOfMemory = "out_of_memory"
-        case streamCut = "stream_cut"
-        case stallFirstToken = "stall_first_token"
-        case stallMidStream = "stall_mid_stream"
-        case stallMs = "stall_ms"
-        case malformed
+    /// A key of `faults:`: a fault's own name (``SimulatedFault``'s raw value) holds its rate.
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+
+        static let retryAfterSeconds = Key("retry_after_seconds")
+        static let stallMs = Key("stall_ms")
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = Self()
-        self.init(
-            rateLimited: try c.decodeIfPresent(Double.self, forKey: .rateLimited) ?? d.rateLimited,
-            retryAfterSeconds: try c.decodeIfPresent(Int.self, forKey: .retryAfterSeconds) ?? d.retryAfterSeconds,
-            serverError: try c.decodeIfPresent(Double.self, forKey: .serverError) ?? d.serverError,
-            unavailable: try c.decodeIfPresent(Double.self, forKey: .unavailable) ?? d.unavailable,
-            outOfMemory: try c.decodeIfPresent(Double.self, forKey: .outOfMemory) ?? d.outOfMemory,
-            streamCut: try c.decodeIfPresent(Double.self, forKey: .streamCut) ?? d.streamCut,
-            stallFirstToken: try c.decodeIfPresent(Double.self, forKey: .stallFirstToken) ?? d.stallFirstToken,
-            stallMidStream: try c.decodeIfPresent(Double.self, forKey: .stallMidStream) ?? d.stallMidStream,
-            stallMs: try c.decodeIfPresent(Double.self, forKey: .stallMs) ?? d.stallMs,
-            malformed: try c.decodeIfPresent(Double.self, forKey: .malformed) ?? d.malformed
-        )
+        let c = try decoder.container(keyedBy: Key.self)
+        self.init()
+        for fault in SimulatedFault.drawnByRate {
+            self[rate: fault] = try c.decodeIfPresent(Double.self, forKey: Key(fault.rawValue)) ?? 0
+        }
+        retryAfterSeconds = try c.decodeIfPresent(Int.self, forKey: .retryAfterSeconds) ?? retryAfterSeconds
+        stallMs = try c.decodeIfPresent(Double.self, forKey: .stallMs) ?? stallMs
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        for fault in SimulatedFault.drawnByRate { try c.encode(self[rate: fault], forKey: Key(fault.rawValue)) }
+        try c.encode(retryAfterSeconds, forKey: .retryAfterSeconds)
+        try c.encode(stallMs, forKey: .stallMs)
+    }
+
+    /// The rate of a fault drawn by rate; header-only faults (``SimulatedFault/drawnByRate`` lacks
+    /// them) have rate 0 and setting one changes nothing.
+    public subscript(rate fault: SimulatedFault) -> Double {
+        get {
+            switch fault {
+            case .rateLimited: return rateLimited
+            case .serverError: return serverError
+            case .unavailable: return unavailable
+            case .outOfMemory: return outOfMemory
+            case .streamCut: return streamCut
+            case .stallFirstToken: return stallFirstToken
+            case .stallMidStream: return stallMidStream
+            case .malformed: return malformed
+            case .contextLength, .modelNotFound: return 0
+            }
+        }
+        set {
+            switch fault {
+            case .rateLimited: rateLimited = newValue
+            case .serverError: serverError = newValue
+            case .unavailable: unavailable = newValue
+            case .outOfMemory: outOfMemory = newValue
+            case .streamCut: streamCut = newValue
+            case .stallFirstToken: stallFirstToken = newValue
+            case .stallMidStream: stallMidStream = newValue
+            case .malformed: malformed = newValue
+            case .contextLength, .modelNotFound: break
+            }
+        }
     }
 
     /// The rates in a fixed order, for drawing one fault per request.
     var ordered: [(SimulatedFault, Double)] {
-        [(.rateLimited, rateLimited), (.serverError, serverError), (.unavailable, unavailable),
-         (.outOfMemory, outOfMemory), (.streamCut, streamCut), (.stallFirstToken, stallFirstToken),
-         (.stallMidStream, stallMidStream), (.malformed, malformed)]
+        SimulatedFault.drawnByRate.map { ($0, self[rate: $0]) }
     }
 }
 

@@ -1,28 +1,10 @@
 import Foundation
+import TollgateCore
 
 /// JSON text of the OpenAI-compatible responses the simulator sends, built by hand so a chunk
 /// costs microseconds (1000 concurrent streams must not wait on an encoder).
 enum OpenAIBodies {
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        out.reserveCapacity(s.utf8.count + 2)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { JSONValue.quoted(s) }
 
     static func error(message: String, type: String, code: String?) -> String {
         let codeText = code.map { quote($0) } ?? "null"

@@ -15,6 +15,11 @@ public enum SimulatedFault: String, Sendable, CaseIterable, Codable {
     case contextLength = "context_length"
     case modelNotFound = "model_not_found"
 
+    /// The faults a profile injects by rate (`faults.NAME: RATE`, `tollgate sim --fault NAME=RATE`),
+    /// in the order one is drawn per request; the others are sent only on demand, by header.
+    public static let drawnByRate: [SimulatedFault] = [.rateLimited, .serverError, .unavailable, .outOfMemory, .streamCut,
+                                                       .stallFirstToken, .stallMidStream, .malformed]
+
     /// Parses the `x-sim-fault` header value: a fault name and optionally `;times=N`.
     static func parseHeader(_ value: String) -> (fault: SimulatedFault, times: Int?)? {
         let parts = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }

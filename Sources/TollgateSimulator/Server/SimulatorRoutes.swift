@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 import HTTPTypes
 import Hummingbird
 import NIOConcurrencyHelpers

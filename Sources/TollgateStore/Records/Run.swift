@@ -1,8 +1,11 @@
 public import Foundation
 public import GRDB
 
-/// Where a run is in its life. Terminal states never change again.
+/// Where a run is in its life. Terminal states never change again. The stored status of a run
+/// and the phase its journal folds to (``RunState``) are both this type.
 public enum RunStatus: String, Codable, Sendable, CaseIterable {
+    /// A rollout whose journal holds only its creation (the row says `running` from the start).
+    case created
     case running
     case paused
     case awaitingApproval = "awaiting_approval"
@@ -16,7 +19,7 @@ public enum RunStatus: String, Codable, Sendable, CaseIterable {
     public var isTerminal: Bool {
         switch self {
         case .promoted, .rolledBack, .aborted, .failed, .completed: return true
-        case .running, .paused, .awaitingApproval: return false
+        case .created, .running, .paused, .awaitingApproval: return false
         }
     }
 }

@@ -34,10 +34,19 @@ public struct ModelEndpoint: Sendable, Equatable {
     }
 
     /// The endpoint of a pipeline's model version: its URL, `model` id (the version's, else
-    /// `modelName`), headers, and the API key read from its `api_key_env`.
-    public init(version: ModelVersion, api: ModelAPI, modelName: String? = nil) throws(TrafficError) {
-        self.init(url: version.endpoint, api: api, model: version.modelID ?? modelName, headers: version.headers,
-                  apiKey: try version.apiKeyEnv.map { name throws(TrafficError) in try Self.apiKey(fromEnvironment: name) })
+    /// `modelName`), headers, and the API key read from `environment` under its `api_key_env`.
+    /// This is the one place a model version becomes an endpoint; a missing key throws
+    /// ``TrafficError/missingAPIKey(variable:)``, which is bad input (the user must export it).
+    public init(version: ModelVersion, api: ModelAPI, modelName: String? = nil,
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws(TrafficError) {
+        self.init(version: version, api: api, modelName: modelName,
+                  apiKey: try version.apiKeyEnv.map { name throws(TrafficError) in try Self.apiKey(fromEnvironment: name, environment: environment) })
+    }
+
+    /// The endpoint of a pipeline's model version with the given API key (`nil`: no `Authorization`
+    /// header, for clients that never send traffic).
+    public init(version: ModelVersion, api: ModelAPI, modelName: String? = nil, apiKey: String?) {
+        self.init(url: version.endpoint, api: api, model: version.modelID ?? modelName, headers: version.headers, apiKey: apiKey)
     }
 
     /// The URL requests are posted to: `url` itself when it already ends in the API path,
@@ -52,9 +61,11 @@ public struct ModelEndpoint: Sendable, Equatable {
         return base + api.path
     }
 
-    /// Reads an API key from the environment variable `name`.
-    public static func apiKey(fromEnvironment name: String) throws(TrafficError) -> String {
-        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+    /// Reads an API key from the environment variable `name` (of `environment`, by default the process's);
+    /// an unset or empty variable throws ``TrafficError/missingAPIKey(variable:)``.
+    public static func apiKey(fromEnvironment name: String,
+                              environment: [String: String] = ProcessInfo.processInfo.environment) throws(TrafficError) -> String {
+        guard let value = environment[name], !value.isEmpty else {
             throw .missingAPIKey(variable: name)
         }
         return value

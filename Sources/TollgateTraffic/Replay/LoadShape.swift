@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 
 /// How requests are released: a fixed number in flight, arrivals at a rate, or the recorded times.
 public enum LoadShape: Sendable, Equatable {
@@ -19,33 +20,14 @@ public enum Arrivals: Sendable, Equatable {
     case gamma(shape: Double)
 }
 
-/// A SplitMix64 generator (Steele, Lea & Flood 2014) with the draws replay needs, so a seed
+/// Replay's random numbers: TollgateCore's ``SplitMix64`` with the draws replay needs, so a seed
 /// reproduces arrival times and shadow send orders.
-struct ReplayRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+typealias ReplayRandom = SplitMix64
 
+extension SplitMix64 {
+    /// A generator whose state is `seed` mixed with the FNV-1a hash of `key`.
     init(seed: UInt64, key: String = "") {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
-        for byte in key.utf8 {
-            h ^= UInt64(byte)
-            h = h &* 0x0000_0100_0000_01b3
-        }
-        state = h
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-
-    mutating func normal() -> Double {
-        let u1 = max(unit(), .leastNonzeroMagnitude)
-        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * unit())
+        self.init(state: Self.fnv1a(key.utf8, from: Self.fnv1aOffset ^ seed))
     }
 
     mutating func exponential(mean: Double) -> Double {

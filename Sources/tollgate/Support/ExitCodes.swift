@@ -1,5 +1,6 @@
 import ArgumentParser
 import TollgateEngine
+import TollgateStore
 
 /// Tollgate's exit codes, documented in README ("Exit codes"). Scripts and CronJobs branch on them.
 enum TollgateExit {
@@ -28,7 +29,7 @@ extension TollgateExit {
         case .promoted: return success
         case .rolledBack, .aborted: return rolledBack
         case .paused, .awaitingApproval: return waiting
-        case .failed, .created, .running: return failure
+        case .failed, .created, .running, .completed: return failure
         }
     }
 }

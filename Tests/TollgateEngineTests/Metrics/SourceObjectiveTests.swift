@@ -21,7 +21,7 @@ struct SourceObjectiveTests {
         defer { folder.remove() }
         // The fixture's objective: ttft_ms p95 1000 ms.
         let pipeline = try DocumentLoader.loadPipeline(at: try EngineFixtures.pipeline(in: folder.url, stages: "  - full: {}"))
-        let rules = RollbackRuleEvaluator(rules: [.objective(metric: .ttftMs, quantile: "p95", consecutive: 1)], objectives: pipeline.objectives)
+        let rules = RollbackRuleEvaluator(rules: [.objective(metric: .ttftMs, quantile: .p95, consecutive: 1)], objectives: pipeline.objectives)
         let verdict = StageVerdict(decision: .hold, score: nil, summary: "", metrics: [], detailJSON: "{}")
         // No stored samples (users reach the versions through another router): the source decides.
         let breached = rules.evaluate(candidate: [], verdict: verdict, previous: [:],

@@ -1,5 +1,4 @@
 import Foundation
-import TollgateStats
 
 /// The confidence interval of the difference of two paired proportions (the candidate's pass rate
 /// minus the baseline's on the same cases): Newcombe's hybrid score interval for paired data,
@@ -7,6 +6,11 @@ import TollgateStats
 /// binomial proportions based on paired data", Statistics in Medicine 17:2635–2650. It combines
 /// the two Wilson intervals with the phi correlation of the pairs (continuity-corrected when
 /// positive), stays inside [−1, 1] and behaves well with few discordant pairs.
+///
+/// This is the one pass-rate interval: the eval's quality comparison and the judges'
+/// `paired_binary` kind both use it. A paired t interval on the 0/±1 differences is wrong for
+/// pass/fail data: it collapses to a zero-width interval when every pair agrees (certainty from
+/// no evidence), can leave [−1, 1], and under-covers with few discordant pairs.
 public enum PairedProportionInterval {
     /// `bothPass`, `onlyBaseline` (baseline passed, candidate failed), `onlyCandidate`, `neither`.
     public static func newcombe(bothPass a: Int, onlyBaseline b: Int, onlyCandidate c: Int, neither d: Int,

@@ -1,5 +1,4 @@
 import Foundation
-import TollgateStats
 
 /// The two-sample kernel test of Gretton et al. (2012), "A Kernel Two-Sample Test", JMLR 13:723–773:
 /// the (biased, V-statistic) squared maximum mean discrepancy between two sets of vectors under a
@@ -12,6 +11,7 @@ import TollgateStats
 /// one setting chosen from the data, and gives an exact finite-sample p-value that a seed makes
 /// reproducible.
 public enum MaximumMeanDiscrepancy {
+    /// The statistic, its permutation p-value, the kernel bandwidth and the number of relabellings.
     public struct Result: Sendable, Equatable, Codable {
         public var mmd2: Double
         public var pValue: Double
@@ -22,9 +22,9 @@ public enum MaximumMeanDiscrepancy {
     /// Tests whether `x` and `y` come from the same distribution. At most `maxPerSample` vectors of
     /// each are used (a seeded subsample), keeping the kernel matrix small.
     public static func test(_ x: [[Double]], _ y: [[Double]], permutations: Int = 500, seed: UInt64 = 1,
-                            maxPerSample: Int = 200) throws(EvalError) -> Result {
+                            maxPerSample: Int = 200) throws(StatsError) -> Result {
         guard x.count >= 2, y.count >= 2 else {
-            throw .notEnoughData("the embedding test needs at least 2 answers on each side, got \(x.count) and \(y.count).")
+            throw .notEnoughData(name: "the embedding test", needed: 2, got: min(x.count, y.count))
         }
         var random = SeededGenerator(seed: seed)
         let a = subsample(x, max: maxPerSample, using: &random), b = subsample(y, max: maxPerSample, using: &random)
