@@ -1,4 +1,4 @@
-import TollgateCore
+public import TollgateCore
 
 /// The classification of one metric.
 public enum MetricOutcome: String, Codable, Sendable, CaseIterable {

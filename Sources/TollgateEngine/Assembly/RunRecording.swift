@@ -1,7 +1,7 @@
 import Foundation
 import TollgateCore
-import TollgateStore
-import TollgateTraffic
+public import TollgateStore
+public import TollgateTraffic
 
 /// A measuring session recorded as a run of the store: a replay, or a gateway session. Created
 /// when the session starts, its samples written through ``sink``, its status set when it ends.

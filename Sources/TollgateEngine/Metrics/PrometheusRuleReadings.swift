@@ -50,7 +50,7 @@ extension PrometheusMetricSource {
             return .rate(errors: min(e ?? 0, n), requests: n, queries: [qe, qn])
         case .histogram(let name, let scale, _):
             guard case .objective(_, let quantile, _) = rule else { return .nodata(reason: "not a latency rule") }
-            if quantile == "mean" {
+            guard let level = quantile.level else {
                 let (sum, qs) = try await increase(name + "_sum", arm, window: window)
                 let (count, qc) = try await counter(name + "_count", arm, window: window)
                 guard let sum, let count else { return .nodata(reason: "no series matched `\(sum == nil ? qs : qc)`") }
@@ -60,7 +60,7 @@ extension PrometheusMetricSource {
             let (b, query) = try await buckets(name, arm, window: window)
             guard let b else { return .nodata(reason: "no series matched `\(query)`") }
             let histogram = ScaledHistogram(edges: b.edges.map { $0 * scale }, counts: b.counts.counts)
-            guard let value = histogram.quantile(RollbackRuleEvaluator.level(quantile)) else { return empty(query) }
+            guard let value = histogram.quantile(level) else { return empty(query) }
             return .latency(ms: value, requests: b.counts.total, queries: [query])
         }
     }

@@ -1,6 +1,6 @@
-import AsyncHTTPClient
-import Foundation
-import TollgateCore
+public import AsyncHTTPClient
+public import Foundation
+public import TollgateCore
 
 extension RouterConfig {
     /// The router this configuration describes: the one place a pipeline's `router:` section

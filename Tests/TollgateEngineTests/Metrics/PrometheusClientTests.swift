@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Testing
 import TollgateCore
+import TollgateStore
 import TollgateTestSupport
 @testable import TollgateEngine
 

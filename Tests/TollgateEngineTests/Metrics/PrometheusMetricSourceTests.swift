@@ -159,9 +159,9 @@ struct PrometheusMetricSourceTests {
         let source = PrometheusMetricSource(client: PrometheusClient(url: server.url, token: nil, client: http), config: Self.config)
         let end = Date()
         let rules: [RollbackRule] = [.analysis(onMarginal: false), .errorRate(above: 0.05, consecutive: 2),
-                                     .objective(metric: .e2eMs, quantile: "mean", consecutive: 1),
-                                     .objective(metric: .ttftMs, quantile: "p95", consecutive: 1),
-                                     .objective(metric: .tpotMs, quantile: "p50", consecutive: 1)]
+                                     .objective(metric: .e2eMs, quantile: .mean, consecutive: 1),
+                                     .objective(metric: .ttftMs, quantile: .p95, consecutive: 1),
+                                     .objective(metric: .tpotMs, quantile: .p50, consecutive: 1)]
         #expect(rules.map(source.reads) == [false, true, true, true, true])
         let readings = try await source.readings(for: rules, window: MeasurementWindow(start: end.addingTimeInterval(-60), end: end, baseline: [], candidate: []))
         try await http.shutdown()
@@ -181,7 +181,7 @@ struct PrometheusMetricSourceTests {
         var tgi = Self.config
         tgi.preset = .tgi
         let tgiSource = PrometheusMetricSource(client: PrometheusClient(url: "http://unused", token: nil, client: http), config: tgi)
-        #expect(!tgiSource.reads(.objective(metric: .ttftMs, quantile: "p95", consecutive: 1)))
+        #expect(!tgiSource.reads(.objective(metric: .ttftMs, quantile: .p95, consecutive: 1)))
     }
 
     @Test func theLogMeanOfBinnedObservationsIsWithinHalfABucketsLogWidthOfTheTruth() {

@@ -48,7 +48,7 @@ struct SourceObjectiveTests {
         var objectives = pipeline.objectives
         objectives.latency[.e2eMs] = QuantileTargets(mean: 500)
         let rules = RollbackRuleEvaluator(rules: [.errorRate(above: 0.05, consecutive: 2),
-                                                  .objective(metric: .e2eMs, quantile: "mean", consecutive: 1)], objectives: objectives)
+                                                  .objective(metric: .e2eMs, quantile: .mean, consecutive: 1)], objectives: objectives)
         let verdict = StageVerdict(decision: .hold, score: nil, summary: "", metrics: [], detailJSON: "{}")
         // The samples are all good (the gateway saw none fail); the source's counters say 12 of 100 failed.
         let samples = (0..<50).map { Sample(requestID: "r\($0)", arm: .candidate, startedAt: Date(), ttftMs: 100, e2eMs: 300) }
