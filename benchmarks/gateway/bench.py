@@ -125,6 +125,9 @@ async def streams(port, count):
     body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "Where is my order?"}], "stream": True}).encode()
     results = await asyncio.gather(*(one_stream(port, body) for _ in range(count)), return_exceptions=True)
     times = [r for r in results if isinstance(r, float)]
+    failures = sorted({repr(r)[:160] for r in results if not isinstance(r, float)})
+    if failures:
+        print(f"port {port}: {len(results) - len(times)} of {count} streams failed, e.g. {failures[:3]}", file=sys.stderr)
     return times, len(results) - len(times)
 
 

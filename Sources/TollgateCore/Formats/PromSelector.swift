@@ -87,18 +87,7 @@ public struct PromSelector: Sendable, Equatable, Codable, CustomStringConvertibl
     public var description: String { "{" + matchers.map { $0.label + $0.op.rawValue + PromSelector.quote($0.value) }.joined(separator: ",") + "}" }
 
     /// A label value as a PromQL double-quoted string: backslash, quote and newline escaped.
-    public static func quote(_ value: String) -> String {
-        var out = "\""
-        for ch in value {
-            switch ch {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(ch)
-            }
-        }
-        return out + "\""
-    }
+    public static func quote(_ value: String) -> String { PrometheusExposition.quote(value) }
 
     /// This selector with `extra` matchers appended.
     public func adding(_ extra: [Matcher]) -> PromSelector { PromSelector(matchers + extra) }

@@ -1,7 +1,6 @@
 import Foundation
-import HTTPTypes
-import Hummingbird
 import NIOCore
+import NIOHTTP1
 import TollgateCore
 
 /// The gateway's admin API: `GET`/`PUT /admin/weights` and `GET /admin/stats`, behind a bearer
@@ -47,57 +46,65 @@ struct AdminAPI: Sendable {
     /// The largest body `PUT /admin/weights` reads (a weights document is a few dozen bytes).
     static let maxBodyBytes = 1 << 12
 
-    func respond(to request: Request) async -> Response {
+    /// One answer of the admin API (and of the gateway's other own paths).
+    struct Reply {
+        var status: HTTPResponseStatus
+        var headers = HTTPHeaders()
+        var contentType = "application/json"
+        var body: String
+        /// Close the connection after the answer (the body was not read).
+        var close = false
+    }
+
+    /// The answer to an admin request that needs no body: everything but an authorized, admitted
+    /// `PUT /admin/weights` of acceptable declared size, for which it is `nil` (read the body, then
+    /// call ``putWeights(body:)``).
+    func answerBeforeBody(method: HTTPMethod, path: Substring, headers: HTTPHeaders) -> Reply? {
         guard let token else {
-            return Self.json(status: .forbidden, UpstreamFailure.jsonBody(message: "The admin API is off: start the gateway with --admin-token-env naming a variable that holds a token.", code: "admin_disabled", arm: nil))
+            return Reply(status: .forbidden, body: UpstreamFailure.jsonBody(message: "The admin API is off: start the gateway with --admin-token-env naming a variable that holds a token.", code: "admin_disabled", arm: nil))
         }
-        guard Self.authorized(request.headers[.authorization], token: token) else {
-            var response = Self.json(status: .unauthorized, UpstreamFailure.jsonBody(message: "Send the admin token as `Authorization: Bearer <token>`.", code: "unauthorized", arm: nil))
-            response.headers[.wwwAuthenticate] = "Bearer realm=\"tollgate\""
-            return response
+        guard Self.authorized(headers.first(name: "authorization"), token: token) else {
+            var reply = Reply(status: .unauthorized, body: UpstreamFailure.jsonBody(message: "Send the admin token as `Authorization: Bearer <token>`.", code: "unauthorized", arm: nil))
+            reply.headers.add(name: "www-authenticate", value: "Bearer realm=\"tollgate\"")
+            return reply
         }
         if let wait = limiter?.admit("admin") {
-            var response = Self.json(status: .tooManyRequests, UpstreamFailure.jsonBody(message: "Too many admin requests; retry after \(RateLimiter.retryAfterHeader(wait)) s.", code: "rate_limited", arm: nil))
-            response.headers[.retryAfter] = RateLimiter.retryAfterHeader(wait)
-            return response
+            var reply = Reply(status: .tooManyRequests, body: UpstreamFailure.jsonBody(message: "Too many admin requests; retry after \(RateLimiter.retryAfterHeader(wait)) s.", code: "rate_limited", arm: nil))
+            reply.headers.add(name: "retry-after", value: RateLimiter.retryAfterHeader(wait))
+            return reply
         }
-        switch (request.method, request.uri.path) {
-        case (.get, "/admin/weights"):
-            return Self.json(status: .ok, encode(document(split.weights)))
-        case (.put, "/admin/weights"):
-            if DeclaredBodySize.exceeds(request.headers, limit: Self.maxBodyBytes) {
-                var response = Self.json(status: .contentTooLarge, UpstreamFailure.jsonBody(message: "The body of PUT /admin/weights is at most \(Self.maxBodyBytes) bytes.", code: "too_large", arm: nil))
-                response.headers[.connection] = "close"
-                return response
+        switch (method, path) {
+        case (.GET, "/admin/weights"):
+            return Reply(status: .ok, body: encode(document(split.weights)))
+        case (.PUT, "/admin/weights"):
+            if let declared = headers.first(name: "content-length").flatMap({ Int($0) }), declared > Self.maxBodyBytes {
+                return Reply(status: .payloadTooLarge, body: UpstreamFailure.jsonBody(message: "The body of PUT /admin/weights is at most \(Self.maxBodyBytes) bytes.", code: "too_large", arm: nil), close: true)
             }
-            var request = request
-            guard (try? await SlowClientGuard.collect(&request, upTo: Self.maxBodyBytes, within: readTimeout)) != false else {
-                var response = Self.json(status: .requestTimeout, UpstreamFailure.jsonBody(message: "The body of PUT /admin/weights did not arrive within \(DurationText.format(readTimeout)).", code: "timeout", arm: nil))
-                response.headers[.connection] = "close"
-                return response
-            }
-            guard let body = try? await request.collectBody(upTo: Self.maxBodyBytes),
-                  let change = try? JSONDecoder().decode(WeightsDocument.self, from: Data(body.readableBytesView))
-            else {
-                return badRequest("The body must be JSON like {\"candidate\": 25} or {\"mirror\": 10}.")
-            }
-            let candidate = change.candidate ?? change.baseline.map { 100 - $0 }
-            guard candidate != nil || change.mirror != nil else {
-                return badRequest("Give `candidate` (or `baseline`) and/or `mirror` as percentages.")
-            }
-            for value in [candidate, change.mirror].compactMap({ $0 }) where !(0...100).contains(value) {
-                return badRequest("Weights are percentages from 0 to 100; got \(value).")
-            }
-            return Self.json(status: .ok, encode(document(split.set(candidate: candidate, mirror: change.mirror))))
-        case (.get, "/admin/stats"):
-            return Self.json(status: .ok, encode(stats()))
+            return nil
+        case (.GET, "/admin/stats"):
+            return Reply(status: .ok, body: encode(stats()))
         case (_, "/admin/weights"), (_, "/admin/stats"):
-            var response = Self.json(status: .methodNotAllowed, UpstreamFailure.jsonBody(message: "\(request.method) \(request.uri.path) is not an admin endpoint; there are GET/PUT /admin/weights and GET /admin/stats.", code: "method_not_allowed", arm: nil))
-            response.headers[.allow] = request.uri.path == "/admin/weights" ? "GET, PUT" : "GET"
-            return response
+            var reply = Reply(status: .methodNotAllowed, body: UpstreamFailure.jsonBody(message: "\(method) \(path) is not an admin endpoint; there are GET/PUT /admin/weights and GET /admin/stats.", code: "method_not_allowed", arm: nil))
+            reply.headers.add(name: "allow", value: path == "/admin/weights" ? "GET, PUT" : "GET")
+            return reply
         default:
-            return Self.json(status: .notFound, UpstreamFailure.jsonBody(message: "No admin endpoint \(request.method) \(request.uri.path); there are GET/PUT /admin/weights and GET /admin/stats.", code: "not_found", arm: nil))
+            return Reply(status: .notFound, body: UpstreamFailure.jsonBody(message: "No admin endpoint \(method) \(path); there are GET/PUT /admin/weights and GET /admin/stats.", code: "not_found", arm: nil))
         }
+    }
+
+    /// `PUT /admin/weights` with its whole body.
+    func putWeights(body: ByteBuffer) -> Reply {
+        guard let change = try? JSONDecoder().decode(WeightsDocument.self, from: Data(body.readableBytesView)) else {
+            return badRequest("The body must be JSON like {\"candidate\": 25} or {\"mirror\": 10}.")
+        }
+        let candidate = change.candidate ?? change.baseline.map { 100 - $0 }
+        guard candidate != nil || change.mirror != nil else {
+            return badRequest("Give `candidate` (or `baseline`) and/or `mirror` as percentages.")
+        }
+        for value in [candidate, change.mirror].compactMap({ $0 }) where !(0...100).contains(value) {
+            return badRequest("Weights are percentages from 0 to 100; got \(value).")
+        }
+        return Reply(status: .ok, body: encode(document(split.set(candidate: candidate, mirror: change.mirror))))
     }
 
     func stats() -> Stats {
@@ -136,14 +143,8 @@ struct AdminAPI: Sendable {
         return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
-    private func badRequest(_ message: String) -> Response {
-        Self.json(status: .badRequest, UpstreamFailure.jsonBody(message: message, code: "bad_request", arm: nil))
-    }
-
-    static func json(status: HTTPResponse.Status, _ text: String) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    func badRequest(_ message: String) -> Reply {
+        Reply(status: .badRequest, body: UpstreamFailure.jsonBody(message: message, code: "bad_request", arm: nil))
     }
 
     /// Whether `header` is `Bearer <token>`. The comparison takes the same time wherever the first

@@ -1,13 +1,10 @@
 import AsyncHTTPClient
 import Foundation
-import HTTPTypes
-import Hummingbird
-public import Logging
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import TollgateCore
-public import TollgateEngine
-public import TollgateTraffic
+import TollgateTraffic
 
 /// Tollgate's traffic gateway: a streaming reverse proxy for OpenAI-compatible APIs that sends
 /// each request to the baseline or the candidate by the current weight (optionally sticky),
@@ -22,14 +19,17 @@ public import TollgateTraffic
 ///     candidate: try Upstream(url: "http://127.0.0.1:8002"),
 ///     adminToken: "secret"))
 /// let running = try await gateway.start()
-/// _ = try await gateway.router.setWeight(25)   // or GatewayRouter over HTTP
+/// try gateway.setWeights(candidate: 25)   // or PUT /admin/weights, or GatewayRouter over HTTP
 /// await running.stop()
 /// ```
 public final class Gateway: Sendable {
     public let configuration: GatewayConfiguration
     let split: TrafficSplit
     let metrics = GatewayMetrics()
+    /// The shadow mirror's client (user requests go through ``pools``).
     let client: HTTPClient
+    /// Keep-alive connections to the two upstreams, per event loop.
+    let pools: UpstreamPools
     let mirror: ShadowMirror
     let samples: SampleBatchWriter?
     let logger: Logger
@@ -39,9 +39,10 @@ public final class Gateway: Sendable {
     ///   - sampleSink: where batches of per-request samples go (for example the run store); `nil`
     ///     keeps only metrics.
     ///
-    /// The gateway owns its upstream `HTTPClient` because a proxy needs settings a load client does
-    /// not: no redirects followed, no connection retries (a down upstream must fail fast with 502),
-    /// many connections per host, and the idle timeout as the read timeout.
+    /// User requests go through the gateway's own HTTP/1 connections (``UpstreamPools``), on the
+    /// client connection's event loop. Shadow copies go through an `HTTPClient` of its own with the
+    /// settings a proxy needs: no redirects followed, no connection retries, many connections per
+    /// host, and the idle timeout as the read timeout.
     public init(configuration: GatewayConfiguration, sampleSink: (any SampleSink)? = nil, logger: Logger = Logger(label: "tollgate.gateway")) throws {
         try configuration.validate()
         self.configuration = configuration
@@ -54,6 +55,13 @@ public final class Gateway: Sendable {
         clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.upstreamConnectionsPerHost)
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        do {
+            pools = UpstreamPools(targets: [try UpstreamTarget(slot: 0, upstream: configuration.baseline), try UpstreamTarget(slot: 1, upstream: configuration.candidate)],
+                                  connectTimeout: TimeAmount(configuration.connectTimeout), maxIdle: configuration.upstreamConnectionsPerHost)
+        } catch {
+            try? client.syncShutdown()
+            throw ServerError.invalidConfiguration("TLS for the upstreams cannot be set up: \(error).")
+        }
         samples = sampleSink.map { SampleBatchWriter(logger: logger, sink: $0) }
         mirror = ShadowMirror(configuration: configuration, client: client, metrics: metrics, samples: samples)
     }
@@ -72,52 +80,48 @@ public final class Gateway: Sendable {
         _ = split.set(candidate: candidate, mirror: mirror)
     }
 
-    /// A router that changes this gateway's split directly, without HTTP.
-    public var router: some TrafficRouter { LocalGatewayRouter(gateway: self) }
-
-    /// Serves until the surrounding task is cancelled, then stops accepting, lets the mirror and
-    /// sample writer drain, and shuts the upstream client down. `onListening` receives the bound port.
+    /// Serves until the surrounding task is cancelled, then stops accepting, lets answers in
+    /// progress finish, lets the mirror and sample writer drain, and shuts the upstream
+    /// connections down. `onListening` receives the bound port.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let responder = GatewayResponder(
-            proxy: Proxy(configuration: configuration, client: client, split: split, metrics: metrics, mirror: mirror, samples: samples),
-            admin: AdminAPI(token: configuration.adminToken, split: split, metrics: metrics, samples: samples,
-                           readTimeout: configuration.adminReadTimeout)
-        )
-        let listening = OnceFlag()
-        let app = Application(
-            responder: responder,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil, backlog: 1024),
-            onServerRunning: { channel in
-                listening.set()
-                await onListening(channel.localAddress?.port ?? 0)
-            },
-            logger: logger
-        )
-        let mirror = self.mirror, samples = self.samples
+        let proxy = Proxy(configuration: configuration, split: split, metrics: metrics, mirror: mirror, samples: samples)
+        let admin = AdminAPI(token: configuration.adminToken, split: split, metrics: metrics, samples: samples,
+                             readTimeout: configuration.adminReadTimeout)
         let address = "\(configuration.host):\(configuration.port)"
+        let server: GatewayServer
+        do {
+            server = try await GatewayServer.bind(host: configuration.host, port: configuration.port, proxy: proxy, admin: admin, pools: pools)
+        } catch {
+            try? await client.shutdown()
+            throw ServerError.cannotListen(address: address, reason: "\(error)")
+        }
+        let mirror = self.mirror, samples = self.samples
         defer { mirror.finish() }
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await mirror.run() }
                 if let samples { group.addTask { await samples.run() } }
-                let logger = self.logger
                 group.addTask {
-                    try await serveUntilCancelled(app, logger: logger)
+                    await onListening(server.port)
+                    try await withTaskCancellationHandler {
+                        try await server.closeFuture.get()
+                    } onCancel: {
+                        server.close()
+                    }
                     // Only cancellation may end serving; anything else must not look like a clean exit.
-                    if !Task.isCancelled { throw ServerError.stoppedUnexpectedly(address: address, reason: "the HTTP server returned") }
+                    if !Task.isCancelled { throw ServerError.stoppedUnexpectedly(address: address, reason: "the listener closed") }
                 }
                 defer { group.cancelAll() }
                 try await group.next()
             }
-        } catch let error as ServerError {
-            try? await client.shutdown()
-            throw error
         } catch {
+            await server.shutDown()
             try? await client.shutdown()
-            if Task.isCancelled { return }
-            if listening.isSet { throw ServerError.stoppedUnexpectedly(address: address, reason: "\(error)") }
-            throw ServerError.cannotListen(address: address, reason: "\(error)")
+            if Task.isCancelled, !(error is ServerError) { return }
+            if let error = error as? ServerError { throw error }
+            throw ServerError.stoppedUnexpectedly(address: address, reason: "\(error)")
         }
+        await server.shutDown()
         try? await client.shutdown()
     }
 
@@ -148,13 +152,6 @@ public final class Gateway: Sendable {
     }
 }
 
-/// A flag set once, read from other tasks.
-final class OnceFlag: Sendable {
-    private let value = NIOLockedValueBox(false)
-    func set() { value.withLockedValue { $0 = true } }
-    var isSet: Bool { value.withLockedValue { $0 } }
-}
-
 /// A gateway serving in a background task, as ``Gateway/start()`` returns it.
 public struct RunningGateway: Sendable {
     public let host: String
@@ -169,53 +166,5 @@ public struct RunningGateway: Sendable {
     public func stop() async {
         task.cancel()
         _ = try? await task.value
-    }
-}
-
-/// A ``TrafficRouter`` that sets an in-process ``Gateway``'s split directly.
-struct LocalGatewayRouter: TrafficRouter {
-    let gateway: Gateway
-    var summary: String { "gateway (in-process) \(gateway.configuration.host):\(gateway.configuration.port)" }
-
-    func setWeight(_ candidatePercent: Int) async throws -> RouterReceipt {
-        guard (0...100).contains(candidatePercent) else { throw RouterError.weightOutOfRange(candidatePercent) }
-        try gateway.setWeights(candidate: candidatePercent)
-        return RouterReceipt(router: "gateway", candidatePercent: candidatePercent, detail: "in-process gateway weight set to \(candidatePercent)")
-    }
-
-    func currentWeight() async throws -> Int? { gateway.weights.candidate }
-}
-
-/// The request context of the gateway: Hummingbird's core context plus the client's address.
-struct GatewayRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
-    let remoteAddress: String?
-
-    init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        remoteAddress = source.channel.remoteAddress?.ipAddress
-    }
-}
-
-/// Routes the gateway's own paths (`/health`, `/metrics`, `/admin/...`) and proxies everything else.
-struct GatewayResponder: HTTPResponder {
-    let proxy: Proxy
-    let admin: AdminAPI
-
-    func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {
-        let path = request.uri.path
-        if path == "/health" {
-            return AdminAPI.json(status: .ok, "{\"status\":\"ok\"}")
-        }
-        if path == "/metrics", request.method == .get {
-            var headers = HTTPFields()
-            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            let text = proxy.metrics.prometheusText(weights: proxy.split.weights, samples: proxy.samples?.counts)
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
-        }
-        if path == "/admin" || path.hasPrefix("/admin/") {
-            return await admin.respond(to: request)
-        }
-        return await proxy.forward(request, clientAddress: context.remoteAddress)
     }
 }

@@ -35,7 +35,8 @@ public struct GatewayConfiguration: Sendable {
     public var mirrorQueueCapacity: Int
     /// Mirrored requests in flight at once.
     public var mirrorConcurrency: Int
-    /// Largest connection count per upstream host (AsyncHTTPClient's default of 8 is too low for a proxy).
+    /// Largest number of idle keep-alive connections kept per upstream and event loop, and the
+    /// connection limit of the shadow mirror's client.
     public var upstreamConnectionsPerHost: Int
 
     public init(
@@ -123,12 +124,16 @@ public struct Upstream: Sendable, Equatable {
     public var origin: String { "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 
     /// The upstream URL for a request's path and query.
-    func url(forPath pathAndQuery: String) -> String {
+    func url(forPath pathAndQuery: String) -> String { origin + path(forPath: pathAndQuery) }
+
+    /// The path and query sent upstream for a request's path and query: ``basePath`` prefixed
+    /// unless the path already starts with it.
+    func path(forPath pathAndQuery: String) -> String {
         let path = pathAndQuery.hasPrefix("/") ? pathAndQuery : "/" + pathAndQuery
         if basePath.isEmpty || path == basePath || path.hasPrefix(basePath + "/") || path.hasPrefix(basePath + "?") {
-            return origin + path
+            return path
         }
-        return origin + basePath + path
+        return basePath + path
     }
 }
 

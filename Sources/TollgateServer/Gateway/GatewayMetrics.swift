@@ -76,60 +76,46 @@ final class GatewayMetrics: Sendable {
     /// (`nil` when the gateway records no samples: all zero).
     func prometheusText(weights: TrafficSplit.Weights, samples: SampleBatchWriter.Counters?) -> String {
         let s = snapshot
-        var out = ""
-        func family(_ name: String, _ type: String, _ help: String) {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-        }
-        family("tollgate_gateway_requests_total", "counter", "Requests answered per arm and HTTP status (shadow: mirrored copies).")
+        var out = PrometheusExposition()
+        out.family("tollgate_gateway_requests_total", .counter, help: "Requests answered per arm and HTTP status (shadow: mirrored copies).")
         for arm in Arm.allCases { for (code, n) in (s.requests[arm] ?? [:]).sorted(by: { $0.key < $1.key }) {
-            out += "tollgate_gateway_requests_total{arm=\"\(arm.rawValue)\",code=\"\(code)\"} \(n)\n"
+            out.sample("tollgate_gateway_requests_total", labels: [("arm", arm.rawValue), ("code", String(code))], n)
         } }
-        family("tollgate_gateway_errors_total", "counter", "Failed requests per arm and error class.")
+        out.family("tollgate_gateway_errors_total", .counter, help: "Failed requests per arm and error class.")
         for arm in Arm.allCases { for (errorClass, n) in (s.errors[arm] ?? [:]).sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            out += "tollgate_gateway_errors_total{arm=\"\(arm.rawValue)\",class=\"\(errorClass.rawValue)\"} \(n)\n"
+            out.sample("tollgate_gateway_errors_total", labels: [("arm", arm.rawValue), ("class", errorClass.rawValue)], n)
         } }
-        family("tollgate_gateway_in_flight", "gauge", "Requests in flight per arm.")
-        for arm in Arm.allCases { out += "tollgate_gateway_in_flight{arm=\"\(arm.rawValue)\"} \(s.inFlight[arm] ?? 0)\n" }
+        out.family("tollgate_gateway_in_flight", .gauge, help: "Requests in flight per arm.")
+        for arm in Arm.allCases { out.sample("tollgate_gateway_in_flight", labels: [("arm", arm.rawValue)], s.inFlight[arm] ?? 0) }
         histogram(&out, "tollgate_gateway_request_duration_seconds", "End-to-end request latency per arm, until the last byte.", s.e2e)
         histogram(&out, "tollgate_gateway_ttft_seconds", "Time to first token of streamed responses per arm.", s.ttft)
-        family("tollgate_gateway_rejected_total", "counter", "Requests the gateway refused itself, per HTTP status.")
-        for (code, n) in s.rejected.sorted(by: { $0.key < $1.key }) { out += "tollgate_gateway_rejected_total{code=\"\(code)\"} \(n)\n" }
-        family("tollgate_gateway_mirror_total", "counter", "Shadow copies by outcome: enqueued, dropped (queue full), completed, failed.")
+        out.family("tollgate_gateway_rejected_total", .counter, help: "Requests the gateway refused itself, per HTTP status.")
+        for (code, n) in s.rejected.sorted(by: { $0.key < $1.key }) { out.sample("tollgate_gateway_rejected_total", labels: [("code", String(code))], n) }
+        out.family("tollgate_gateway_mirror_total", .counter, help: "Shadow copies by outcome: enqueued, dropped (queue full), completed, failed.")
         for (name, n) in [("enqueued", s.mirror.enqueued), ("dropped", s.mirror.dropped), ("completed", s.mirror.completed), ("failed", s.mirror.failed)] {
-            out += "tollgate_gateway_mirror_total{outcome=\"\(name)\"} \(n)\n"
+            out.sample("tollgate_gateway_mirror_total", labels: [("outcome", name)], n)
         }
-        family("tollgate_gateway_sticky_misses_total", "counter", "Requests with stickiness on but no sticky key found.")
-        out += "tollgate_gateway_sticky_misses_total \(s.stickyMisses)\n"
-        family("tollgate_gateway_samples_total", "counter", "Per-request samples by fate: written to SQLite, dropped (queue full), failed writes.")
+        out.family("tollgate_gateway_sticky_misses_total", .counter, help: "Requests with stickiness on but no sticky key found.")
+        out.sample("tollgate_gateway_sticky_misses_total", s.stickyMisses)
+        out.family("tollgate_gateway_samples_total", .counter, help: "Per-request samples by fate: written to SQLite, dropped (queue full), failed writes.")
         let counts = samples ?? SampleBatchWriter.Counters()
-        out += "tollgate_gateway_samples_total{outcome=\"written\"} \(counts.written)\n"
-        out += "tollgate_gateway_samples_total{outcome=\"dropped\"} \(counts.dropped)\n"
-        out += "tollgate_gateway_samples_total{outcome=\"failed\"} \(counts.failedWrites)\n"
-        family("tollgate_gateway_passthrough_total", "counter", "Requests that are not inference (model lists…), passed through without a sample, per arm.")
-        for arm in Arm.allCases { if let n = s.passedThrough[arm] { out += "tollgate_gateway_passthrough_total{arm=\"\(arm.rawValue)\"} \(n)\n" } }
-        family("tollgate_gateway_candidate_weight_percent", "gauge", "Share of user requests routed to the candidate.")
-        out += "tollgate_gateway_candidate_weight_percent \(weights.candidate)\n"
-        family("tollgate_gateway_mirror_percent", "gauge", "Share of baseline requests mirrored to the candidate.")
-        out += "tollgate_gateway_mirror_percent \(weights.mirror)\n"
-        return out
+        for (name, n) in [("written", counts.written), ("dropped", counts.dropped), ("failed", counts.failedWrites)] {
+            out.sample("tollgate_gateway_samples_total", labels: [("outcome", name)], n)
+        }
+        out.family("tollgate_gateway_passthrough_total", .counter, help: "Requests that are not inference (model lists…), passed through without a sample, per arm.")
+        for arm in Arm.allCases { if let n = s.passedThrough[arm] { out.sample("tollgate_gateway_passthrough_total", labels: [("arm", arm.rawValue)], n) } }
+        out.family("tollgate_gateway_candidate_weight_percent", .gauge, help: "Share of user requests routed to the candidate.")
+        out.sample("tollgate_gateway_candidate_weight_percent", weights.candidate)
+        out.family("tollgate_gateway_mirror_percent", .gauge, help: "Share of baseline requests mirrored to the candidate.")
+        out.sample("tollgate_gateway_mirror_percent", weights.mirror)
+        return out.text
     }
 
-    private func histogram(_ out: inout String, _ name: String, _ help: String, _ values: [Arm: Histogram]) {
-        out += "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
+    private func histogram(_ out: inout PrometheusExposition, _ name: String, _ help: String, _ values: [Arm: Histogram]) {
+        out.family(name, .histogram, help: help)
         for arm in Arm.allCases {
             guard let h = values[arm] else { continue }
-            var cumulative = 0
-            for (bound, n) in zip(Self.bucketBounds, h.counts) {
-                cumulative += n
-                out += "\(name)_bucket{arm=\"\(arm.rawValue)\",le=\"\(Self.number(bound))\"} \(cumulative)\n"
-            }
-            out += "\(name)_bucket{arm=\"\(arm.rawValue)\",le=\"+Inf\"} \(h.count)\n"
-            out += "\(name)_sum{arm=\"\(arm.rawValue)\"} \(h.sum)\n"
-            out += "\(name)_count{arm=\"\(arm.rawValue)\"} \(h.count)\n"
+            out.histogram(name, labels: [("arm", arm.rawValue)], bounds: Self.bucketBounds, counts: h.counts, sum: h.sum, count: h.count)
         }
-    }
-
-    private static func number(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(value)
     }
 }

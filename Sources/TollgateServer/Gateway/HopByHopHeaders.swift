@@ -1,5 +1,4 @@
 import Foundation
-import HTTPTypes
 import NIOHTTP1
 
 /// Header handling of a proxy (RFC 9110 section 7.6.1): connection-specific ("hop-by-hop")
@@ -18,18 +17,19 @@ enum HopByHopHeaders {
         Set(values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
     }
 
-    /// The client's request headers as they go upstream.
-    static func upstreamRequestHeaders(_ fields: HTTPFields, clientAddress: String?, apiKey: String?) -> HTTPHeaders {
-        let drop = always.union(named(inConnection: fields[values: .connection]))
+    /// The client's request headers as they go upstream (the caller adds `host` and the body's framing).
+    static func upstreamRequestHeaders(_ fields: HTTPHeaders, clientAddress: String?, apiKey: String?) -> HTTPHeaders {
+        let listed = fields[canonicalForm: "connection"]
+        let named = listed.isEmpty ? [] : Self.named(inConnection: listed.map(String.init))
         var headers = HTTPHeaders()
-        headers.reserveCapacity(fields.count + 1)
+        headers.reserveCapacity(fields.count + 2)
         var forwardedFor: String?
-        for field in fields {
-            let name = field.name.canonicalName
-            if drop.contains(name) { continue }
-            if name == "x-forwarded-for" { forwardedFor = forwardedFor.map { $0 + ", " + field.value } ?? field.value; continue }
-            if apiKey != nil && name == "authorization" { continue }
-            headers.add(name: name, value: field.value)
+        for (name, value) in fields {
+            let lower = name.lowercased()
+            if always.contains(lower) || named.contains(lower) { continue }
+            if lower == "x-forwarded-for" { forwardedFor = forwardedFor.map { $0 + ", " + value } ?? value; continue }
+            if apiKey != nil && lower == "authorization" { continue }
+            headers.add(name: lower, value: value)
         }
         if let clientAddress {
             headers.add(name: "x-forwarded-for", value: forwardedFor.map { $0 + ", " + clientAddress } ?? clientAddress)
@@ -47,23 +47,23 @@ enum HopByHopHeaders {
     /// The client's request headers as they go to the mirror target: those of
     /// ``upstreamRequestHeaders(_:clientAddress:apiKey:)`` without the user's ``credentials``,
     /// plus `Authorization: Bearer <apiKey>` when the mirror target has a key of its own.
-    static func mirrorRequestHeaders(_ fields: HTTPFields, clientAddress: String?, apiKey: String?) -> HTTPHeaders {
+    static func mirrorRequestHeaders(_ fields: HTTPHeaders, clientAddress: String?, apiKey: String?) -> HTTPHeaders {
         var headers = upstreamRequestHeaders(fields, clientAddress: clientAddress, apiKey: nil)
         for name in credentials { headers.remove(name: name) }
         if let apiKey { headers.add(name: "authorization", value: "Bearer \(apiKey)") }
         return headers
     }
 
-    /// The upstream's response headers as they go back to the client.
-    static func clientResponseHeaders(_ headers: HTTPHeaders) -> HTTPFields {
-        let drop = always.union(named(inConnection: headers[canonicalForm: "connection"].map(String.init)))
-        var fields = HTTPFields()
-        fields.reserveCapacity(headers.count + 2)
+    /// The upstream's response headers as they go back to the client (the caller adds the framing).
+    static func clientResponseHeaders(_ headers: HTTPHeaders) -> HTTPHeaders {
+        let listed = headers[canonicalForm: "connection"]
+        let named = listed.isEmpty ? [] : Self.named(inConnection: listed.map(String.init))
+        var fields = HTTPHeaders()
+        fields.reserveCapacity(headers.count + 3)
         for (name, value) in headers {
             let lower = name.lowercased()
-            if drop.contains(lower) { continue }
-            guard let fieldName = HTTPField.Name(lower) else { continue }
-            fields.append(HTTPField(name: fieldName, value: value))
+            if always.contains(lower) || named.contains(lower) { continue }
+            fields.add(name: lower, value: value)
         }
         return fields
     }

@@ -20,8 +20,12 @@ enum InferencePath {
     }
 
     static func matches(method: HTTPRequest.Method, path: String) -> Bool {
-        guard method == .post else { return false }
-        var path = Substring(path)
+        method == .post && matches(path: Substring(path))
+    }
+
+    /// Whether a `POST` to `path` is inference.
+    static func matches(path: Substring) -> Bool {
+        var path = path
         while path.count > 1, path.hasSuffix("/") { path = path.dropLast() }
         return suffixes.contains { path.hasSuffix($0) }
     }

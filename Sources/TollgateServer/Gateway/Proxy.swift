@@ -1,219 +1,421 @@
-import AsyncHTTPClient
 import Foundation
-import HTTPTypes
-import Hummingbird
 import NIOCore
 import NIOHTTP1
 import TollgateCore
 
-/// Forwards one client request to the arm the split chooses and streams the answer back while
-/// measuring it. Shared by all requests; its mutable state lives in the split, metrics, mirror
-/// and sample writer it holds.
+/// What every proxied request shares: the configuration, the live split, the metrics, the mirror
+/// and the sample writer. The per-request work is an ``Exchange``.
 struct Proxy: Sendable {
     let configuration: GatewayConfiguration
-    let client: HTTPClient
     let split: TrafficSplit
     let metrics: GatewayMetrics
     let mirror: ShadowMirror
     let samples: SampleBatchWriter?
 
-    static let armHeader = HTTPField.Name("x-tollgate-arm")!
-    /// Largest known-length answer sent in one write when it arrives in one read.
-    static let singleWriteLimit = 64 << 10
-    static let requestIDHeader = HTTPField.Name("x-request-id")!
+    static let armHeader = "x-tollgate-arm"
+    static let requestIDHeader = "x-request-id"
 
-    func forward(_ request: Request, clientAddress: String?) async -> Response {
-        let requestID = request.headers[Self.requestIDHeader] ?? UUID().uuidString.lowercased()
-        let declaredLength = request.headers[.contentLength].flatMap { Int($0) }
-        if let declaredLength, declaredLength > configuration.maxBodyBytes {
-            return tooLarge()
-        }
-        let measured = InferencePath.matches(method: request.method, path: request.uri.path)
-        let hasBody = declaredLength.map { $0 > 0 } ?? (request.headers[.transferEncoding] != nil)
-        // The one reader of the client's body; every path below releases it before the server moves on.
-        let body = BodySource(request.body, limit: configuration.maxBodyBytes)
-
-        // Stickiness: a header, else the `user` field within the first bytes of the body.
-        var stickyKey = configuration.stickiness.header.flatMap { HTTPField.Name($0) }.flatMap { request.headers[$0] }
-        if stickyKey == nil, configuration.stickiness.userField, hasBody {
-            var scanner = UserFieldScanner()
-            do {
-                try await body.peek(with: &scanner, maxBytes: configuration.stickiness.peekBytes)
-            } catch {
-                await body.release()
-                if body.exceededLimit { return tooLarge() }
-                return gatewayAnswer(status: 400, message: "The request body could not be read: \(error).", code: "bad_request", arm: nil)
-            }
-            stickyKey = scanner.user
-        }
-        if configuration.stickiness.isEnabled, stickyKey == nil, measured { metrics.stickyMiss() }
-
-        let weights = split.weights
-        let arm = ArmSelector.choose(candidatePercent: weights.candidate, stickyKey: stickyKey)
-        let mirrored = measured && arm == .baseline && ArmSelector.shouldMirror(mirrorPercent: weights.mirror)
-        if mirrored { body.keepCopy() }
-
-        let upstream = arm == .candidate ? configuration.candidate : configuration.baseline
-        var outbound = HTTPClientRequest(url: upstream.url(forPath: request.uri.description))
-        outbound.method = HTTPMethod(rawValue: request.method.rawValue)
-        outbound.headers = HopByHopHeaders.upstreamRequestHeaders(request.headers, clientAddress: clientAddress, apiKey: upstream.apiKey)
-        if hasBody {
-            outbound.body = .stream(ForwardedBody(source: body), length: declaredLength.map { .known(Int64($0)) } ?? .unknown)
-        }
-
-        if measured { metrics.requestStarted(arm) }
-        var meter = ResponseMeter(requestID: requestID, arm: arm, startedAt: Date(), start: .now, api: InferencePath.api(of: request.uri.path))
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(outbound, deadline: .now() + TimeAmount(configuration.responseTimeout))
-        } catch {
-            await body.release()
-            if body.exceededLimit {
-                // The client's fault, not the arm's: no sample, counted as rejected.
-                if measured { metrics.requestAbandoned(arm) }
-                return tooLarge()
-            }
-            let failure = UpstreamFailure(error, arm: arm, upstream: upstream.origin)
-            meter.failedBeforeResponse(failure.errorClass, status: failure.status, message: failure.message)
-            finish(meter.sample, measured: measured, mirror: nil)
-            return gatewayAnswer(status: failure.status, message: failure.message, code: failure.errorClass.rawValue, arm: arm)
-        }
-
-        // The shadow copy; its body is filled in once the user's body was read to its end (after release).
-        let mirrorJob: ShadowMirror.Job? = mirrored
-            ? ShadowMirror.Job(requestID: requestID, method: outbound.method, pathAndQuery: request.uri.description,
-                               headers: HopByHopHeaders.mirrorRequestHeaders(request.headers, clientAddress: clientAddress, apiKey: configuration.mirrorAPIKey),
-                               body: ByteBuffer(), hasBody: hasBody)
-            : nil
-        let mirror = mirrorJob.map { PendingMirror(job: $0, body: body) }
-
-        meter.head(status: Int(response.status.code), contentType: response.headers.first(name: "content-type"))
-        var fields = HopByHopHeaders.clientResponseHeaders(response.headers)
-        fields[Self.armHeader] = arm.rawValue
-        fields[Self.requestIDHeader] = requestID
-        let contentLength = response.headers.first(name: "content-length").flatMap { Int($0) }
-        let reader = UpstreamBodyReader(response.body)
-        let status = HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
-
-        // A small answer of known length usually arrives in one read: when it does, the head and
-        // the body leave in one write (Hummingbird's single-buffer path) instead of three. Nothing
-        // is held back: this waits only for the first read, which a streaming copy waits for too.
-        var pending: ByteBuffer?
-        if !meter.isStreaming, let contentLength, contentLength <= Self.singleWriteLimit {
-            do {
-                pending = try await reader.next()
-                if let whole = pending, whole.readableBytes == contentLength, try await reader.next() == nil {
-                    meter.observe(whole)
-                    meter.finish(upstreamError: nil)
-                    await body.release()
-                    finish(meter.sample, measured: measured, mirror: mirror)
-                    return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: whole))
-                }
-            } catch {
-                meter.finish(upstreamError: UpstreamFailure.midStream(error), message: "The upstream stream broke: \(error).")
-                await body.release()
-                finish(meter.sample, measured: measured, mirror: mirror)
-                let failure = UpstreamFailure(errorClass: .streamCut, status: 502, message: "The \(arm.rawValue) upstream broke off its answer.")
-                return gatewayAnswer(status: failure.status, message: failure.message, code: failure.errorClass.rawValue, arm: arm)
-            }
-        }
-
-        let proxy = self
-        let responseBody = ResponseBody(contentLength: contentLength) { [meter, pending] writer in
-            var meter = meter
-            var pending = pending
-            while true {
-                let chunk: ByteBuffer?
-                if let first = pending {
-                    chunk = first
-                    pending = nil
-                } else {
-                    do {
-                        chunk = try await reader.next()
-                    } catch {
-                        meter.finish(upstreamError: UpstreamFailure.midStream(error), message: "The upstream stream broke: \(error).")
-                        await body.release()
-                        proxy.finish(meter.sample, measured: measured, mirror: mirror)
-                        throw error
-                    }
-                }
-                guard let chunk else { break }
-                meter.observe(chunk)
-                do {
-                    try await writer.write(chunk)
-                } catch {
-                    meter.clientDisconnected()
-                    await body.release()
-                    proxy.finish(meter.sample, measured: measured, mirror: mirror)
-                    throw error
-                }
-            }
-            meter.finish(upstreamError: nil)
-            await body.release()
-            proxy.finish(meter.sample, measured: measured, mirror: mirror)
-            try await writer.finish(nil)
-        }
-        return Response(status: status, headers: fields, body: responseBody)
-    }
-
-    /// Records a finished request and hands its shadow copy to the mirror. Only inference
-    /// requests are measured; anything else (`GET /v1/models`…) is only counted as passed through.
-    func finish(_ sample: Sample, measured: Bool, mirror pending: PendingMirror?) {
+    /// Records a finished request. Only inference requests are measured; anything else
+    /// (`GET /v1/models`…) is only counted as passed through.
+    func finish(_ sample: Sample, measured: Bool) {
         guard measured else {
             metrics.passedThrough(sample.arm)
             return
         }
         metrics.requestFinished(sample)
         samples?.submit(sample)
-        if let pending {
-            if let job = pending.completed { mirror.offer(job) } else { metrics.mirror { $0.failed += 1 } }
-        }
     }
 
-    /// A shadow copy waiting for the end of the user's body.
-    struct PendingMirror: Sendable {
-        var job: ShadowMirror.Job
-        let body: BodySource
-
-        /// The job with the whole body; `nil` when the body never reached its end (the client
-        /// broke off or passed the limit).
-        var completed: ShadowMirror.Job? {
-            guard job.hasBody else { return job }
-            guard let copy = body.completeCopy else { return nil }
-            var job = job
-            job.body = copy
-            return job
-        }
-    }
-
-    private func tooLarge() -> Response {
+    /// The 413 answer's body; counts the rejection.
+    func tooLarge() -> String {
         metrics.rejected(status: 413)
-        return gatewayAnswer(status: 413, message: "The request body is larger than the gateway's limit of \(configuration.maxBodyBytes) bytes.", code: "body_too_large", arm: nil)
-    }
-
-    func gatewayAnswer(status: Int, message: String, code: String, arm: Arm?) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        if let arm { headers[Self.armHeader] = arm.rawValue }
-        return Response(
-            status: HTTPResponse.Status(code: status),
-            headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(string: UpstreamFailure.jsonBody(message: message, code: code, arm: arm)))
-        )
+        return UpstreamFailure.jsonBody(message: "The request body is larger than the gateway's limit of \(configuration.maxBodyBytes) bytes.", code: "body_too_large", arm: nil)
     }
 }
 
-/// Reads an upstream answer's body chunk by chunk from wherever the gateway is: first in the
-/// request handler, then in the response body writer.
-///
-/// `@unchecked Sendable`: its iterator is used by one task at a time (the handler, then the
-/// response writer that runs after the handler returned), never concurrently.
-final class UpstreamBodyReader: @unchecked Sendable {
-    private var iterator: HTTPClientResponse.Body.AsyncIterator
+/// One proxied request on a client connection, from its head to the end of both its body and its
+/// answer: chooses the arm (after peeking at the body for a sticky `user` when configured), takes
+/// a pooled connection to that arm on the client connection's event loop, streams the body up and
+/// the answer down chunk by chunk without copying (pausing reads on whichever side cannot keep
+/// up), measures the answer as it passes (``ResponseMeter``), and records the sample. Everything
+/// happens on the client connection's event loop.
+final class Exchange: UpstreamResponseDelegate {
+    private unowned let owner: GatewayConnection
+    private let proxy: Proxy
+    private let pool: UpstreamPool
+    let head: HTTPRequestHead
+    private let requestID: String
+    private let declaredLength: Int?
+    private let hasBody: Bool
+    private let measured: Bool
+    private let clientAddress: String?
 
-    init(_ body: HTTPClientResponse.Body) { iterator = body.makeAsyncIterator() }
+    private var stickyKey: String?
+    /// Set while the body is read ahead for a sticky `user` field, before the arm is chosen.
+    private var scanner: UserFieldScanner?
+    private var peekedBytes = 0
+    /// Body parts received before the upstream connection was ready.
+    private var held: [ByteBuffer] = []
+    private var received = 0
+    private var exceededLimit = false
+    /// The client's `.end` arrived.
+    private(set) var requestEnded = false
+    private var sentEnd = false
 
-    func next() async throws -> ByteBuffer? { try await iterator.next() }
+    private var routed = false
+    private var arm: Arm = .baseline
+    private var slot = 0
+    /// The copy of the body for a shadow request (only when mirrored).
+    private var copy: ByteBuffer?
+    private var mirrorPending = false
+    private var meter: ResponseMeter?
+    private var connection: UpstreamConnection?
+    private var connecting = false
+    private var upstreamKeepAlive = true
+
+    private var responseStarted = false
+    /// The client's answer is complete (or can no longer be given).
+    private(set) var responseDone = false
+    private var recorded = false
+    private var clientGone = false
+
+    private var timer: Scheduled<Void>?
+    private var startedAt = NIODeadline.now()
+    private var lastActivity = NIODeadline.now()
+
+    init(owner: GatewayConnection, proxy: Proxy, pool: UpstreamPool, head: HTTPRequestHead, path: Substring, clientAddress: String?) {
+        self.owner = owner
+        self.proxy = proxy
+        self.pool = pool
+        self.head = head
+        self.clientAddress = clientAddress
+        requestID = head.headers.first(name: Proxy.requestIDHeader) ?? UUID().uuidString.lowercased()
+        declaredLength = head.headers.first(name: "content-length").flatMap { Int($0) }
+        hasBody = declaredLength.map { $0 > 0 } ?? head.headers.contains(name: "transfer-encoding")
+        measured = head.method == .POST && InferencePath.matches(path: path)
+    }
+
+    // MARK: The client's side
+
+    /// The request head arrived: answers 413 for a declared oversized body, else chooses the arm
+    /// now or after peeking at the body.
+    func start() {
+        if let declaredLength, declaredLength > proxy.configuration.maxBodyBytes {
+            exceededLimit = true
+            answerOwn(status: .payloadTooLarge, body: proxy.tooLarge(), arm: nil)
+            return
+        }
+        let stickiness = proxy.configuration.stickiness
+        stickyKey = stickiness.header.flatMap { head.headers.first(name: $0) }
+        if stickyKey == nil, stickiness.userField, hasBody {
+            scanner = UserFieldScanner()
+            return
+        }
+        route()
+    }
+
+    func clientBody(_ buffer: ByteBuffer) {
+        guard !exceededLimit else { return }
+        received += buffer.readableBytes
+        if received > proxy.configuration.maxBodyBytes {
+            bodyTooLarge()
+            return
+        }
+        if var scanning = scanner {
+            held.append(buffer)
+            peekedBytes += buffer.readableBytes
+            scanning.feed(buffer.readableBytesView)
+            scanner = scanning
+            if scanning.isDone || peekedBytes >= proxy.configuration.stickiness.peekBytes {
+                stickyKey = scanning.user
+                route()
+            }
+            return
+        }
+        copy?.writeImmutableBuffer(buffer)
+        if let connection, !responseDone {
+            connection.write(.body(.byteBuffer(buffer)))
+            owner.upstreamToFlush = connection
+            if !connection.isWritable { owner.pauseReads() }
+        } else if connecting {
+            held.append(buffer)
+        }
+        // Otherwise the answer is already complete: the rest of the body is read and dropped.
+    }
+
+    func clientEnd() {
+        requestEnded = true
+        if let scanning = scanner {
+            stickyKey = scanning.user
+            route()
+        } else if let connection, !responseDone, !sentEnd {
+            connection.write(.end(nil))
+            sentEnd = true
+            connection.flush()
+        }
+        completeIfDone()
+    }
+
+    /// The client closed its connection.
+    func clientClosed() {
+        clientGone = true
+        guard !responseDone else {
+            completeIfDone()
+            return
+        }
+        responseDone = true
+        cancelTimer()
+        dropConnection()
+        if routed, var meter {
+            meter.clientDisconnected()
+            self.meter = meter
+            record()
+        }
+        completeIfDone()
+    }
+
+    /// The client can take more: upstream reads resume.
+    func clientWritable() { connection?.setAutoRead(true) }
+
+    // MARK: Choosing the arm and the connection
+
+    private func route() {
+        scanner = nil
+        routed = true
+        let configuration = proxy.configuration
+        if configuration.stickiness.isEnabled, stickyKey == nil, measured { proxy.metrics.stickyMiss() }
+        let weights = proxy.split.weights
+        arm = ArmSelector.choose(candidatePercent: weights.candidate, stickyKey: stickyKey)
+        slot = arm == .candidate ? 1 : 0
+        if measured, arm == .baseline, ArmSelector.shouldMirror(mirrorPercent: weights.mirror) {
+            mirrorPending = true
+            var copy = ByteBuffer()
+            for part in held { copy.writeImmutableBuffer(part) }
+            self.copy = copy
+        }
+        if measured { proxy.metrics.requestStarted(arm) }
+        let path = head.uri.prefix { $0 != "?" }
+        meter = ResponseMeter(requestID: requestID, arm: arm, startedAt: Date(), start: .now, api: InferencePath.api(of: String(path)))
+        startedAt = .now()
+        lastActivity = startedAt
+        scheduleTimer()
+        if let idle = pool.takeIdle(slot) {
+            attach(idle)
+            return
+        }
+        connecting = true
+        pool.connect(slot).assumeIsolated().whenComplete { [self] result in
+            connecting = false
+            switch result {
+            case .success(let connection):
+                if responseDone {
+                    pool.release(connection)
+                } else {
+                    attach(connection)
+                }
+            case .failure(let error):
+                guard !responseDone else { return }
+                failBeforeResponse(UpstreamFailure(error, arm: arm, upstream: pool.target(slot).upstream.origin))
+            }
+        }
+    }
+
+    private func attach(_ connection: UpstreamConnection) {
+        self.connection = connection
+        connection.delegate = self
+        let target = pool.target(slot)
+        var headers = HopByHopHeaders.upstreamRequestHeaders(head.headers, clientAddress: clientAddress, apiKey: target.upstream.apiKey)
+        headers.add(name: "host", value: target.hostHeader)
+        if let declaredLength {
+            headers.add(name: "content-length", value: String(declaredLength))
+        } else if hasBody {
+            headers.add(name: "transfer-encoding", value: "chunked")
+        }
+        connection.write(.head(HTTPRequestHead(version: .http1_1, method: head.method, uri: target.upstream.path(forPath: head.uri), headers: headers)))
+        for part in held { connection.write(.body(.byteBuffer(part))) }
+        held = []
+        if requestEnded {
+            connection.write(.end(nil))
+            sentEnd = true
+        }
+        connection.flush()
+        if !connection.isWritable { owner.pauseReads() }
+    }
+
+    // MARK: The upstream's side
+
+    func upstreamHead(_ head: HTTPResponseHead) {
+        guard !responseDone, var meter else { return }
+        lastActivity = .now()
+        meter.head(status: Int(head.status.code), contentType: head.headers.first(name: "content-type"))
+        self.meter = meter
+        upstreamKeepAlive = head.isKeepAlive
+        var headers = HopByHopHeaders.clientResponseHeaders(head.headers)
+        if let length = head.headers.first(name: "content-length") { headers.add(name: "content-length", value: length) }
+        headers.replaceOrAdd(name: Proxy.armHeader, value: arm.rawValue)
+        headers.replaceOrAdd(name: Proxy.requestIDHeader, value: requestID)
+        responseStarted = true
+        owner.writeHead(status: head.status, headers: headers)
+    }
+
+    func upstreamBody(_ buffer: ByteBuffer) {
+        guard !responseDone, responseStarted else { return }
+        lastActivity = .now()
+        meter?.observe(buffer)
+        owner.writeBody(buffer)
+        if !owner.isWritable { connection?.setAutoRead(false) }
+    }
+
+    func upstreamReadComplete() { owner.flush() }
+
+    func upstreamEnd() {
+        guard !responseDone, responseStarted, let connection else { return }
+        cancelTimer()
+        meter?.finish(upstreamError: nil)
+        self.connection = nil
+        if sentEnd, upstreamKeepAlive { pool.release(connection) } else { connection.close() }
+        responseDone = true
+        // Recorded before the answer's end leaves, so a client that has its answer finds the sample counted.
+        record()
+        owner.writeEnd()
+        completeIfDone()
+    }
+
+    func upstreamFailed(_ error: any Error) {
+        connection = nil
+        guard !responseDone else { return }
+        if !responseStarted {
+            failBeforeResponse(UpstreamFailure(error, arm: arm, upstream: pool.target(slot).upstream.origin))
+            return
+        }
+        cancelTimer()
+        meter?.finish(upstreamError: UpstreamFailure.midStream(error), message: "The upstream stream broke: \(error).")
+        responseDone = true
+        record()
+        owner.abortResponse()
+        completeIfDone()
+    }
+
+    func upstreamWritabilityChanged(_ writable: Bool) {
+        if writable { owner.resumeReads() } else { owner.pauseReads() }
+    }
+
+    // MARK: Endings
+
+    /// The body passed the limit while streaming: the client's fault, so no sample, counted as rejected.
+    private func bodyTooLarge() {
+        exceededLimit = true
+        copy = nil
+        mirrorPending = false
+        held = []
+        scanner = nil
+        guard !responseDone else { return }
+        cancelTimer()
+        dropConnection()
+        if routed, measured { proxy.metrics.requestAbandoned(arm) }
+        recorded = true
+        if responseStarted {
+            responseDone = true
+            owner.abortResponse()
+        } else {
+            answerOwn(status: .payloadTooLarge, body: proxy.tooLarge(), arm: nil)
+        }
+    }
+
+    /// The upstream could not be reached or did not answer in time: the gateway answers for it.
+    private func failBeforeResponse(_ failure: UpstreamFailure) {
+        cancelTimer()
+        dropConnection()
+        if var meter {
+            meter.failedBeforeResponse(failure.errorClass, status: failure.status, message: failure.message)
+            self.meter = meter
+        }
+        mirrorPending = false
+        record()
+        answerOwn(status: HTTPResponseStatus(statusCode: failure.status), body: UpstreamFailure.jsonBody(message: failure.message, code: failure.errorClass.rawValue, arm: arm), arm: arm)
+    }
+
+    private func answerOwn(status: HTTPResponseStatus, body: String, arm: Arm?) {
+        responseDone = true
+        owner.answer(status: status, json: body, arm: arm)
+        completeIfDone()
+    }
+
+    private func record() {
+        guard !recorded, let meter else { return }
+        recorded = true
+        proxy.finish(meter.sample, measured: measured)
+    }
+
+    /// Once both the body and the answer are done: hands the shadow copy over and frees the connection for the next request.
+    private func completeIfDone() {
+        guard responseDone, requestEnded || clientGone else { return }
+        if mirrorPending {
+            mirrorPending = false
+            if requestEnded, let copy, let job = shadowJob(body: copy) {
+                proxy.mirror.offer(job)
+            } else {
+                proxy.metrics.mirror { $0.failed += 1 }
+            }
+        }
+        owner.exchangeDone(self)
+    }
+
+    private func shadowJob(body: ByteBuffer) -> ShadowMirror.Job? {
+        ShadowMirror.Job(requestID: requestID, method: head.method, pathAndQuery: head.uri,
+                         headers: HopByHopHeaders.mirrorRequestHeaders(head.headers, clientAddress: clientAddress, apiKey: proxy.configuration.mirrorAPIKey),
+                         body: body, hasBody: hasBody)
+    }
+
+    private func dropConnection() {
+        connection?.close()
+        connection = nil
+    }
+
+    // MARK: Timeouts
+
+    /// Before the answer's head: the response timeout from the start and the idle timeout from
+    /// the last activity; after it: the idle timeout between pieces of the body.
+    private func scheduleTimer() {
+        let configuration = proxy.configuration
+        let idleDeadline = lastActivity + TimeAmount(configuration.idleTimeout)
+        let deadline = responseStarted ? idleDeadline : min(idleDeadline, startedAt + TimeAmount(configuration.responseTimeout))
+        timer = owner.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in self?.timerFired() }
+    }
+
+    private func timerFired() {
+        timer = nil
+        guard !responseDone else { return }
+        let configuration = proxy.configuration
+        let now = NIODeadline.now()
+        let silent = now - lastActivity >= TimeAmount(configuration.idleTimeout)
+        let origin = pool.target(slot).upstream.origin
+        if !responseStarted {
+            if now - startedAt >= TimeAmount(configuration.responseTimeout) {
+                failBeforeResponse(UpstreamFailure(errorClass: .timeoutFirstToken, status: 504, message: "the \(arm.rawValue) upstream \(origin) did not answer in time."))
+            } else if silent {
+                failBeforeResponse(UpstreamFailure(errorClass: .timeoutIdle, status: 504, message: "the \(arm.rawValue) upstream \(origin) went silent before answering."))
+            } else {
+                scheduleTimer()
+            }
+            return
+        }
+        guard silent else {
+            scheduleTimer()
+            return
+        }
+        dropConnection()
+        meter?.finish(upstreamError: .timeoutIdle, message: "The \(arm.rawValue) upstream \(origin) went silent for more than \(DurationText.format(configuration.idleTimeout)) in the middle of its answer.")
+        responseDone = true
+        record()
+        owner.abortResponse()
+        completeIfDone()
+    }
+
+    private func cancelTimer() {
+        timer?.cancel()
+        timer = nil
+    }
 }
 
 extension TimeAmount {

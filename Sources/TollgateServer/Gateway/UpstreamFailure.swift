@@ -18,7 +18,8 @@ struct UpstreamFailure: Sendable, Equatable {
         self.message = message
     }
 
-    /// Classifies an error thrown by `HTTPClient.execute` before the response head arrived.
+    /// Classifies an error of the upstream connection (the gateway's own client, or `HTTPClient.execute`
+    /// for shadow copies) before the response head arrived.
     init(_ error: any Error, arm: Arm, upstream: String) {
         let name = "the \(arm.rawValue) upstream \(upstream)"
         if let error = error as? HTTPClientError {
@@ -36,6 +37,14 @@ struct UpstreamFailure: Sendable, Equatable {
             }
             return
         }
+        if case .connectTimeout? = error as? ChannelError {
+            self.init(errorClass: .connect, status: 504, message: "Connecting to \(name) timed out.")
+            return
+        }
+        if error is UpstreamClosed {
+            self.init(errorClass: .streamCut, status: 502, message: "\(name) closed the connection without an answer.")
+            return
+        }
         if error is NIOConnectionError || error is IOError || error is ChannelError {
             self.init(errorClass: .connect, status: 502, message: "\(name) could not be reached (\(error)).")
             return
@@ -46,6 +55,7 @@ struct UpstreamFailure: Sendable, Equatable {
     /// Classifies an error thrown while the response body was streaming (status already sent).
     static func midStream(_ error: any Error) -> ErrorClass {
         if let error = error as? HTTPClientError, error == .readTimeout { return .timeoutIdle }
+        if error is UpstreamClosed { return .streamCut }
         return .streamCut
     }
 

@@ -112,9 +112,10 @@ struct BodyLimitErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Reads a request's body against slow clients: `serve`'s API and the gateway's admin API both
-/// give up on a body that does not arrive in time (408), so a client cannot hold a connection
-/// open by sending it a byte at a time.
+/// Reads a request's body against slow clients: `serve`'s API gives up on a body that does not
+/// arrive in time (408), so a client cannot hold a connection open by sending it a byte at a time.
+/// (The gateway's admin API, served on SwiftNIO directly, keeps the same rule with a timer on its
+/// connection: `GatewayConnection`.)
 enum SlowClientGuard {
     /// Collects the body into the request, or gives up (false) when it takes longer than `timeout`.
     static func collect(_ request: inout Request, upTo limit: Int, within timeout: Duration) async throws -> Bool {

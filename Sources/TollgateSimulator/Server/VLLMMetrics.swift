@@ -137,48 +137,39 @@ public final class VLLMMetrics: Sendable {
     public func render() -> String {
         let s = state.withLockedValue { $0 }
         let models = s.models.keys.sorted()
-        var out = ""
+        var out = PrometheusExposition(numberStyle: .python)
         for (i, h) in Self.histograms.enumerated() {
-            out += "# HELP \(h.name) \(h.help)\n# TYPE \(h.name) histogram\n"
+            out.family(h.name, .histogram, help: h.help)
             for model in models {
                 let histogram = s.models[model]!.histograms[i]
-                let label = "model_name=\(PromSelector.quote(model))"
-                var cumulative = 0
-                for (edge, n) in zip(h.edges, histogram.counts) {
-                    cumulative += n
-                    out += "\(h.name)_bucket{\(label),le=\"\(Self.number(edge))\"} \(cumulative)\n"
-                }
-                out += "\(h.name)_bucket{\(label),le=\"+Inf\"} \(histogram.count)\n"
-                out += "\(h.name)_sum{\(label)} \(Self.number(histogram.sum))\n"
-                out += "\(h.name)_count{\(label)} \(histogram.count)\n"
+                out.histogram(h.name, labels: [("model_name", model)], bounds: h.edges, counts: histogram.counts, sum: histogram.sum, count: histogram.count)
             }
         }
-        out += "# HELP vllm:request_success_total Count of successfully processed requests.\n# TYPE vllm:request_success_total counter\n"
+        out.family("vllm:request_success_total", .counter, help: "Count of successfully processed requests.")
         for model in models {
             let success = s.models[model]!.success
             for reason in Set(success.keys).union(["stop", "length", "abort"]).sorted() {
-                out += "vllm:request_success_total{finished_reason=\(PromSelector.quote(reason)),model_name=\(PromSelector.quote(model))} \(success[reason] ?? 0)\n"
+                out.sample("vllm:request_success_total", labels: [("finished_reason", reason), ("model_name", model)], success[reason] ?? 0)
             }
         }
-        func scalar(_ name: String, _ type: String, _ help: String, _ value: (ModelState) -> String) {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-            for model in models { out += "\(name){model_name=\(PromSelector.quote(model))} \(value(s.models[model]!))\n" }
+        func count(_ name: String, _ type: PrometheusExposition.MetricType, _ help: String, _ value: (ModelState) -> Int) {
+            out.family(name, type, help: help)
+            for model in models { out.sample(name, labels: [("model_name", model)], value(s.models[model]!)) }
         }
-        scalar("vllm:prompt_tokens_total", "counter", "Number of prefill tokens processed.") { "\($0.promptTokens)" }
-        scalar("vllm:generation_tokens_total", "counter", "Number of generation tokens processed.") { "\($0.generationTokens)" }
-        scalar("vllm:num_preemptions_total", "counter", "Cumulative number of preemption from the engine.") { _ in "0" }
-        scalar("vllm:num_requests_running", "gauge", "Number of requests in model execution batches.") { "\($0.running)" }
-        scalar("vllm:num_requests_waiting", "gauge", "Number of requests waiting to be processed.") { _ in "0" }
-        scalar("vllm:kv_cache_usage_perc", "gauge", "KV-cache usage. 1 means 100 percent usage.") { _ in "0.0" }
-        out += "# HELP http_requests_total Total number of requests by method, status and handler.\n# TYPE http_requests_total counter\n"
+        count("vllm:prompt_tokens_total", .counter, "Number of prefill tokens processed.") { $0.promptTokens }
+        count("vllm:generation_tokens_total", .counter, "Number of generation tokens processed.") { $0.generationTokens }
+        count("vllm:num_preemptions_total", .counter, "Cumulative number of preemption from the engine.") { _ in 0 }
+        count("vllm:num_requests_running", .gauge, "Number of requests in model execution batches.") { $0.running }
+        count("vllm:num_requests_waiting", .gauge, "Number of requests waiting to be processed.") { _ in 0 }
+        out.family("vllm:kv_cache_usage_perc", .gauge, help: "KV-cache usage. 1 means 100 percent usage.")
+        for model in models { out.sample("vllm:kv_cache_usage_perc", labels: [("model_name", model)], 0.0) }
+        out.family("http_requests_total", .counter, help: "Total number of requests by method, status and handler.")
         for key in s.http.keys.sorted(by: { ($0.handler, $0.status) < ($1.handler, $1.status) }) {
-            out += "http_requests_total{handler=\(PromSelector.quote(key.handler)),method=\"POST\",status=\(PromSelector.quote(key.status))} \(s.http[key]!)\n"
+            out.sample("http_requests_total", labels: [("handler", key.handler), ("method", "POST"), ("status", key.status)], s.http[key]!)
         }
-        return out
+        return out.text
     }
 
     /// Numbers as Python's prometheus_client writes them (`1.0`, `0.001`, `2560.0`).
-    static func number(_ v: Double) -> String {
-        v == v.rounded() && abs(v) < 1e15 ? String(format: "%.1f", v) : "\(v)"
-    }
+    static func number(_ v: Double) -> String { PrometheusExposition(numberStyle: .python).number(v) }
 }

@@ -1,0 +1,224 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// Where the gateway's HTTP/1 client connects for one arm: host, port, TLS, and what goes into
+/// the request head (the `Host` header, the path prefix).
+struct UpstreamTarget: Sendable {
+    /// 0 for the baseline, 1 for the candidate: the slot of this target in each ``UpstreamPool``.
+    let slot: Int
+    let upstream: Upstream
+    let hostHeader: String
+    let tls: NIOSSLContext?
+
+    init(slot: Int, upstream: Upstream) throws {
+        self.slot = slot
+        self.upstream = upstream
+        let defaultPort = upstream.scheme == "https" ? 443 : 80
+        let host = upstream.host.contains(":") ? "[\(upstream.host)]" : upstream.host
+        hostHeader = upstream.port == defaultPort ? host : "\(host):\(upstream.port)"
+        tls = upstream.scheme == "https" ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
+    }
+}
+
+/// What an upstream connection reports to the exchange currently using it. Called on the
+/// connection's event loop, which is the client connection's too.
+protocol UpstreamResponseDelegate: AnyObject {
+    func upstreamHead(_ head: HTTPResponseHead)
+    func upstreamBody(_ buffer: ByteBuffer)
+    func upstreamEnd()
+    func upstreamReadComplete()
+    /// The connection failed or closed before the response ended.
+    func upstreamFailed(_ error: any Error)
+    func upstreamWritabilityChanged(_ writable: Bool)
+}
+
+/// The upstream closed the connection before its answer was complete.
+struct UpstreamClosed: Error {}
+
+/// One keep-alive HTTP/1 connection to an upstream: the last handler of its pipeline, handing the
+/// response parts to the exchange that holds it. It belongs to one event loop and is only touched
+/// there (the `@unchecked Sendable` lets it be named in futures of that loop).
+final class UpstreamConnection: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    let slot: Int
+    private(set) var context: ChannelHandlerContext?
+    weak var delegate: (any UpstreamResponseDelegate)?
+    /// Set by the pool while the connection waits idle; cleared when it is handed out.
+    var isIdle = false
+    var onClose: ((UpstreamConnection) -> Void)?
+
+    init(slot: Int) { self.slot = slot }
+
+    var channel: (any Channel)? { context?.channel }
+    var isActive: Bool { context?.channel.isActive ?? false }
+    var isWritable: Bool { context?.channel.isWritable ?? false }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func write(_ part: HTTPClientRequestPart) {
+        context?.write(wrapOutboundOut(part), promise: nil)
+    }
+
+    func flush() { context?.flush() }
+
+    func setAutoRead(_ on: Bool) {
+        guard let channel = context?.channel else { return }
+        try? channel.syncOptions?.setOption(.autoRead, value: on)
+    }
+
+    func close() {
+        delegate = nil
+        context?.close(promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            // 1xx answers (other than a protocol switch, which a proxy of HTTP/1 does not do) are not the answer.
+            if head.status.code < 200 { return }
+            delegate?.upstreamHead(head)
+        case .body(let buffer):
+            delegate?.upstreamBody(buffer)
+        case .end:
+            let delegate = self.delegate
+            self.delegate = nil
+            delegate?.upstreamEnd()
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        delegate?.upstreamReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        delegate?.upstreamWritabilityChanged(context.channel.isWritable)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        let delegate = self.delegate
+        self.delegate = nil
+        delegate?.upstreamFailed(error)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        let delegate = self.delegate
+        self.delegate = nil
+        delegate?.upstreamFailed(UpstreamClosed())
+        onClose?(self)
+        onClose = nil
+    }
+}
+
+/// The upstream connections of one event loop: idle keep-alive connections per arm, reused by
+/// the client connections served on the same loop, so a proxied request never changes threads.
+/// Only touched on its event loop.
+final class UpstreamPool: @unchecked Sendable {
+    let eventLoop: any EventLoop
+    private let targets: [UpstreamTarget]
+    private let connectTimeout: TimeAmount
+    private let maxIdle: Int
+    private var idle: [[UpstreamConnection]]
+    private var closed = false
+
+    init(eventLoop: any EventLoop, targets: [UpstreamTarget], connectTimeout: TimeAmount, maxIdle: Int) {
+        self.eventLoop = eventLoop
+        self.targets = targets
+        self.connectTimeout = connectTimeout
+        self.maxIdle = maxIdle
+        idle = targets.map { _ in [] }
+    }
+
+    /// An idle connection to `slot`'s upstream, or `nil` when a new one must be opened.
+    func takeIdle(_ slot: Int) -> UpstreamConnection? {
+        while let connection = idle[slot].popLast() {
+            connection.isIdle = false
+            if connection.isActive { return connection }
+        }
+        return nil
+    }
+
+    /// Opens a new connection to `slot`'s upstream on this loop.
+    func connect(_ slot: Int) -> EventLoopFuture<UpstreamConnection> {
+        let target = targets[slot]
+        let handler = UpstreamConnection(slot: slot)
+        return ClientBootstrap(group: eventLoop)
+            .connectTimeout(connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let tls = target.tls {
+                        try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: target.upstream.host))
+                    }
+                    try sync.addHTTPClientHandlers()
+                    try sync.addHandler(handler)
+                }
+            }
+            .connect(host: target.upstream.host, port: target.upstream.port)
+            .map { _ in handler }
+    }
+
+    /// Gives a connection whose last exchange ended cleanly back for reuse.
+    func release(_ connection: UpstreamConnection) {
+        guard !closed, connection.isActive, idle[connection.slot].count < maxIdle else {
+            connection.close()
+            return
+        }
+        connection.delegate = nil
+        connection.isIdle = true
+        connection.setAutoRead(true)
+        connection.onClose = { [weak self] closing in
+            guard let self, closing.isIdle else { return }
+            self.idle[closing.slot].removeAll { $0 === closing }
+        }
+        idle[connection.slot].append(connection)
+    }
+
+    func target(_ slot: Int) -> UpstreamTarget { targets[slot] }
+
+    /// Closes every idle connection and stops keeping new ones.
+    func closeAll() {
+        closed = true
+        let all = idle.flatMap { $0 }
+        idle = targets.map { _ in [] }
+        for connection in all { connection.close() }
+    }
+}
+
+/// One ``UpstreamPool`` per event loop of the group the gateway serves on.
+final class UpstreamPools: Sendable {
+    private let pools: NIOLockedValueBox<[ObjectIdentifier: UpstreamPool]> = .init([:])
+    private let targets: [UpstreamTarget]
+    private let connectTimeout: TimeAmount
+    private let maxIdle: Int
+
+    init(targets: [UpstreamTarget], connectTimeout: TimeAmount, maxIdle: Int) {
+        self.targets = targets
+        self.connectTimeout = connectTimeout
+        self.maxIdle = maxIdle
+    }
+
+    /// The pool of `eventLoop` (made on first use; looked up once per client connection).
+    func pool(for eventLoop: any EventLoop) -> UpstreamPool {
+        pools.withLockedValue { pools in
+            if let pool = pools[ObjectIdentifier(eventLoop)] { return pool }
+            let pool = UpstreamPool(eventLoop: eventLoop, targets: targets, connectTimeout: connectTimeout, maxIdle: maxIdle)
+            pools[ObjectIdentifier(eventLoop)] = pool
+            return pool
+        }
+    }
+
+    /// Closes every pool's idle connections, each on its own loop.
+    func closeAll() async {
+        let all = pools.withLockedValue { Array($0.values) }
+        for pool in all {
+            try? await pool.eventLoop.submit { pool.closeAll() }.get()
+        }
+    }
+}
