@@ -1,10 +1,10 @@
 import AsyncHTTPClient
 import Foundation
-import Logging
+public import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import TollgateCore
-import TollgateTraffic
+public import TollgateTraffic
 
 /// Tollgate's traffic gateway: a streaming reverse proxy for OpenAI-compatible APIs that sends
 /// each request to the baseline or the candidate by the current weight (optionally sticky),

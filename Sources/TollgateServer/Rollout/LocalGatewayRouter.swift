@@ -1,4 +1,4 @@
-import TollgateEngine
+public import TollgateEngine
 
 // The rollout engine's view of an in-process gateway. It lives here, not in Gateway/, so that the
 // gateway itself (the proxy, its admin API and metrics) does not import the engine: the engine
