@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TollgateCore
+import TollgateDemo
 import TollgateEngine
 import TollgateReport
 import TollgateServer

@@ -1,6 +1,7 @@
 import Foundation
 import TollgateCore
 import TollgateEngine
+import TollgateServer
 import Logging
 import TollgateSimulator
 import TollgateStore
