@@ -1,3 +1,5 @@
+import TollgateCore
+
 /// Why an eval or drift suite could not be run: bad input the user can fix, or an operational
 /// failure (a server or the database could not be reached).
 public enum EvalError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -46,4 +48,10 @@ public enum EvalError: Error, Sendable, Equatable, CustomStringConvertible {
             return "The run history could not be used: \(message)"
         }
     }
+}
+
+extension EvalError: ClassifiedError {
+    /// Bad cases, scorers, samples or references are the user's; an endpoint, too little data or
+    /// the store failing is the world's.
+    public var kind: FailureKind { isBadInput ? .badInput : .operational }
 }

@@ -219,3 +219,13 @@ public struct PrometheusClient: Sendable {
         }
     }
 }
+
+extension PrometheusError: ClassifiedError {
+    /// The query and the token are the user's; an unreachable, slow or failing server is the world's.
+    public var kind: FailureKind {
+        switch self {
+        case .missingToken, .unauthorized, .badQuery: return .badInput
+        case .unreachable, .timedOut, .serverError, .unexpectedAnswer: return .operational
+        }
+    }
+}
