@@ -114,6 +114,8 @@ struct RouterOptions: ParsableArguments {
             throw ValidationError("--resource virtualservice needs --host, the destination host of both arms.")
         case .command where setCommand == nil:
             throw ValidationError("--type command needs --set-command, a shell command containing {weight}.")
+        case .gateway where ProcessInfo.processInfo.environment[adminTokenEnv]?.isEmpty ?? true:
+            throw ValidationError("Set \(adminTokenEnv) to the gateway's admin token (or name another variable with --admin-token-env).")
         default:
             break
         }
@@ -123,17 +125,10 @@ struct RouterOptions: ParsableArguments {
     func withRouter(_ body: (any TrafficRouter) async throws -> Void) async throws {
         switch kind {
         case .gateway:
-            guard let token = ProcessInfo.processInfo.environment[adminTokenEnv], !token.isEmpty else {
-                throw ValidationError("Set \(adminTokenEnv) to the gateway's admin token (or name another variable with --admin-token-env).")
-            }
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
-            do {
+            let token = ProcessInfo.processInfo.environment[adminTokenEnv] ?? ""
+            try await ProcessHTTPClient.with(concurrency: 1) { client in
                 try await body(GatewayRouter(adminURL: admin, token: token, client: client))
-            } catch {
-                try? await client.shutdown()
-                throw error
             }
-            try await client.shutdown()
         case .haproxy:
             try await body(HAProxyRouter(socketPath: socket!, backend: backend, baselineServer: baselineServer, candidateServer: candidateServer))
         case .kubernetes:

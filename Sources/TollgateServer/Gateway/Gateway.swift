@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import ServiceLifecycle
 import TollgateCore
 import TollgateEngine
 import TollgateTraffic
@@ -103,8 +104,11 @@ public final class Gateway: Sendable {
                 let logger = self.logger
                 group.addTask {
                     try await serveUntilCancelled(app, logger: logger)
-                    // Only cancellation may end serving; anything else must not look like a clean exit.
-                    if !Task.isCancelled { throw ServerError.stoppedUnexpectedly(address: address, reason: "the HTTP server returned") }
+                    // Only cancellation or a graceful shutdown (SIGTERM in `tollgate gateway`) may end serving;
+                    // anything else must not look like a clean exit.
+                    if !Task.isCancelled, !Task.isShuttingDownGracefully {
+                        throw ServerError.stoppedUnexpectedly(address: address, reason: "the HTTP server returned")
+                    }
                 }
                 defer { group.cancelAll() }
                 try await group.next()
