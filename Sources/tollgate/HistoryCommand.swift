@@ -22,11 +22,7 @@ struct History: ParsableCommand {
 
     func run() throws {
         let store = try database.openExisting()
-        let runs: [Run]
-        do { runs = try store.runs(limit: limit) } catch {
-            Output.error("tollgate: \(error)")
-            throw TollgateExit.failure
-        }
+        let runs = try store.runs(limit: limit)
         if json {
             struct Entry: Encodable {
                 var id, kind, name, status: String
