@@ -30,7 +30,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // Already in the graph through Hummingbird; the simulator and gateway name header fields with it.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
-        // Already in the graph through Hummingbird; `tollgate serve` stops its server gracefully with it.
+        // Already in the graph through Hummingbird; every long-running command and server stops gracefully with it.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
@@ -126,7 +126,7 @@ let package = Package(
         .target(
             name: "TollgateServer",
             dependencies: [
-                "TollgateCore", "TollgateEngine", "TollgateEval", "TollgateStore", "TollgateTraffic", "TollgateSimulator", "TollgateReport",
+                "TollgateCore", "TollgateEngine", "TollgateEval", "TollgateStore", "TollgateTraffic", "TollgateReport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -136,6 +136,16 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // `tollgate demo`: simulated model versions and a gateway on loopback ports, and a full rollout through them.
+        // Apart from the server so the production server does not link the simulator.
+        .target(
+            name: "TollgateDemo",
+            dependencies: [
+                "TollgateCore", "TollgateEngine", "TollgateServer", "TollgateSimulator", "TollgateStore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -156,10 +166,12 @@ let package = Package(
             name: "tollgate",
             dependencies: [
                 "TollgateCore", "TollgateStats", "TollgateAnalysis", "TollgateStore", "TollgateTraffic", "TollgateSimulator",
-                "TollgateEngine", "TollgateServer", "TollgateEval", "TollgateReport",
+                "TollgateEngine", "TollgateServer", "TollgateDemo", "TollgateEval", "TollgateReport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -242,7 +254,7 @@ let package = Package(
             name: "TollgateServerTests",
             dependencies: [
                 "TollgateServer", "TollgateEngine", "TollgateCore", "TollgateTraffic", "TollgateSimulator", "TollgateStore", "TollgateTestSupport", "tollgate",
-                "TollgateReport",
+                "TollgateReport", "TollgateDemo",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,3 +1,5 @@
+public import TollgateCore
+
 /// Why a judge could not evaluate the data and criteria it was given.
 public enum AnalysisError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A criterion names a metric for which no samples were supplied at all.
@@ -17,4 +19,9 @@ public enum AnalysisError: Error, Equatable, Sendable, CustomStringConvertible {
             return message
         }
     }
+}
+
+extension AnalysisError: ClassifiedError {
+    /// Criteria and data given to a judge are the user's.
+    public var kind: FailureKind { .badInput }
 }

@@ -1,4 +1,4 @@
-import TollgateCore
+public import TollgateCore
 import TollgateTraffic
 
 /// Why an eval or drift suite could not be run: bad input the user can fix, or an operational
@@ -67,4 +67,10 @@ extension ModelEndpoint {
             throw .missingAPIKey(variable: variable, purpose: purpose)
         }
     }
+}
+
+extension EvalError: ClassifiedError {
+    /// Bad cases, scorers, samples or references are the user's; an endpoint, too little data or
+    /// the store failing is the world's.
+    public var kind: FailureKind { isBadInput ? .badInput : .operational }
 }

@@ -1,3 +1,5 @@
+public import TollgateCore
+
 /// Why a Tollgate HTTP service could not start or serve.
 public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A configuration value cannot work; the message says which and why.
@@ -10,11 +12,22 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidConfiguration(let message):
-            return "The gateway configuration is not usable: \(message)"
+            return "The configuration is not usable: \(message)"
         case .cannotListen(let address, let reason):
-            return "Could not listen on \(address): \(reason). Choose another port or stop what is using it."
+            let advice = ListenAddress(parsing: address)?.advice(forFailure: reason) ?? "Check the address."
+            return "Could not listen on \(address): \(reason). \(advice)"
         case .stoppedUnexpectedly(let address, let reason):
             return "The gateway on \(address) stopped serving unexpectedly: \(reason)."
+        }
+    }
+}
+
+extension ServerError: ClassifiedError {
+    /// A configuration that cannot work is the user's; a listener that cannot open or a server that stops is the world's.
+    public var kind: FailureKind {
+        switch self {
+        case .invalidConfiguration: return .badInput
+        case .cannotListen, .stoppedUnexpectedly: return .operational
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+public import TollgateCore
 
 /// Errors of the simulator: a profile that makes no sense, or a server that could not start.
 public enum SimulatorError: Error, Equatable, CustomStringConvertible {
@@ -13,7 +14,18 @@ public enum SimulatorError: Error, Equatable, CustomStringConvertible {
         case .profileUnreadable(let path, let reason):
             return "\(path): cannot read the simulator profile: \(reason)"
         case .cannotListen(let host, let port, let reason):
-            return "The simulator cannot listen on \(host):\(port): \(reason). Choose another port or stop the process using it."
+            let address = ListenAddress(host: host, port: port)
+            return "The simulator cannot listen on \(address): \(reason). \(address.advice(forFailure: reason))"
+        }
+    }
+}
+
+extension SimulatorError: ClassifiedError {
+    /// A profile is the user's to fix; a port that cannot be bound is the world's.
+    public var kind: FailureKind {
+        switch self {
+        case .invalidProfile, .profileUnreadable: return .badInput
+        case .cannotListen: return .operational
         }
     }
 }

@@ -1,3 +1,5 @@
+public import TollgateCore
+
 /// Why the run-history database could not be opened, read or written.
 public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// The file was written by a newer Tollgate whose schema this version does not know.
@@ -23,6 +25,17 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             return "Database error: \(message)"
         case .missingDatabase(let path):
             return "There is no run history at \(path): the file does not exist. Check --db (or TOLLGATE_DB); commands that record runs create it."
+        }
+    }
+}
+
+extension StoreError: ClassifiedError {
+    /// An unknown or ambiguous run id is bad input; a database that cannot be opened, read or
+    /// written (missing, from a newer Tollgate, an SQLite error) is an operational failure.
+    public var kind: FailureKind {
+        switch self {
+        case .runNotFound, .ambiguousRun: return .badInput
+        case .newerSchema, .database, .missingDatabase: return .operational
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+public import TollgateCore
 
 /// Errors of the traffic module that stop a command: bad endpoints, unreadable traffic files,
 /// bad options. (A failed request is not an error: it becomes a ``Sample`` with an error class.)
@@ -21,6 +22,16 @@ public enum TrafficError: Error, Equatable, CustomStringConvertible {
             return message
         case .sinkFailed(let message):
             return "Samples could not be written: \(message)"
+        }
+    }
+}
+
+extension TrafficError: ClassifiedError {
+    /// Endpoints, API key variables, traffic files and options are the user's; only writing samples fails in the world.
+    public var kind: FailureKind {
+        switch self {
+        case .invalidEndpoint, .missingAPIKey, .trafficFileUnreadable, .invalidOption: return .badInput
+        case .sinkFailed: return .operational
         }
     }
 }

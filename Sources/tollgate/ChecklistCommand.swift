@@ -43,13 +43,7 @@ struct ChecklistCommand: ParsableCommand {
     var format: Format = .text
 
     func run() throws {
-        let loaded: Pipeline
-        do {
-            loaded = try DocumentLoader.loadPipeline(at: pipeline)
-        } catch {
-            error.diagnostics.forEach { Output.error($0.description) }
-            throw TollgateExit.invalidInput
-        }
+        let loaded = try DocumentLoader.loadPipeline(at: pipeline)
         if measured { return try printMeasured(loaded) }
         let report = Checklist.report(for: loaded)
         switch format {
@@ -81,8 +75,7 @@ struct ChecklistCommand: ParsableCommand {
         }
         let missing = missingRequired(report)
         if strict, !missing.isEmpty {
-            Output.error("Required checklist items missing: \(missing.joined(separator: ", ")).")
-            throw TollgateExit.invalidInput
+            throw CommandFailure.badInput("Required checklist items missing: \(missing.joined(separator: ", ")).", bare: true)
         }
     }
 
@@ -90,16 +83,21 @@ struct ChecklistCommand: ParsableCommand {
     /// required item missing.
     private func printMeasured(_ loaded: Pipeline) throws {
         let store = try database.openExisting()
-        let found: (Run, QualificationReport)?
+        // A RUN that is not a qualification, or none to default to, is bad input, as an unknown run id is.
+        let found: (Run, QualificationReport)
         if let runID {
             let stored = try store.run(runID)
-            found = try QualificationRecord.report(runID: stored.id, in: store).map { (stored, $0) }
-            if found == nil { Output.error("Run \(stored.id) is not a finished qualification (kind \(stored.kind.rawValue), \(stored.status.rawValue)).") }
+            guard let report = try QualificationRecord.report(runID: stored.id, in: store) else {
+                throw CommandFailure.badInput("Run \(stored.id) is not a finished qualification (kind \(stored.kind.rawValue), \(stored.status.rawValue)).", bare: true)
+            }
+            found = (stored, report)
         } else {
-            found = try QualificationRecord.latest(pipeline: loaded.name, in: store)
-            if found == nil { Output.error("No qualification of \(loaded.name) in \(store.path); run `tollgate qualify \(pipeline)` first.") }
+            guard let latest = try QualificationRecord.latest(pipeline: loaded.name, in: store) else {
+                throw CommandFailure.badInput("No qualification of \(loaded.name) in \(store.path); run `tollgate qualify \(pipeline)` first.", bare: true)
+            }
+            found = latest
         }
-        guard let (stored, report) = found else { throw TollgateExit.failure }
+        let (stored, report) = found
         let outside = report.failures.map(\.id)
         let missing = report.items.filter { $0.required && $0.verdict == .missing }.map(\.id)
         switch format {
@@ -118,9 +116,9 @@ struct ChecklistCommand: ParsableCommand {
             print(QualifyText.items(report.items))
         }
         guard strict, !(outside.isEmpty && missing.isEmpty) else { return }
-        if !outside.isEmpty { Output.error("Measured outside objective: \(outside.joined(separator: ", ")).") }
-        if !missing.isEmpty { Output.error("Required checklist items missing: \(missing.joined(separator: ", ")).") }
-        throw TollgateExit.invalidInput
+        let problems = [outside.isEmpty ? nil : "Measured outside objective: \(outside.joined(separator: ", ")).",
+                        missing.isEmpty ? nil : "Required checklist items missing: \(missing.joined(separator: ", "))."]
+        throw CommandFailure.badInput(problems.compactMap { $0 }.joined(separator: "\n"), bare: true)
     }
 
     private func missingRequired(_ report: [Checklist.SectionStatus]) -> [String] {

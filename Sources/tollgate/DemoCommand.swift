@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TollgateCore
+import TollgateDemo
 import TollgateEngine
 import TollgateReport
 import TollgateServer
@@ -38,30 +39,19 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard FileManager.default.fileExists(atPath: pipeline) else {
-            Output.error("tollgate: \(pipeline) not found; run the demo from the repository's top folder or pass --pipeline.")
-            throw TollgateExit.invalidInput
+            throw CommandFailure.badInput("\(pipeline) not found; run the demo from the repository's top folder or pass --pipeline.")
         }
         let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-demo-\(UUID().uuidString).db").path
         let path = db ?? temporary
         defer { if db == nil { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } } }
-        let store: RunStore
-        do { store = try RunStore(path: path) } catch {
-            Output.error("tollgate: \(error)")
-            throw TollgateExit.failure
-        }
+        let store = try RunStore(path: path)
         Output.line("Tollgate demo: \(healthy ? "a healthy" : "an unhealthy") candidate, pipeline \(pipeline), database \(db ?? "(temporary)")")
-        let outcome: DemoScenario.Outcome
-        do {
-            outcome = try await DemoScenario.run(pipelinePath: pipeline, healthy: healthy, store: store, seed: seed,
+        let outcome = try await DemoScenario.run(pipelinePath: pipeline, healthy: healthy, store: store, seed: seed,
                                                  onStarted: { runID, env in
                                                      Output.line("baseline \(env.baseline.baseURL)  candidate \(env.candidate.baseURL)  gateway \(env.running.baseURL)")
                                                      Output.line("run \(runID)")
                                                  },
                                                  onProgress: progressPrinter(quiet: false))
-        } catch {
-            Output.error("tollgate: \(error)")
-            throw TollgateExit.failure
-        }
         Output.line()
         outcome.report.explanation().forEach { Output.line($0) }
         do {

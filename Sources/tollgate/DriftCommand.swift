@@ -65,39 +65,24 @@ struct DriftRun: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var driftSuite: DriftSuite
-        do { driftSuite = try DocumentLoader.loadDriftSuite(at: suite) } catch {
-            Output.error(error.description)
-            throw TollgateExit.invalidInput
-        }
+        var driftSuite = try DocumentLoader.loadDriftSuite(at: suite)
         if let target { driftSuite.target.endpoint = target }
         if let requests {
             guard case .replay(let traffic, _, let concurrency) = driftSuite.current else {
-                Output.error("tollgate: --requests applies to suites whose 'current' replays traffic; \(suite) uses recent gateway samples.")
-                throw TollgateExit.invalidInput
+                throw CommandFailure.badInput("--requests applies to suites whose 'current' replays traffic; \(suite) uses recent gateway samples.")
             }
             driftSuite.current = .replay(traffic: traffic, requests: requests, concurrency: concurrency)
         }
         let store = try database.open()
-        let client = ModelClient.makeHTTPClient(concurrency: 16)
-        let verdict: DriftVerdict
-        do throws(EvalError) {
-            verdict = try await DriftRunner(httpClient: client, embeddingsEndpoint: embeddingsURL, embeddingsModel: embeddingsModel, seed: seed)
+        let (verdict, response) = try await ProcessHTTPClient.with(concurrency: 16) { client in
+            let verdict = try await DriftRunner(httpClient: client, embeddingsEndpoint: embeddingsURL, embeddingsModel: embeddingsModel, seed: seed)
                 .run(suite: driftSuite, store: store)
-        } catch {
-            try? await client.shutdown()
-            Output.error("tollgate: \(error)")
-            throw error.isBadInput ? TollgateExit.invalidInput : TollgateExit.failure
+            do {
+                return (verdict, try await DriftResponse.respond(to: verdict, suite: driftSuite, store: store, httpClient: client))
+            } catch {
+                throw CommandFailure.operational("the verdict is stored, but acting on it failed: \(error)")
+            }
         }
-        let response: DriftResponse
-        do {
-            response = try await DriftResponse.respond(to: verdict, suite: driftSuite, store: store, httpClient: client)
-        } catch {
-            try? await client.shutdown()
-            Output.error("tollgate: the verdict is stored, but acting on it failed: \(error)")
-            throw TollgateExit.failure
-        }
-        try? await client.shutdown()
         if let problem = response.notificationError {
             Output.error("tollgate: warning: the drift notification was not delivered: \(problem)")
         }
@@ -134,17 +119,10 @@ struct DriftHistory: ParsableCommand {
     func run() throws {
         var name = suite
         if FileManager.default.fileExists(atPath: suite) {
-            do { name = try DocumentLoader.loadDriftSuite(at: suite).name } catch {
-                Output.error(error.description)
-                throw TollgateExit.invalidInput
-            }
+            name = try DocumentLoader.loadDriftSuite(at: suite).name
         }
         let store = try database.openExisting()
-        let results: [StoredDriftResult]
-        do { results = try store.read { try $0.driftResults(suite: name, limit: limit) } } catch {
-            Output.error("tollgate: \(error)")
-            throw TollgateExit.failure
-        }
+        let results = try store.read { try $0.driftResults(suite: name, limit: limit) }
         if json {
             struct Entry: Encodable { var at: Date; var runId: String?; var drifted: Bool; var summary: String }
             try Output.printJSON(results.map { Entry(at: $0.at, runId: $0.runId, drifted: $0.drifted, summary: $0.summary) })

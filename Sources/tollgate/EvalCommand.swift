@@ -103,28 +103,20 @@ struct EvalRun: AsyncParsableCommand {
                 cand = EvalTarget(version: "candidate", url: candidate!)
             }
         } catch let error as LoadError {
-            Output.error(error.description)
-            throw TollgateExit.invalidInput
+            throw error
         } catch {
-            Output.error("tollgate: \(error)")
-            throw TollgateExit.invalidInput
+            // The suite, the pipeline and the versions they name are all the user's.
+            throw CommandFailure.badInput("\(error)")
         }
         if let baseline { base.endpoint.url = baseline }
         if let candidate { cand.endpoint.url = candidate }
         if let baselineModel { base.endpoint.model = baselineModel }
         if let candidateModel { cand.endpoint.model = candidateModel }
         let store = noStore ? nil : try database.open()
-        let client = ModelClient.makeHTTPClient(concurrency: concurrency)
-        let result: EvalComparison
-        do throws(EvalError) {
-            result = try await EvalRunner(httpClient: client, store: store)
-                .run(suite: evalSuite, baseline: base, candidate: cand,
-                     options: EvalOptions(repeats: repeats, concurrency: concurrency, confidence: confidence, maxInputTokens: limit))
-            try? await client.shutdown()
-        } catch {
-            try? await client.shutdown()
-            Output.error("tollgate: \(error)")
-            throw error.isBadInput ? TollgateExit.invalidInput : TollgateExit.failure
+        let (suite, baseline, candidate) = (evalSuite, base, cand)
+        let options = EvalOptions(repeats: repeats, concurrency: concurrency, confidence: confidence, maxInputTokens: limit)
+        let result = try await ProcessHTTPClient.with(concurrency: concurrency) { client in
+            try await EvalRunner(httpClient: client, store: store).run(suite: suite, baseline: baseline, candidate: candidate, options: options)
         }
         if json { try Output.printJSON(result) } else { print(EvalReportText.render(result)) }
         switch result.overall {

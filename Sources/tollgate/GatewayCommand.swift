@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import TollgateCore
 import TollgateEngine
@@ -21,8 +20,8 @@ struct GatewayCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
-    var listen = "127.0.0.1:9100"
+    @Option(help: ArgumentHelp("Address to listen on (port 0 picks a free one).", valueName: "HOST:PORT"))
+    var listen = ListenAddress(host: "127.0.0.1", port: 9100)
 
     @Option(help: "Base URL of the baseline model server, e.g. http://127.0.0.1:8001/v1.")
     var baseline: String
@@ -36,11 +35,9 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Percent of baseline requests also copied to the candidate as shadow traffic (0-100).")
     var mirror = 0
 
-    @Option(name: .long, help: ArgumentHelp(
-        "SQLite database to record every request's sample in (a run of kind gateway).",
-        discussion: "Without --db (or $TOLLGATE_DB) the gateway keeps only its metrics.",
-        valueName: "FILE"))
-    var db: String?
+    /// Every request's sample is recorded in a run of kind gateway when a database is named;
+    /// without one the gateway keeps only its metrics.
+    @OptionGroup var database: RecordingDatabaseOptions
 
     @Option(help: "Environment variable holding the admin API bearer token. Without it the admin API is off.")
     var adminTokenEnv: String?
@@ -84,7 +81,6 @@ struct GatewayCommand: AsyncParsableCommand {
     var mirrorConcurrency = 16
 
     func validate() throws {
-        guard Self.hostPort(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, like 127.0.0.1:9100.") }
         for (flag, text) in [("--connect-timeout", connectTimeout), ("--response-timeout", responseTimeout), ("--idle-timeout", idleTimeout)] {
             guard DurationText.parse(text) != nil else { throw ValidationError("\(flag) must be a duration like 500ms, 30s or 2m; got '\(text)'.") }
         }
@@ -97,9 +93,8 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let (host, port) = Self.hostPort(listen)!
         let configuration = GatewayConfiguration(
-            host: host, port: port,
+            host: listen.host, port: listen.port,
             baseline: try Upstream(url: baseline, apiKey: baselineApiKeyEnv.flatMap { environment[$0] }),
             candidate: try Upstream(url: candidate, apiKey: candidateApiKeyEnv.flatMap { environment[$0] }),
             candidatePercent: weight, mirrorPercent: mirror,
@@ -113,49 +108,26 @@ struct GatewayCommand: AsyncParsableCommand {
             mirrorQueueCapacity: mirrorQueue, mirrorConcurrency: mirrorConcurrency
         )
         var recording: RunRecording?
-        if db != nil || environment["TOLLGATE_DB"] != nil {
-            let store: RunStore
-            do {
-                store = try RunStore(path: db ?? RunStore.defaultPath())
-            } catch {
-                Output.error("tollgate: \(error)")
-                throw TollgateExit.failure
-            }
+        if let store = try database.openIfNamed() {
             let session = try RunRecording.start(NewRun(kind: .gateway, name: "gateway \(listen)", baselineVersion: baseline, candidateVersion: candidate), in: store)
             recording = session
-            print("recording samples in \(store.path), run \(session.run.id)")
+            Output.line("recording samples in \(store.path), run \(session.run.id)")
         }
         let sink = recording?.sink
         let gateway = try Gateway(configuration: configuration, sampleSink: sink)
-        let task = Task {
-            try await gateway.run { port in
-                // Unbuffered, so a script waiting for this line sees it at once.
-                FileHandle.standardOutput.write(Data("tollgate gateway listening on http://\(host):\(port) (candidate \(weight)%, mirror \(mirror)%)\n".utf8))
-            }
-        }
-        let signals = Self.onTermination { task.cancel() }
-        defer { signals.forEach { $0.cancel() } }
         defer {
             try? recording?.complete()
         }
-        try await task.value
-        print(gateway.statsJSON)
-    }
-
-    static func hostPort(_ text: String) -> (String, Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
-        let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        return host.isEmpty ? nil : (host, port)
-    }
-
-    /// Calls `action` on SIGINT or SIGTERM (instead of the default of dying on the spot).
-    static func onTermination(_ action: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
-        [SIGINT, SIGTERM].map { signalNumber in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler(handler: action)
-            source.resume()
-            return source
+        let (host, weight, mirror) = (listen.host, weight, mirror)
+        // The gateway stops when its task is cancelled: the listener closes and open connections
+        // finish their current answer (a graceful shutdown of the group cancels it).
+        try await LongRunning.run("gateway") {
+            try await LongRunning.cancelOnShutdown {
+                try await gateway.run { port in
+                    Output.line("tollgate gateway listening on http://\(host):\(port) (candidate \(weight)%, mirror \(mirror)%)")
+                }
+            }
         }
+        Output.line(gateway.statsJSON)
     }
 }

@@ -23,11 +23,7 @@ struct History: ParsableCommand {
 
     func run() throws {
         let store = try database.openExisting()
-        let runs: [RunSummary]
-        do { runs = try RunSummary.load(store: store, limit: limit) } catch {
-            Output.error("tollgate: \(error)")
-            throw TollgateExit.failure
-        }
+        let runs = try RunSummary.load(store: store, limit: limit)
         if json {
             try Output.printJSON(runs)
             return

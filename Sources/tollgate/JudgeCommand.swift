@@ -56,13 +56,13 @@ struct JudgeCommand: ParsableCommand {
     var spending: String = "pocock"
 
     @Option(help: "sequential: how latencies (location kind) are compared: log (Welch z of mean log values) or rank (Mann–Whitney z).")
-    var scale: String = "log"
+    var scale: LatencyScale = .log
 
-    @Option(help: "Metric kind: location, p50, p90, p95, p99, rate, paired_score or paired_binary.")
-    var kind: String = "location"
+    @Option(help: "Metric kind.")
+    var kind: MetricKind = .location
 
-    @Option(help: "Which direction is worse: higher or lower.")
-    var worse: String = "higher"
+    @Option(help: "Which direction is worse.")
+    var worse: Worse = .higher
 
     @Option(help: "Allowed worsening: relative (10%), percentage points (0.5pp) or absolute (25).")
     var tolerance: String = "10%"
@@ -108,10 +108,6 @@ struct JudgeCommand: ParsableCommand {
         } else if baseline != nil || candidate != nil {
             throw ValidationError("Use either --samples or --baseline/--candidate, not both.")
         }
-        guard MetricKind(rawValue: kind) != nil else {
-            throw ValidationError("--kind must be one of \(MetricKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(kind)'.")
-        }
-        guard Worse(rawValue: worse) != nil else { throw ValidationError("--worse must be higher or lower, got '\(worse)'.") }
         guard Tolerance.parse(tolerance) != nil else {
             throw ValidationError("--tolerance must look like 10%, 0.5pp or 25, got '\(tolerance)'.")
         }
@@ -123,7 +119,6 @@ struct JudgeCommand: ParsableCommand {
         guard AnalysisConfig.Spending(text: spending) != nil else {
             throw ValidationError("--spending must be pocock, obrien-fleming or power(ρ) with ρ > 0, got '\(spending)'.")
         }
-        guard LatencyScale(rawValue: scale) != nil else { throw ValidationError("--scale must be log or rank, got '\(scale)'.") }
         guard (try? looks()) != nil else {
             throw ValidationError("--previous-looks must be comma-separated positive sample counts, got '\(previousLooks)'.")
         }
@@ -146,17 +141,8 @@ struct JudgeCommand: ParsableCommand {
                                                             spending: SpendingFunction(AnalysisConfig.Spending(text: spending)!)) }
             let perArm = data.values.map { min($0.baseline.count, $0.candidate.count) }.min() ?? 0
             verdict = try judge
-                .makeJudge(settings: settings, design: design, lookSizes: try looks() + [perArm], scale: LatencyScale(rawValue: scale)!)
+                .makeJudge(settings: settings, design: design, lookSizes: try looks() + [perArm], scale: scale)
                 .judge(criteria: criteria, data: data)
-        } catch let problem as NumberFile.Problem {
-            Output.error(problem.description)
-            throw TollgateExit.invalidInput
-        } catch let error as StatsError {
-            Output.error(error.description)
-            throw TollgateExit.invalidInput
-        } catch let error as AnalysisError {
-            Output.error(error.description)
-            throw TollgateExit.invalidInput
         }
         if json { try Output.printJSON(verdict) } else { print(Self.describe(verdict)) }
         switch verdict.decision {
@@ -167,7 +153,7 @@ struct JudgeCommand: ParsableCommand {
     }
 
     func load() throws -> ([MetricCriterion], [String: MetricSamples]) {
-        let defaultKind = MetricKind(rawValue: kind)!, defaultWorse = Worse(rawValue: worse)!
+        let defaultKind = kind, defaultWorse = worse
         let defaultTolerance = Tolerance.parse(tolerance)!
         if let samples {
             guard let data = FileManager.default.contents(atPath: samples) else {

@@ -50,14 +50,8 @@ struct PruneCommand: ParsableCommand {
             Output.line("No --older-than, --retention or TOLLGATE_RETENTION: only runs whose pipeline sets a retention are pruned.")
         }
         let store = try database.open()
-        let report: PruneReport
-        do {
-            report = try store.prune(PruneRequest(olderThan: olderThan, defaultRetention: retention, all: all, dryRun: dryRun,
+        let report = try store.prune(PruneRequest(olderThan: olderThan, defaultRetention: retention, all: all, dryRun: dryRun,
                                                   batchSize: batchSize))
-        } catch {
-            Output.error("tollgate: \(error)")
-            throw TollgateExit.failure
-        }
         if json { try Output.printJSON(report); return }
         if report.counts.isEmpty {
             Output.line("Nothing has expired.")

@@ -27,8 +27,8 @@ struct QualifyCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The pipeline file.", valueName: "PIPELINE"))
     var pipeline: String
 
-    @Option(help: "The version to measure: candidate or baseline.")
-    var version: String = "candidate"
+    @Option(help: "The version to measure.")
+    var version: Arm = .candidate
 
     @Option(help: ArgumentHelp("Run only these steps (comma-separated): \(QualifyConfig.Step.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "STEP,…"))
     var only: String?
@@ -56,20 +56,13 @@ struct QualifyCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        guard version == "candidate" || version == "baseline" else { throw ValidationError("--version must be candidate or baseline.") }
         _ = try steps()
     }
 
     func run() async throws {
-        let loaded: Pipeline
-        do {
-            loaded = try DocumentLoader.loadPipeline(at: pipeline)
-        } catch {
-            error.diagnostics.forEach { Output.error($0.description) }
-            throw TollgateExit.invalidInput
-        }
+        let loaded = try DocumentLoader.loadPipeline(at: pipeline)
         let text = (try? String(contentsOfFile: pipeline, encoding: .utf8)) ?? ""
-        let arm: Arm = version == "baseline" ? .baseline : .candidate
+        let arm = version
         let store = try database.open()
         let measured = arm == .candidate ? loaded.model.candidate : loaded.model.baseline
         let run = try store.createRun(NewRun(kind: .qualify, name: loaded.name, target: measured.endpoint, pipelinePath: pipeline,
@@ -83,19 +76,14 @@ struct QualifyCommand: AsyncParsableCommand {
                 sink: RunStoreSampleSink(store: store, runID: run.id, text: StoredTextPolicy(security: loaded.security)),
                 serverLog: serverLog,
                 progress: { Output.error("[\($0.step.rawValue)] \($0.message)") })
-            let task = Task { try await runner.run() }
-            let interrupt = CancelOnInterrupt(task: task)
-            defer { interrupt.cancel() }
-            report = try await task.value
+            report = try await LongRunning.result("qualify") { try await LongRunning.cancelOnShutdown { try await runner.run() } }
         } catch {
             try? store.write { try $0.setStatus(runID: run.id, status: .failed, outcome: "\(error)") }
             if error is CancellationError {
                 Output.error("Interrupted; the started server was stopped.")
                 throw TollgateExit.interrupted
             }
-            Output.error("tollgate qualify: \(error)")
-            if case .invalidInput = error as? QualifyError { throw TollgateExit.invalidInput }
-            throw TollgateExit.failure
+            throw error
         }
         try QualificationRecord.save(report, run: run, in: store)
         if json {
@@ -104,23 +92,6 @@ struct QualifyCommand: AsyncParsableCommand {
             Output.line(QualifyText.render(report))
         }
         Output.error("Recorded as run \(run.id) in \(store.path).")
-    }
-}
-
-/// Cancels a task on SIGINT (Ctrl-C), so a started server is stopped before exiting.
-final class CancelOnInterrupt {
-    private let source: any DispatchSourceSignal
-
-    init(task: Task<QualificationReport, any Error>) {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { task.cancel() }
-        source.resume()
-    }
-
-    func cancel() {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
     }
 }
 

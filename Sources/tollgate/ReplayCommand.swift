@@ -12,8 +12,8 @@ struct TrafficOptions: ParsableArguments {
     @Argument(help: "Recorded traffic: JSON Lines, each a bare OpenAI request body or {\"id\",\"ts\",\"body\",\"tags\"}.")
     var traffic: String
 
-    @Option(help: "API of the endpoints: openai-chat, openai-completions or openai-embeddings.")
-    var api: String = ModelAPI.chat.rawValue
+    @Option(help: "API of the endpoints.")
+    var api: ModelAPI = .chat
 
     @Option(help: "Closed loop: requests in flight at once (default 1 when no --rate or --recorded-speed is given).")
     var concurrency: Int?
@@ -78,7 +78,7 @@ struct TrafficOptions: ParsableArguments {
     @Option(help: "Goodput thresholds, e.g. ttft_ms=800,tpot_ms=50,e2e_ms=5000.")
     var goodput: String?
 
-    @Option(help: "After Ctrl-C, how long in-flight requests may still finish.")
+    @Option(help: "After Ctrl-C or SIGTERM, how long in-flight requests may still finish.")
     var grace: String = "10s"
 
     @Option(help: "Seed of the arrival times and the shadow send order.")
@@ -87,18 +87,9 @@ struct TrafficOptions: ParsableArguments {
     @Option(name: .customLong("samples"), help: "Also write every measured sample as JSON Lines to this file.")
     var samplesFile: String?
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Record the run and its samples in this SQLite file of run history.",
-        discussion: "Also $TOLLGATE_DB. Without either, nothing is stored: a quick measurement leaves no database behind.",
-        valueName: "FILE"))
-    var db: String?
-
-    /// The database `--db` (or `TOLLGATE_DB`) names, opened like every command's.
-    var database: DatabaseOptions {
-        var options = DatabaseOptions()
-        options.db = db
-        return options
-    }
+    /// The run and its samples are recorded only when a database is named (`--db` or
+    /// `TOLLGATE_DB`): a quick measurement leaves no database behind.
+    @OptionGroup var database: RecordingDatabaseOptions
 
     @Flag(help: "Print the report as JSON.")
     var json = false
@@ -110,11 +101,11 @@ struct TrafficOptions: ParsableArguments {
         return d
     }
 
-    func modelAPI() throws -> ModelAPI {
-        guard let api = ModelAPI(rawValue: api) else {
-            throw ValidationError("--api must be one of \(ModelAPI.allCases.map(\.rawValue).joined(separator: ", ")).")
-        }
-        return api
+    /// Every option is checked before anything is sent or recorded.
+    func validate() throws {
+        _ = try configuration()
+        _ = try timeouts()
+        _ = try parsedHeaders()
     }
 
     func parsedHeaders() throws -> [String: String] {
@@ -166,49 +157,46 @@ struct TrafficOptions: ParsableArguments {
 
     func retryPolicy() -> RetryPolicy { RetryPolicy(maxAttempts: retries + 1) }
 
-    /// Samples go to the run history only when a database is named (`--db` or `TOLLGATE_DB`),
-    /// so a quick measurement does not leave a database in the working folder.
-    var storeRequested: Bool {
-        db != nil || !(ProcessInfo.processInfo.environment["TOLLGATE_DB"] ?? "").isEmpty
-    }
-
-    /// Runs the replay with Ctrl-C handling and a progress bar, prints the report, and exits
-    /// non-zero when interrupted. With a database, the run and its samples are recorded there.
-    func run(targets: (HTTPClient) throws -> [ReplayTarget], configuration: ReplayConfiguration,
+    /// Runs the replay with a progress bar until it ends or SIGINT/SIGTERM stops it (sending stops,
+    /// in-flight requests get --grace), prints the report, and exits 130 when interrupted. With a
+    /// database, the run and its samples are recorded there.
+    func run(targets: @escaping @Sendable (HTTPClient) throws -> [ReplayTarget], configuration: ReplayConfiguration,
              run newRun: NewRun) async throws {
         var sinks: [any SampleSink] = []
         var recorded: RunRecording?
-        if storeRequested {
-            let recording = try RunRecording.start(newRun, in: try database.open())
+        if let store = try database.openIfNamed() {
+            let recording = try RunRecording.start(newRun, in: store)
             recorded = recording
             sinks.append(recording.sink)
         }
         if let samplesFile { sinks.append(try JSONLinesSampleSink(path: samplesFile)) }
-        let http = ModelClient.makeHTTPClient(concurrency: connectionLimit(configuration),
-                                              connectTimeout: try duration(connectTimeout, "--connect-timeout"))
         let report: ReplayReport
         do {
             let sink: (any SampleSink)? = sinks.isEmpty ? nil : CombinedSampleSink(sinks)
-            let stop = StopSignal()
-            let interrupt = InterruptHandler(stop: stop)
-            defer { interrupt.cancel() }
             let terminal = isatty(STDERR_FILENO) == 1
             let total: Int? = terminal ? (requests.map { $0 + warmup } ?? TrafficReader.countLines(path: traffic)) : nil
             let bar = terminal ? ProgressBar() : nil
             var onProgress: (@Sendable (ReplayProgress) -> Void)?
             if let bar { onProgress = { bar.draw($0) } }
-            let runner = ReplayRunner(targets: try targets(http), configuration: configuration, sink: sink, progress: onProgress)
-            report = try await runner.run(trafficPath: traffic, stop: stop, expectedTotal: total)
+            let trafficPath = traffic
+            report = try await ProcessHTTPClient.with(concurrency: connectionLimit(configuration),
+                                                      connectTimeout: try duration(connectTimeout, "--connect-timeout")) { http in
+                let runner = ReplayRunner(targets: try targets(http), configuration: configuration, sink: sink, progress: onProgress)
+                return try await LongRunning.result("replay") {
+                    let stop = StopSignal()
+                    return try await LongRunning.onShutdown({ stop.stop() }) {
+                        try await runner.run(trafficPath: trafficPath, stop: stop, expectedTotal: total)
+                    }
+                }
+            }
             bar?.finish()
         } catch {
-            try? await http.shutdown()
             recorded?.fail(error)
             throw error
         }
-        try await http.shutdown()
         if let recorded {
             try recorded.finish(report)
-            FileHandle.standardError.write(Data("Recorded as run \(recorded.run.id) in \(recorded.store.path).\n".utf8))
+            Output.error("Recorded as run \(recorded.run.id) in \(recorded.store.path).")
         }
         if json {
             try Output.printJSON(report)
@@ -216,7 +204,7 @@ struct TrafficOptions: ParsableArguments {
             print(ReportText.render(report))
         }
         if report.interrupted {
-            FileHandle.standardError.write(Data("Interrupted: stopped sending; \(report.abandoned) in-flight request(s) abandoned after the grace period.\n".utf8))
+            Output.error("Interrupted: stopped sending; \(report.abandoned) in-flight request(s) abandoned after the grace period.")
             throw TollgateExit.interrupted
         }
     }
@@ -231,8 +219,8 @@ struct ReplayCommand: AsyncParsableCommand {
         discussion: """
         TTFT is the time to the first chunk carrying content, reasoning or a tool call (a role-only \
         chunk does not count). ITL is every gap between content chunks; TPOT is (E2E - TTFT) / \
-        (output tokens - 1); E2E ends at the last content chunk. Ctrl-C stops sending, lets in-flight \
-        requests finish within --grace, prints what was measured and exits with status 130.
+        (output tokens - 1); E2E ends at the last content chunk. Ctrl-C (or SIGTERM) stops sending, lets \
+        in-flight requests finish within --grace, prints what was measured and exits with status 130.
         """
     )
 
@@ -249,7 +237,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.configuration()
-        let endpoint = ModelEndpoint(url: self.endpoint, api: try options.modelAPI(), model: model,
+        let endpoint = ModelEndpoint(url: self.endpoint, api: options.api, model: model,
                                      headers: try options.parsedHeaders(),
                                      apiKey: try apiKeyEnv.map { try ModelEndpoint.apiKey(fromEnvironment: $0) })
         try endpoint.validate()
@@ -260,23 +248,6 @@ struct ReplayCommand: AsyncParsableCommand {
         }, configuration: configuration,
         run: NewRun(kind: .replay, name: URL(fileURLWithPath: options.traffic).lastPathComponent, target: self.endpoint,
                     baselineVersion: model))
-    }
-}
-
-/// Raises a ``StopSignal`` on SIGINT (Ctrl-C) instead of killing the process.
-final class InterruptHandler {
-    private let source: any DispatchSourceSignal
-
-    init(stop: StopSignal) {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { stop.stop() }
-        source.resume()
-    }
-
-    func cancel() {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TollgateCore
 import TollgateReport
 import TollgateStore
 
@@ -49,15 +50,10 @@ struct ReportCommand: ParsableCommand {
             } else {
                 Output.line(try RunReports.write(runID: runID, store: store, format: format.report, to: output))
             }
-        } catch let error as StoreError {
-            Output.error("tollgate: \(error)")
-            switch error {
-            case .runNotFound, .ambiguousRun: throw TollgateExit.invalidInput
-            default: throw TollgateExit.failure
-            }
+        } catch let error as any ClassifiedError {
+            throw error
         } catch {
-            Output.error("tollgate: cannot write the report: \(error.localizedDescription)")
-            throw TollgateExit.failure
+            throw CommandFailure.operational("cannot write the report: \(error.localizedDescription)")
         }
     }
 }

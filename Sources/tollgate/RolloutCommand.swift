@@ -164,41 +164,18 @@ struct RolloutStart: AsyncParsableCommand {
     var detach = false
 
     func run() async throws {
-        let pipeline: Pipeline
-        do { pipeline = try DocumentLoader.loadPipeline(at: pipelinePath) } catch {
-            error.diagnostics.forEach { Output.error($0.description) }
-            throw TollgateExit.invalidInput
-        }
+        let pipeline = try DocumentLoader.loadPipeline(at: pipelinePath)
         let store = try database.open()
-        // Everything the run needs is checked before it exists: a start that cannot work leaves no run behind.
-        let assembly: RolloutAssembly
-        do {
-            assembly = try RolloutAssembly(pipeline: pipeline, store: store)
-        } catch {
-            Output.error("tollgate: \(error)")
-            throw TollgateExit.invalidInput
-        }
-        defer { assembly.shutdown() }
-        do { try await assembly.preflight() } catch {
-            Output.error("tollgate: \(error)")
-            if case RolloutAssembly.AssemblyError.routerUnavailable = error { throw TollgateExit.failure }
-            throw TollgateExit.invalidInput
-        }
-        let dependencies = try assembly.dependencies(onProgress: progressPrinter(quiet: drive.quiet))
-        let run: Run
-        do {
-            run = try RolloutEngine.createRun(pipelinePath: pipelinePath, pipeline: pipeline, store: store)
-        } catch let error as EngineError {
-            Output.error("tollgate: \(error)")
-            throw TollgateExit.failure
-        }
+        let prepared = try await PreparedRollout.start(pipelinePath: pipelinePath, pipeline: pipeline, store: store,
+                                                       onProgress: progressPrinter(quiet: drive.quiet))
+        defer { prepared.shutdown() }
+        let run = prepared.run
         if detach {
             Output.line("Run \(run.id): created; `tollgate serve --db \(store.path)` drives it (with the same environment variables). Follow it with `tollgate rollout status \(run.id) --watch`.")
             return
         }
         Output.line("Run \(run.id): \(pipeline.name), \(pipeline.model.baseline.version) → \(pipeline.model.candidate.version), \(pipeline.stages.count) stages")
-        let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: dependencies)
-        throw try await driveRun(engine, options: drive, failRunOnError: true)
+        throw try await driveRun(prepared.engine, options: drive, failRunOnError: true)
     }
 }
 
@@ -208,23 +185,18 @@ struct RunSelector: ParsableArguments {
     @Argument(help: ArgumentHelp("The run id or a unique prefix (default: the newest rollout; commands that change a run need it when there are several).", valueName: "RUN"))
     var runID: String?
 
+    /// An unknown or ambiguous id, or no rollout to default to, is bad input (exit 2); a database
+    /// that cannot be read is an operational failure (exit 1), as for every command.
     func resolve(in store: RunStore, mustName: Bool = false) throws -> Run {
-        do {
-            if let runID { return try store.run(runID) }
-            let newest = try store.runs(limit: 2, kinds: [.rollout])
-            guard let first = newest.first else {
-                Output.error("tollgate: no rollout recorded in \(store.path); start one with `tollgate rollout start PIPELINE`.")
-                throw TollgateExit.invalidInput
-            }
-            if mustName, newest.count > 1 {
-                Output.error("tollgate: \(store.path) holds several rollouts; name the run (`tollgate rollout list` shows them; the newest is \(first.id)).")
-                throw TollgateExit.invalidInput
-            }
-            return first
-        } catch let error as StoreError {
-            Output.error("tollgate: \(error)")
-            throw TollgateExit.invalidInput
+        if let runID { return try store.run(runID) }
+        let newest = try store.runs(limit: 2, kinds: [.rollout])
+        guard let first = newest.first else {
+            throw CommandFailure.badInput("no rollout recorded in \(store.path); start one with `tollgate rollout start PIPELINE`.")
         }
+        if mustName, newest.count > 1 {
+            throw CommandFailure.badInput("\(store.path) holds several rollouts; name the run (`tollgate rollout list` shows them; the newest is \(first.id)).")
+        }
+        return first
     }
 }
 
@@ -281,49 +253,42 @@ struct RolloutList: ParsableCommand {
     }
 }
 
+/// What every operator command takes: the run, the database, and the reason journaled with the
+/// command (``OperatorCommands/needsReason`` says which commands require one).
+struct OperatorOptions: ParsableArguments {
+    @OptionGroup var selector: RunSelector
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Why (journaled; required for promote, abort and rollback).")
+    var reason: String?
+}
+
 /// Appends an operator command to a run's journal; the engine driving the run applies it
 /// within one check interval.
 protocol OperatorCommandLine: AsyncParsableCommand {
-    var selector: RunSelector { get }
-    var database: DatabaseOptions { get }
-    var operatorCommand: OperatorCommand { get }
-    var reasonText: String? { get }
+    var options: OperatorOptions { get }
+    static var operatorCommand: OperatorCommand { get }
     var toFull: Bool { get }
 }
 
 extension OperatorCommandLine {
     var toFull: Bool { false }
+    var operatorCommand: OperatorCommand { Self.operatorCommand }
+
+    func validate() throws {
+        if OperatorCommands.needsReason.contains(Self.operatorCommand), options.reason == nil {
+            throw ValidationError("\(Self.operatorCommand.rawValue) needs --reason: it is journaled with the run.")
+        }
+    }
 
     func run() async throws {
-        let store = try database.openExisting()
-        let run = try selector.resolve(in: store, mustName: true)
+        let store = try options.database.openExisting()
+        let run = try options.selector.resolve(in: store, mustName: true)
         let user = ProcessInfo.processInfo.environment["USER"] ?? "operator"
-        do {
-            try OperatorCommands.request(.init(command: operatorCommand, reason: reasonText, source: "cli:\(user)", full: toFull ? true : nil),
-                                         runID: run.id, store: store)
-        } catch let error as EngineError {
-            Output.error("tollgate: \(error)")
-            throw TollgateExit.invalidInput
-        }
-        if case .process(let owner) = try store.read({ try RolloutEngine.driver(of: run, in: $0) }) {
+        let command = RunEventPayload.Command(command: operatorCommand, reason: options.reason, source: "cli:\(user)", full: toFull ? true : nil)
+        switch try await OperatorCommands.requestAndApply(command, run: run, store: store) {
+        case .requested(let owner):
             Output.line("\(operatorCommand.rawValue): requested; \(owner) applies it within one check interval.")
-            return
-        }
-        if operatorCommand == .rollback || operatorCommand == .abort {
-            // Nobody drives the run (no lease, an expired one, or a dead driver): apply it here, now,
-            // with the router's configuration only — weight 0 first, no model API key needed.
-            let state: RunState
-            do {
-                let pipeline = try RolloutEngine.pipeline(of: run)
-                let assembly = try RolloutAssembly(pipeline: pipeline, store: store)
-                defer { assembly.shutdown() }
-                let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline, dependencies: assembly.routerOnlyDependencies())
-                try engine.attach()
-                state = try await engine.applyPendingCommands()
-            } catch {
-                Output.error("tollgate: \(operatorCommand.rawValue) is recorded but could not be applied: \(error)")
-                throw TollgateExit.failure
-            }
+        case .applied(let state):
             switch state.phase {
             case .rolledBack: Output.line("ROLLED BACK: \(state.finish?.reason ?? "")")
             case .aborted: Output.line("ABORTED: \(state.finish?.reason ?? "")")
@@ -331,66 +296,48 @@ extension OperatorCommandLine {
             }
             // Operator commands exit 0 once the command is carried out, here or by the driver.
             guard state.phase == .rolledBack || state.phase == .aborted else { throw TollgateExit.failure }
-            return
+        case .recorded:
+            Output.line("\(operatorCommand.rawValue): recorded. No process is driving run \(run.id); continue it with `tollgate rollout resume \(run.id)`.")
         }
-        Output.line("\(operatorCommand.rawValue): recorded. No process is driving run \(run.id); continue it with `tollgate rollout resume \(run.id)`.")
     }
 }
 
 struct RolloutApprove: OperatorCommandLine {
     static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a run waiting at an approval gate.")
-    @OptionGroup var selector: RunSelector
-    @OptionGroup var database: DatabaseOptions
-    @Option(help: "Why (journaled).") var reason: String?
-    var operatorCommand: OperatorCommand { .approve }
-    var reasonText: String? { reason }
+    static let operatorCommand = OperatorCommand.approve
+    @OptionGroup var options: OperatorOptions
 }
 
 struct RolloutReject: OperatorCommandLine {
     static let configuration = CommandConfiguration(commandName: "reject", abstract: "Reject a run waiting at an approval gate: it rolls back.")
-    @OptionGroup var selector: RunSelector
-    @OptionGroup var database: DatabaseOptions
-    @Option(help: "Why (journaled).") var reason: String?
-    var operatorCommand: OperatorCommand { .reject }
-    var reasonText: String? { reason }
+    static let operatorCommand = OperatorCommand.reject
+    @OptionGroup var options: OperatorOptions
 }
 
 struct RolloutPause: OperatorCommandLine {
     static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause a run: it keeps its weight and stops judging until resumed.")
-    @OptionGroup var selector: RunSelector
-    @OptionGroup var database: DatabaseOptions
-    @Option(help: "Why (journaled).") var reason: String?
-    var operatorCommand: OperatorCommand { .pause }
-    var reasonText: String? { reason }
+    static let operatorCommand = OperatorCommand.pause
+    @OptionGroup var options: OperatorOptions
 }
 
 struct RolloutPromote: OperatorCommandLine {
-    static let configuration = CommandConfiguration(commandName: "promote", abstract: "Complete the current stage without judgement (with --full, go straight to 100%).")
-    @OptionGroup var selector: RunSelector
-    @OptionGroup var database: DatabaseOptions
-    @Option(help: "Why (required, journaled).") var reason: String
+    static let configuration = CommandConfiguration(commandName: "promote", abstract: "Complete the current stage without judgement (with --full, go straight to 100%); needs --reason.")
+    static let operatorCommand = OperatorCommand.promote
+    @OptionGroup var options: OperatorOptions
     @Flag(help: "Skip every remaining stage up to full.") var full = false
-    var operatorCommand: OperatorCommand { .promote }
-    var reasonText: String? { reason }
     var toFull: Bool { full }
 }
 
 struct RolloutAbort: OperatorCommandLine {
-    static let configuration = CommandConfiguration(commandName: "abort", abstract: "Abort a run: the candidate's weight goes to 0 and the run ends.")
-    @OptionGroup var selector: RunSelector
-    @OptionGroup var database: DatabaseOptions
-    @Option(help: "Why (required, journaled).") var reason: String
-    var operatorCommand: OperatorCommand { .abort }
-    var reasonText: String? { reason }
+    static let configuration = CommandConfiguration(commandName: "abort", abstract: "Abort a run: the candidate's weight goes to 0 and the run ends; needs --reason.")
+    static let operatorCommand = OperatorCommand.abort
+    @OptionGroup var options: OperatorOptions
 }
 
 struct RolloutRollback: OperatorCommandLine {
-    static let configuration = CommandConfiguration(commandName: "rollback", abstract: "Roll a run back now: the candidate's weight goes to 0 first, then the reason is journaled.")
-    @OptionGroup var selector: RunSelector
-    @OptionGroup var database: DatabaseOptions
-    @Option(help: "Why (required, journaled).") var reason: String
-    var operatorCommand: OperatorCommand { .rollback }
-    var reasonText: String? { reason }
+    static let configuration = CommandConfiguration(commandName: "rollback", abstract: "Roll a run back now: the candidate's weight goes to 0 first, then the reason is journaled; needs --reason.")
+    static let operatorCommand = OperatorCommand.rollback
+    @OptionGroup var options: OperatorOptions
 }
 
 struct RolloutResume: AsyncParsableCommand {
@@ -406,26 +353,16 @@ struct RolloutResume: AsyncParsableCommand {
     func run() async throws {
         let store = try database.openExisting()
         let run = try selector.resolve(in: store, mustName: true)
-        let pipeline: Pipeline
-        do { pipeline = try RolloutEngine.pipeline(of: run) } catch {
-            Output.error("tollgate: \(error)")
-            throw TollgateExit.invalidInput
+        switch try PreparedRollout.resume(run, store: store, source: "cli:resume", onProgress: progressPrinter(quiet: drive.quiet)) {
+        case .finished(let state, let message):
+            // Nothing to resume: the exit code says how the run ended.
+            Output.error("tollgate: \(message)")
+            throw TollgateExit.forRun(state)
+        case .ready(let prepared, let state):
+            defer { prepared.shutdown() }
+            Output.line("Resuming run \(run.id) at \(state.activeStage.map { prepared.pipeline.stages[$0].name } ?? "the next stage")")
+            throw try await driveRun(prepared.engine, options: drive)
         }
-        let state = RunState.fold(try store.events(runID: run.id))
-        if state.phase == .paused, !state.pendingCommands.contains(where: { $0.command.command == .resume }) {
-            try OperatorCommands.request(.init(command: .resume, source: "cli:resume"), runID: run.id, store: store)
-        }
-        let assembly = try RolloutAssembly(pipeline: pipeline, store: store)
-        defer { assembly.shutdown() }
-        let engine = RolloutEngine(store: store, runID: run.id, pipeline: pipeline,
-                                   dependencies: try assembly.dependencies(onProgress: progressPrinter(quiet: drive.quiet)))
-        do { try engine.attach() } catch let error as EngineError {
-            Output.error("tollgate: \(error)")
-            if case .runFinished = error { throw TollgateExit.forRun(state) }
-            throw TollgateExit.failure
-        }
-        Output.line("Resuming run \(run.id) at \(state.activeStage.map { pipeline.stages[$0].name } ?? "the next stage")")
-        throw try await driveRun(engine, options: drive)
     }
 }
 

@@ -115,6 +115,8 @@ struct RouterOptions: ParsableArguments {
             throw ValidationError("--resource virtualservice needs --host, the destination host of both arms.")
         case .command where setCommand == nil:
             throw ValidationError("--type command needs --set-command, a shell command containing {weight}.")
+        case .gateway where ProcessInfo.processInfo.environment[adminTokenEnv]?.isEmpty ?? true:
+            throw ValidationError("Set \(adminTokenEnv) to the gateway's admin token (or name another variable with --admin-token-env).")
         default:
             break
         }
@@ -122,18 +124,10 @@ struct RouterOptions: ParsableArguments {
 
     /// Builds the router, runs `body` with it, and releases what it used.
     func withRouter(_ body: (any TrafficRouter) async throws -> Void) async throws {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        do {
-            let router: any TrafficRouter
-            do { router = try config.makeRouter(client: client, dryRun: dryRun) } catch RouterError.missingToken {
-                throw ValidationError("Set \(adminTokenEnv) to the gateway's admin token (or name another variable with --admin-token-env).")
-            }
-            try await body(router)
-        } catch {
-            try? await client.shutdown()
-            throw error
+        // The admin token's presence is checked in validate(); the router rule lives in RouterConfig.
+        try await ProcessHTTPClient.with(concurrency: 1) { client in
+            try await body(try config.makeRouter(client: client, dryRun: dryRun))
         }
-        try await client.shutdown()
     }
 
     /// The router these options describe.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import Logging
 import TollgateCore
@@ -29,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
     )
 
     @Option(help: ArgumentHelp("Address to listen on.", valueName: "HOST:PORT"))
-    var listen = "127.0.0.1:8080"
+    var listen = ListenAddress(host: "127.0.0.1", port: 8080)
 
     @OptionGroup var database: DatabaseOptions
 
@@ -67,68 +66,29 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
-            throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080.")
-        }
-        let environment = ProcessInfo.processInfo.environment
-        let tokens: [ServiceTokens.Token]
-        if let spec = environment["TOLLGATE_TOKENS"], !spec.isEmpty {
-            do {
-                tokens = try ServiceTokens.named(spec, environment: environment).tokens
-            } catch {
-                Output.error("tollgate: \(error)")
-                throw TollgateExit.invalidInput
-            }
-        } else if let token = environment[tokenEnv], !token.isEmpty {
-            tokens = [ServiceTokens.Token(name: "default", value: token)]
-        } else {
-            Output.error("tollgate: set \(tokenEnv) to the bearer token clients (Alertmanager, operators) will send, or TOLLGATE_TOKENS=name:VARIABLE,….")
-            throw TollgateExit.invalidInput
-        }
+        let tokens = try ServiceTokens.fromEnvironment(tokenVariable: tokenEnv, environment: ProcessInfo.processInfo.environment).tokens
         let retention = try retentionOptions.resolved()
-        let interval = pruneInterval == "0" ? nil : DurationText.parse(pruneInterval)
         var scheduled: [DriftSuite] = []
         if let suites {
-            do {
-                let (found, problems) = try DriftSuiteRunner.scheduledSuites(in: suites)
-                problems.forEach { Output.error($0.description) }
-                if !problems.isEmpty { throw TollgateExit.invalidInput }
-                scheduled = found
-                Output.line("scheduling \(found.count) drift suite\(found.count == 1 ? "" : "s"): " + found.map { "\($0.name) (\($0.schedule?.description ?? ""))" }.joined(separator: ", "))
-            } catch let error as CocoaError {
-                Output.error("tollgate: cannot read --suites \(suites): \(error.localizedDescription)")
-                throw TollgateExit.invalidInput
+            let found: [DriftSuite], problems: [Diagnostic]
+            do { (found, problems) = try DriftSuiteRunner.scheduledSuites(in: suites) } catch let error as CocoaError {
+                throw CommandFailure.badInput("cannot read --suites \(suites): \(error.localizedDescription)")
             }
+            if !problems.isEmpty { throw LoadError(diagnostics: problems) }
+            scheduled = found
+            Output.line("scheduling \(found.count) drift suite\(found.count == 1 ? "" : "s"): " + found.map { "\($0.name) (\($0.schedule?.description ?? ""))" }.joined(separator: ", "))
         }
         let store = try database.open()
         var logger = Logger(label: "tollgate.serve")
         logger.logLevel = .info
-        let service: TollgateService
-        do {
-            service = try TollgateService(configuration: ServiceConfiguration(
-                host: String(listen[..<colon]), port: port, tokens: tokens, maxBodyBytes: maxBodyBytes, superviseRuns: !noSupervise,
-                scheduledSuites: scheduled, rateLimit: rateLimit > 0 ? RateLimiter.Limit(perSecond: rateLimit, burst: Int((rateLimit * 2).rounded(.up))) : nil,
-                readTimeout: DurationText.parse(readTimeout) ?? .seconds(10), pruneInterval: interval, retention: retention),
-                store: store, logger: logger)
-        } catch {
-            Output.error("tollgate: \(error)")
-            throw TollgateExit.invalidInput
-        }
-        let task = Task { try await service.run { port in Output.line("tollgate serve listening on \(service.configuration.host):\(port), database \(store.path)") } }
-        let signals = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { task.cancel() }
-            source.resume()
-            return source
-        }
-        defer { signals.forEach { $0.cancel() } }
-        do {
-            try await task.value
-        } catch is CancellationError {
-        } catch {
-            Output.error("tollgate: \(error)")
-            throw TollgateExit.failure
+        let service = try TollgateService(configuration: ServiceConfiguration(
+            host: listen.host, port: listen.port, tokens: tokens, maxBodyBytes: maxBodyBytes, superviseRuns: !noSupervise,
+            scheduledSuites: scheduled, rateLimit: rateLimit > 0 ? RateLimiter.Limit(perSecond: rateLimit, burst: Int((rateLimit * 2).rounded(.up))) : nil,
+            readTimeout: DurationText.parse(readTimeout) ?? .seconds(10), pruneInterval: pruneInterval == "0" ? nil : DurationText.parse(pruneInterval),
+            retention: retention),
+            store: store, logger: logger)
+        try await LongRunning.run("serve") {
+            try await service.run { port in Output.line("tollgate serve listening on \(service.configuration.host):\(port), database \(store.path)") }
         }
         Output.line("tollgate serve stopped")
     }
@@ -150,15 +110,13 @@ struct AlertRollbackCommand: ParsableCommand {
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: alertFile) else {
-            Output.error("tollgate: cannot read \(alertFile).")
-            throw TollgateExit.invalidInput
+            throw CommandFailure.badInput("cannot read \(alertFile).")
         }
         let alerts: [IncomingAlert]
         do {
             alerts = try (try? AlertPayload.alertmanager(data)) ?? AlertPayload.generic(data)
         } catch {
-            Output.error("tollgate: \(alertFile): \(error)")
-            throw TollgateExit.invalidInput
+            throw CommandFailure.context(alertFile, error)
         }
         let store = try database.open()
         let results = try AlertIntake(store: store).receive(alerts, raw: String(decoding: data, as: UTF8.self), source: "file")

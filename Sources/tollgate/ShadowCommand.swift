@@ -39,7 +39,7 @@ struct ShadowCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.configuration()
-        let api = try options.modelAPI()
+        let api = options.api
         let headers = try options.parsedHeaders()
         let endpoints = [
             (Arm.baseline, ModelEndpoint(url: baseline, api: api, model: baselineModel, headers: headers,

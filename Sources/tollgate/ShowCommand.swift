@@ -21,22 +21,11 @@ struct Show: ParsableCommand {
 
     func run() throws {
         let store = try database.openExisting()
-        let run: Run
-        let events: [JournalEvent]
-        let stages: [StageRecord]
-        let counts: [String: Int]
-        do {
-            (run, events, stages, counts) = try store.read { tx in
-                let run = try tx.run(runID)
-                let counts = try tx.sampleCounts(runID: run.id)
-                return (run, try tx.events(runID: run.id), try tx.stages(runID: run.id),
-                        Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }))
-            }
-        } catch let error as StoreError {
-            Output.error("tollgate: \(error)")
-            if case .runNotFound = error { throw TollgateExit.invalidInput }
-            if case .ambiguousRun = error { throw TollgateExit.invalidInput }
-            throw TollgateExit.failure
+        let (run, events, stages, counts) = try store.read { tx in
+            let run = try tx.run(runID)
+            let counts = try tx.sampleCounts(runID: run.id)
+            return (run, try tx.events(runID: run.id), try tx.stages(runID: run.id),
+                    Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }))
         }
         if json {
             struct Event: Encodable { var seq: Int; var at: Date; var kind: String; var payload: JSONText }

@@ -18,8 +18,8 @@ struct SimCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one and prints it).")
-    var listen: String = "127.0.0.1:8000"
+    @Option(help: ArgumentHelp("Address to listen on (port 0 picks a free one and prints it).", valueName: "HOST:PORT"))
+    var listen = ListenAddress(host: "127.0.0.1", port: 8000)
 
     @Option(help: "A YAML or JSON simulator profile; options below override its values.")
     var profile: String?
@@ -90,30 +90,14 @@ struct SimCommand: AsyncParsableCommand {
     func run() async throws {
         var profile = try self.profile.map { try Simulator.loadProfile(path: $0) } ?? SimulatorProfile()
         try apply(to: &profile)
-        let (host, port) = try parseListen()
-        let sim = try await Simulator.start(profile: profile, host: host, port: port)
-        // Written unbuffered: scripts read the port chosen for --listen HOST:0 from this line.
-        FileHandle.standardOutput.write(Data("tollgate sim listening on http://\(host):\(sim.port)/v1 (seed \(profile.seed)); Ctrl-C stops it.\n".utf8))
-        let stop = AsyncStream<Void>.makeStream()
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let sources = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stop.continuation.finish() }
-            source.resume()
-            return source
+        let (listen, ready) = (listen, profile)
+        try await LongRunning.run("sim") {
+            let sim = try await Simulator.start(profile: ready, host: listen.host, port: listen.port)
+            // Written unbuffered: scripts read the port chosen for --listen HOST:0 from this line.
+            Output.line("tollgate sim listening on http://\(listen.host):\(sim.port)/v1 (seed \(ready.seed)); Ctrl-C stops it.")
+            await LongRunning.untilShutdown()
+            await sim.stop()
         }
-        for await _ in stop.stream {}
-        sources.forEach { $0.cancel() }
-        await sim.stop()
-    }
-
-    private func parseListen() throws -> (String, Int) {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
-              (0...65535).contains(port), colon != listen.startIndex else {
-            throw ValidationError("--listen '\(listen)' must be HOST:PORT, e.g. 127.0.0.1:8000.")
-        }
-        return (String(listen[..<colon]), port)
     }
 
     private func apply(to p: inout SimulatorProfile) throws {

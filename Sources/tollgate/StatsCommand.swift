@@ -42,7 +42,7 @@ struct StatsCommand: ParsableCommand {
     var paired = false
 
     @Option(help: "two-sided, greater (a tends to be larger) or less.")
-    var alternative: String = "two-sided"
+    var alternative: Alternative = .twoSided
 
     @Option(help: "Confidence level of intervals, between 0 and 1.")
     var confidence: Double = 0.95
@@ -54,10 +54,10 @@ struct StatsCommand: ParsableCommand {
     var quantile: Double = 0.95
 
     @Option(help: "Bootstrap comparison: difference (a − b) or ratio (a / b).")
-    var comparison: String = "difference"
+    var comparison: Bootstrap.Comparison = .difference
 
-    @Option(help: "Bootstrap interval: bca or percentile.")
-    var interval: String = "bca"
+    @Option(help: "Bootstrap interval.")
+    var interval: Bootstrap.IntervalMethod = .bca
 
     @Option(help: "Number of bootstrap resamples.")
     var resamples: Int = 2000
@@ -72,15 +72,6 @@ struct StatsCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard Alternative(rawValue: alternative) != nil else {
-            throw ValidationError("--alternative must be two-sided, greater or less, got '\(alternative)'.")
-        }
-        guard Bootstrap.Comparison(rawValue: comparison) != nil else {
-            throw ValidationError("--comparison must be difference or ratio, got '\(comparison)'.")
-        }
-        guard Bootstrap.IntervalMethod(rawValue: interval) != nil else {
-            throw ValidationError("--interval must be bca or percentile, got '\(interval)'.")
-        }
         if test == .chi2 || test == .fisher {
             if table == nil && (a == nil || b == nil) {
                 throw ValidationError("\(test.rawValue) needs --table a,b,c,d, or --a and --b each holding one row of two counts.")
@@ -94,24 +85,16 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let result = try compute()
-            if json {
-                try Output.printJSON(result)
-            } else {
-                print(Self.describe(result))
-            }
-        } catch let problem as NumberFile.Problem {
-            Output.error(problem.description)
-            throw TollgateExit.invalidInput
-        } catch let error as StatsError {
-            Output.error(error.description)
-            throw TollgateExit.invalidInput
+        let result = try compute()
+        if json {
+            try Output.printJSON(result)
+        } else {
+            print(Self.describe(result))
         }
     }
 
     func compute() throws -> TestResult {
-        let alt = Alternative(rawValue: alternative)!
+        let alt = alternative
         if test == .chi2 { return try ChiSquare.test(try readTable()) }
         if test == .fisher { return try FisherExact.test(try readTable(), alternative: alt) }
         let x = try NumberFile.read(a ?? ""), y = try NumberFile.read(b ?? "")
@@ -122,8 +105,8 @@ struct StatsCommand: ParsableCommand {
         case .bootstrapQuantile, .bootstrapMean:
             return try Bootstrap.interval(baseline: y, candidate: x,
                                           statistic: test == .bootstrapMean ? .mean : .quantile(quantile),
-                                          comparison: Bootstrap.Comparison(rawValue: comparison)!, confidence: confidence,
-                                          resamples: resamples, seed: seed, method: Bootstrap.IntervalMethod(rawValue: interval)!)
+                                          comparison: comparison, confidence: confidence,
+                                          resamples: resamples, seed: seed, method: interval)
         case .welch: return try WelchT.test(x, y, alternative: alt, confidence: confidence)
         case .ks: return try KolmogorovSmirnov.test(x, y, alternative: alt)
         case .proportions:

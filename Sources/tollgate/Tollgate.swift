@@ -3,6 +3,8 @@ import Foundation
 
 /// The process's entry point: refuses `tollgate help NAME` for a command that does not exist
 /// (ArgumentParser's help command would print the top-level help and exit 0), then runs ``Tollgate``.
+/// An error a command throws is printed and turned into the exit code here, and only here
+/// (``TollgateExit/exit(with:)``).
 @main
 enum TollgateEntry {
     static func main() async {
@@ -10,7 +12,16 @@ enum TollgateEntry {
             FileHandle.standardError.write(Data("tollgate: there is no command '\(unknown)'; `tollgate help` lists the commands.\n".utf8))
             exit(64)
         }
-        await Tollgate.main()
+        do {
+            var command = try Tollgate.parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            TollgateExit.exit(with: error)
+        }
     }
 }
 

@@ -137,3 +137,8 @@ extension AlertMatcher {
         }
     }
 }
+
+extension AlertPayloadError: ClassifiedError {
+    /// An alert body that cannot be read is the sender's to fix.
+    public var kind: FailureKind { .badInput }
+}

@@ -159,3 +159,14 @@ public final class RolloutAssembly: Sendable {
         try? httpClient.syncShutdown()
     }
 }
+
+extension RolloutAssembly.AssemblyError: ClassifiedError {
+    /// A missing setting or secret, or an unsupported combination, is the pipeline's; a router that
+    /// did not answer is the world's.
+    public var kind: FailureKind {
+        switch self {
+        case .missingSetting, .missingSecret, .unsupported: return .badInput
+        case .routerUnavailable: return .operational
+        }
+    }
+}

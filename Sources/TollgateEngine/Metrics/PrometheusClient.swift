@@ -2,7 +2,7 @@ public import AsyncHTTPClient
 public import Foundation
 import NIOCore
 import NIOHTTP1
-import TollgateCore
+public import TollgateCore
 
 /// One series of an instant query's answer: its labels and its value at the query time.
 public struct PrometheusSample: Sendable, Equatable {
@@ -216,6 +216,16 @@ public struct PrometheusClient: Sendable {
         default:
             guard let v = Double(text) else { throw PrometheusError.unexpectedAnswer(url: url, status: 200, body: "a sample value '\(text)'") }
             return v
+        }
+    }
+}
+
+extension PrometheusError: ClassifiedError {
+    /// The query and the token are the user's; an unreachable, slow or failing server is the world's.
+    public var kind: FailureKind {
+        switch self {
+        case .missingToken, .unauthorized, .badQuery: return .badInput
+        case .unreachable, .timedOut, .serverError, .unexpectedAnswer: return .operational
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+public import TollgateCore
 
 /// Why a qualification could not run: the input is bad (no traffic, no endpoint) or the world
 /// failed (a server that would not start, exited, or never became ready).
@@ -18,6 +19,16 @@ public enum QualifyError: Error, Equatable, CustomStringConvertible {
             return "The server started by '\(command)' exited with status \(status) before it served an inference; see its log."
         case .neverReady(let endpoint, let seconds, let lastError):
             return "\(endpoint) served no successful inference within \(String(format: "%.0f", seconds))s of starting (last error: \(lastError))."
+        }
+    }
+}
+
+extension QualifyError: ClassifiedError {
+    /// The pipeline or options are the user's; a server that would not start or serve is the world's.
+    public var kind: FailureKind {
+        switch self {
+        case .invalidInput: return .badInput
+        case .cannotStart, .serverExited, .neverReady: return .operational
         }
     }
 }

@@ -1,3 +1,5 @@
+public import TollgateCore
+
 /// Something that decides which share of live traffic reaches the candidate: Tollgate's own
 /// gateway, HAProxy, a Kubernetes route, or a user's script.
 ///
@@ -84,5 +86,17 @@ extension TrafficRouter {
     /// Throws ``RouterError/weightOutOfRange(_:)`` unless `weight` is within 0...100.
     static func validate(_ weight: Int) throws {
         guard (0...100).contains(weight) else { throw RouterError.weightOutOfRange(weight) }
+    }
+}
+
+extension RouterError: ClassifiedError {
+    /// A weight out of range, a refused token or a configuration that cannot work is bad input;
+    /// a router that cannot be reached, answers oddly, refuses a command or whose command fails is
+    /// an operational failure.
+    public var kind: FailureKind {
+        switch self {
+        case .weightOutOfRange, .unauthorized, .invalidConfiguration, .missingToken: return .badInput
+        case .unreachable, .unexpectedAnswer, .refused, .commandFailed, .commandTimedOut: return .operational
+        }
     }
 }

@@ -1,4 +1,5 @@
 import TollgateStore
+public import TollgateCore
 
 /// Why the rollout engine could not start, continue or act on a run.
 public enum EngineError: Error, Sendable, CustomStringConvertible {
@@ -33,6 +34,18 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
             return "Run \(runID) is not a rollout."
         case .reasonRequired(let command):
             return "A \(command) needs a reason (it is journaled with the run): give one."
+        }
+    }
+}
+
+extension EngineError: ClassifiedError {
+    /// A command the run does not allow (its state, its kind, a missing reason, a snapshot that no
+    /// longer loads) is bad input; another process holding or taking the lease is operational:
+    /// waiting for it, or acting on that run, helps.
+    public var kind: FailureKind {
+        switch self {
+        case .runFinished, .badSnapshot, .commandNotAllowed, .notARollout, .reasonRequired: return .badInput
+        case .targetBusy, .leaseLost: return .operational
         }
     }
 }

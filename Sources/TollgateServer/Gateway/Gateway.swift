@@ -3,6 +3,7 @@ import Foundation
 public import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import ServiceLifecycle
 import TollgateCore
 public import TollgateTraffic
 

@@ -50,6 +50,16 @@ public struct ServiceTokens: Sendable {
         return try ServiceTokens(tokens)
     }
 
+    /// The tokens `environment` holds: `TOLLGATE_TOKENS` (named ones) when it is set and not
+    /// empty, else the one token in `tokenVariable`, named `default`.
+    public static func fromEnvironment(tokenVariable: String, environment: [String: String]) throws(ServerError) -> ServiceTokens {
+        if let spec = environment["TOLLGATE_TOKENS"], !spec.isEmpty { return try named(spec, environment: environment) }
+        guard let token = environment[tokenVariable], !token.isEmpty else {
+            throw .invalidConfiguration("set \(tokenVariable) to the bearer token clients (Alertmanager, operators) will send, or TOLLGATE_TOKENS=name:VARIABLE,….")
+        }
+        return try ServiceTokens([Token(name: "default", value: token)])
+    }
+
     /// The name of the token `authorization` (an `Authorization` header) carries, if it is one of
     /// ours. Every token is compared, in constant time each, so timing tells nothing.
     public func name(forAuthorization authorization: String?) -> String? {

@@ -4,9 +4,11 @@ import HTTPTypes
 import Hummingbird
 public import Logging
 import NIOCore
+import ServiceLifecycle
 public import TollgateCore
 public import TollgateEngine
 public import TollgateStore
+import TollgateTraffic
 
 /// What `tollgate serve` listens on and accepts.
 public struct ServiceConfiguration: Sendable {
@@ -181,15 +183,34 @@ public final class TollgateService: Sendable {
         }
     }
 
-    /// Serves (and supervises runs) until the surrounding task is cancelled. `onListening`
-    /// receives the bound port.
+    /// Serves (and supervises runs) until the surrounding task is cancelled or a graceful
+    /// shutdown (ServiceLifecycle; SIGTERM in `tollgate serve`) starts. `onListening` receives the
+    /// bound port. A listener that cannot open is ``ServerError/cannotListen(address:reason:)``.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let readTimeout = TimeAmount.nanoseconds(Int64(DurationText.seconds(configuration.readTimeout) * 1e9))
+        let listening = OnceFlag()
         let app = Application(router: buildRouter(),
                               server: .http1(configuration: .init(idleTimeout: readTimeout)),
                               configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-                              onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+                              onServerRunning: { channel in
+                                  listening.set()
+                                  await onListening(channel.localAddress?.port ?? 0)
+                              },
                               logger: logger)
+        // The service's one HTTP client (drift suites and their webhooks), shut down when serving ends.
+        // A driven rollout keeps its assembly's own: its pipeline sets the connect timeout and pool size.
+        let client = ModelClient.makeHTTPClient(concurrency: 16)
+        do {
+            try await serve(app, client: client)
+        } catch {
+            try? await client.shutdown()
+            if listening.isSet || error is ServerError || Task.isCancelled { throw error }
+            throw ServerError.cannotListen(address: ListenAddress(host: configuration.host, port: configuration.port).description, reason: "\(error)")
+        }
+        try await client.shutdown()
+    }
+
+    private func serve(_ app: some Service, client: HTTPClient) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             let logger = self.logger
             group.addTask { try await serveUntilCancelled(app, logger: logger) }
@@ -202,13 +223,9 @@ public final class TollgateService: Sendable {
                 group.addTask { await self.supervisor.run(every: interval) }
             }
             if !configuration.scheduledSuites.isEmpty {
-                let client = HTTPClient(eventLoopGroupProvider: .singleton)
                 let scheduler = DriftScheduler(suites: configuration.scheduledSuites, store: store,
                                                executor: DriftSuiteRunner(store: store, httpClient: client, logger: logger), logger: logger)
-                group.addTask {
-                    await scheduler.run()
-                    try? await client.shutdown()
-                }
+                group.addTask { await scheduler.run() }
             }
             try await group.next()
             group.cancelAll()

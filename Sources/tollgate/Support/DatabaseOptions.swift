@@ -3,45 +3,65 @@ import Foundation
 import TollgateCore
 import TollgateStore
 
-/// The `--db` option every command that reads or writes run history shares.
+/// The `--db` option of every command that reads or writes run history: one declaration, one
+/// rule. The database named is `--db`, else `TOLLGATE_DB` — an empty `TOLLGATE_DB` counts as unset —
+/// else `.tollgate/tollgate.db` in the current folder. Commands that record only when asked
+/// (`replay`, `shadow`, `gateway`) take ``RecordingDatabaseOptions``, the same rule without the
+/// default; `demo` has its own `--db` (else a temporary file, whatever `TOLLGATE_DB` says).
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
         "SQLite database file of run history.",
-        discussion: "Defaults to $TOLLGATE_DB, else .tollgate/tollgate.db in the current folder.",
+        discussion: "Defaults to $TOLLGATE_DB (empty counts as unset), else .tollgate/tollgate.db in the current folder.",
         valueName: "FILE"))
     var db: String?
 
-    /// The path in effect: `--db`, else `TOLLGATE_DB`, else the default.
-    var path: String { db ?? RunStore.defaultPath() }
+    /// The database `--db` or a non-empty `TOLLGATE_DB` names; nil when neither does.
+    static func named(_ db: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let db { return db }
+        guard let variable = environment["TOLLGATE_DB"], !variable.isEmpty else { return nil }
+        return variable
+    }
 
-    /// Opens the store for a command that records runs, turning errors into a message and the
-    /// failure exit code. A missing file is created, with a notice on stderr: a mistyped `--db`
-    /// makes a fresh database whose empty lease table knows nothing of the runs in the intended
-    /// one, and the notice says so before anything is recorded there.
+    /// The path in effect: the one named, else the default.
+    var path: String { Self.named(db) ?? RunStore.defaultPath(environment: [:]) }
+
+    /// Opens the store for a command that records runs. A missing file is created, with a notice
+    /// on stderr: a mistyped `--db` makes a fresh database whose empty lease table knows nothing of
+    /// the runs in the intended one, and the notice says so before anything is recorded there.
     func open() throws -> RunStore {
-        let existed = FileManager.default.fileExists(atPath: path)
-        do {
-            let store = try RunStore(path: path)
-            if !existed {
-                Output.error("tollgate: created a new, empty database at \(store.path); it knows no runs or leases of any other database (if you meant an existing one, check --db or TOLLGATE_DB).")
-            }
-            store.warnings.forEach { Output.error("tollgate: warning: \($0)") }
-            return store
-        } catch {
-            Output.error("tollgate: \(error)")
-            throw TollgateExit.failure
-        }
+        try Self.open(path: path)
     }
 
     /// Opens the store for a command that only reads: a missing file is an error (exit 1, the
     /// path named), never a new empty database.
     func openExisting() throws -> RunStore {
-        do {
-            return try RunStore.existing(path: path)
-        } catch {
-            Output.error("tollgate: \(error)")
-            throw TollgateExit.failure
+        try RunStore.existing(path: path)
+    }
+
+    /// Opens (creating it, with the notice) the database at `path`.
+    static func open(path: String) throws -> RunStore {
+        let existed = FileManager.default.fileExists(atPath: path)
+        let store = try RunStore(path: path)
+        if !existed {
+            Output.error("tollgate: created a new, empty database at \(store.path); it knows no runs or leases of any other database (if you meant an existing one, check --db or TOLLGATE_DB).")
         }
+        store.warnings.forEach { Output.error("tollgate: warning: \($0)") }
+        return store
+    }
+}
+
+/// The `--db` of the commands that record only when asked (`replay`, `shadow`, `gateway`): the
+/// rule of ``DatabaseOptions`` without its default, so a quick measurement leaves no database behind.
+struct RecordingDatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Record the run and its samples in this SQLite file of run history.",
+        discussion: "Also $TOLLGATE_DB. Without either, nothing is stored: a quick measurement leaves no database behind.",
+        valueName: "FILE"))
+    var db: String?
+
+    /// The store `--db` or `TOLLGATE_DB` names, opened (created with a notice when missing); nil when neither names one.
+    func openIfNamed() throws -> RunStore? {
+        try DatabaseOptions.named(db).map { try DatabaseOptions.open(path: $0) }
     }
 }
 
@@ -64,8 +84,7 @@ struct RetentionOptions: ParsableArguments {
         if let retention { return DurationText.parse(retention) }
         guard let text = environment["TOLLGATE_RETENTION"], !text.isEmpty else { return nil }
         guard let duration = DurationText.parse(text) else {
-            Output.error("tollgate: TOLLGATE_RETENTION must be a duration like 30d; got '\(text)'.")
-            throw TollgateExit.invalidInput
+            throw CommandFailure.badInput("TOLLGATE_RETENTION must be a duration like 30d; got '\(text)'.")
         }
         return duration
     }

@@ -1,11 +1,14 @@
 import Foundation
+import TollgateCore
 
 /// Reads the number files `tollgate stats` and `tollgate judge` take: one number per line (blank
 /// lines and `#` comments ignored), or a JSON array of numbers. Problems are reported as
 /// `path:line: message`.
 enum NumberFile {
-    struct Problem: Error, CustomStringConvertible {
+    /// A number file that cannot be used: bad input, printed as `path:line: message`.
+    struct Problem: ClassifiedError {
         var description: String
+        var kind: FailureKind { .badInput }
     }
 
     static func read(_ path: String) throws -> [Double] {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TollgateCore
+import TollgateDemo
 import TollgateServer
 import TollgateSimulator
 import TollgateStore

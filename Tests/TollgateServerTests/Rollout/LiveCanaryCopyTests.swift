@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import Testing
 import TollgateCore
+import TollgateDemo
 import TollgateEngine
 import TollgateServer
 import TollgateSimulator

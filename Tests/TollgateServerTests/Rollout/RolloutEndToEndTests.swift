@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Testing
 import TollgateCore
+import TollgateDemo
 import TollgateEngine
 import TollgateServer
 import TollgateSimulator

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TollgateCore
+import TollgateDemo
 import TollgateEngine
 import TollgateServer
 import TollgateSimulator

@@ -1,6 +1,7 @@
 public import Foundation
 import TollgateCore
 import TollgateEngine
+public import TollgateServer
 import Logging
 public import TollgateSimulator
 public import TollgateStore
