@@ -81,16 +81,14 @@ public struct DemoEnvironment: Sendable {
     }
 
     /// The pipeline text with the placeholder addresses replaced by the running ones, and the
-    /// traffic source made absolute (the text is stored with the run, so it must stand alone).
-    public func pipelineText(from template: String, trafficPath: String) -> String {
-        var text = template
-            .replacingOccurrences(of: Self.placeholderBaseline, with: baseline.baseURL)
-            .replacingOccurrences(of: Self.placeholderCandidate, with: candidate.baseURL)
-            .replacingOccurrences(of: Self.placeholderGateway, with: running.baseURL)
-        if let range = text.range(of: #"source: [^,}\n]+"#, options: .regularExpression) {
-            text.replaceSubrange(range, with: "source: \(trafficPath)")
-        }
-        return text
+    /// traffic source made absolute (the text is stored with the run, so it must stand alone):
+    /// rewritten as a YAML tree (``YAMLRewrite``), field by field, never by pattern over the text.
+    public func pipelineText(from template: String, trafficPath: String) throws -> String {
+        try YAMLRewrite.rewriting(template, addresses: [
+            Self.placeholderBaseline: baseline.baseURL,
+            Self.placeholderCandidate: candidate.baseURL,
+            Self.placeholderGateway: running.baseURL,
+        ], fields: [["traffic", "source"]: trafficPath])
     }
 
     /// Stops the gateway and both simulators.

@@ -122,7 +122,7 @@ struct DriftHistory: ParsableCommand {
             name = try DocumentLoader.loadDriftSuite(at: suite).name
         }
         let store = try database.openExisting()
-        let results = try store.read { try $0.driftResults(suite: name, limit: limit) }
+        let results = try store.driftResults(suite: name, limit: limit)
         if json {
             struct Entry: Encodable { var at: Date; var runId: String?; var drifted: Bool; var summary: String }
             try Output.printJSON(results.map { Entry(at: $0.at, runId: $0.runId, drifted: $0.drifted, summary: $0.summary) })

@@ -64,11 +64,8 @@ struct QualifyCommand: AsyncParsableCommand {
         let text = (try? String(contentsOfFile: pipeline, encoding: .utf8)) ?? ""
         let arm = version
         let store = try database.open()
-        let measured = arm == .candidate ? loaded.model.candidate : loaded.model.baseline
-        let run = try store.createRun(NewRun(kind: .qualify, name: loaded.name, target: measured.endpoint, pipelinePath: pipeline,
-                                             pipelineText: text, baselineVersion: arm == .baseline ? measured.version : nil,
-                                             candidateVersion: arm == .candidate ? measured.version : nil,
-                                             retention: loaded.security.retention))
+        let recording = try QualificationRecord.start(loaded, path: pipeline, text: text, arm: arm, in: store)
+        let run = recording.run
         let report: QualificationReport
         do {
             let runner = try QualificationRunner(
@@ -78,7 +75,7 @@ struct QualifyCommand: AsyncParsableCommand {
                 progress: { Output.error("[\($0.step.rawValue)] \($0.message)") })
             report = try await LongRunning.result("qualify") { try await LongRunning.cancelOnShutdown { try await runner.run() } }
         } catch {
-            try? store.write { try $0.setStatus(runID: run.id, status: .failed, outcome: "\(error)") }
+            recording.fail(error)
             if error is CancellationError {
                 Output.error("Interrupted; the started server was stopped.")
                 throw TollgateExit.interrupted

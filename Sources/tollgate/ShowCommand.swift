@@ -21,12 +21,9 @@ struct Show: ParsableCommand {
 
     func run() throws {
         let store = try database.openExisting()
-        let (run, events, stages, counts) = try store.read { tx in
-            let run = try tx.run(runID)
-            let counts = try tx.sampleCounts(runID: run.id)
-            return (run, try tx.events(runID: run.id), try tx.stages(runID: run.id),
-                    Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }))
-        }
+        let overview = try store.overview(of: runID)
+        let (run, events, stages) = (overview.run, overview.events, overview.stages)
+        let counts = Dictionary(uniqueKeysWithValues: overview.sampleCounts.map { ($0.key.rawValue, $0.value) })
         if json {
             struct Event: Encodable { var seq: Int; var at: Date; var kind: String; var payload: JSONText }
             struct Shown: Encodable {

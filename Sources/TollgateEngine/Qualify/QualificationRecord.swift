@@ -1,5 +1,5 @@
 import Foundation
-import TollgateCore
+public import TollgateCore
 public import TollgateStore
 
 /// Where a qualification lives in the run history: a run of kind `qualify` whose journal holds the
@@ -7,6 +7,16 @@ public import TollgateStore
 public enum QualificationRecord {
     /// The journal event kind of the report.
     public static let eventKind = RunKind.qualificationReportEvent
+
+    /// Creates the `qualify` run measuring `pipeline`'s version `arm` (the file at `path`, whose
+    /// text is the run's snapshot; the version's endpoint is the run's target).
+    public static func start(_ pipeline: Pipeline, path: String, text: String, arm: Arm, in store: RunStore) throws -> RunRecording {
+        let measured = arm == .candidate ? pipeline.model.candidate : pipeline.model.baseline
+        return try RunRecording.start(NewRun(kind: .qualify, name: pipeline.name, target: measured.endpoint, pipelinePath: path,
+                                             pipelineText: text, baselineVersion: arm == .baseline ? measured.version : nil,
+                                             candidateVersion: arm == .candidate ? measured.version : nil,
+                                             retention: pipeline.security.retention), in: store)
+    }
 
     /// Appends the report to `run` and ends the run: `completed` when every measured item is within
     /// its objective, with the failures named in the outcome otherwise.

@@ -199,6 +199,29 @@ public final class RunStore: Sendable {
     public func samples(runID: String, stage: Int? = nil, arm: Arm? = nil) throws -> [Sample] {
         try read { try $0.samples(runID: runID, stage: stage, arm: arm) }
     }
+
+    /// A run (id or unique prefix) with its journal, stages and samples per arm, from one snapshot.
+    public func overview(of idOrPrefix: String) throws -> RunOverview {
+        try read { tx in
+            let run = try tx.run(idOrPrefix)
+            return RunOverview(run: run, events: try tx.events(runID: run.id), stages: try tx.stages(runID: run.id),
+                               sampleCounts: try tx.sampleCounts(runID: run.id))
+        }
+    }
+
+    /// A drift suite's results, newest first.
+    public func driftResults(suite: String, limit: Int? = nil) throws -> [StoredDriftResult] {
+        try read { try $0.driftResults(suite: suite, limit: limit) }
+    }
+}
+
+/// What `tollgate show` prints of a run: the run, its journal, its stages and its samples per arm,
+/// read in one snapshot.
+public struct RunOverview: Sendable {
+    public var run: Run
+    public var events: [JournalEvent]
+    public var stages: [StageRecord]
+    public var sampleCounts: [Arm: Int]
 }
 
 /// JSON as Tollgate stores it: sorted keys, ISO 8601 dates.
