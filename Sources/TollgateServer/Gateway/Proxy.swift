@@ -275,8 +275,10 @@ final class Exchange: UpstreamResponseDelegate {
         self.connection = nil
         if sentEnd, upstreamKeepAlive { pool.release(connection) } else { connection.close() }
         responseDone = true
-        // Recorded before the answer's end leaves, so a client that has its answer finds the sample counted.
+        // Recorded (and the shadow copy handed over) before the answer's end leaves, so a client that
+        // has its answer finds the sample and the mirror counted.
         record()
+        if requestEnded { handOverMirror() }
         owner.writeEnd()
         completeIfDone()
     }
@@ -350,15 +352,19 @@ final class Exchange: UpstreamResponseDelegate {
     /// Once both the body and the answer are done: hands the shadow copy over and frees the connection for the next request.
     private func completeIfDone() {
         guard responseDone, requestEnded || clientGone else { return }
-        if mirrorPending {
-            mirrorPending = false
-            if requestEnded, let copy, let job = shadowJob(body: copy) {
-                proxy.mirror.offer(job)
-            } else {
-                proxy.metrics.mirror { $0.failed += 1 }
-            }
-        }
+        handOverMirror()
         owner.exchangeDone(self)
+    }
+
+    /// Offers the shadow copy to the mirror once (a copy whose request never ended counts as failed).
+    private func handOverMirror() {
+        guard mirrorPending else { return }
+        mirrorPending = false
+        if requestEnded, let copy, let job = shadowJob(body: copy) {
+            proxy.mirror.offer(job)
+        } else {
+            proxy.metrics.mirror { $0.failed += 1 }
+        }
     }
 
     private func shadowJob(body: ByteBuffer) -> ShadowMirror.Job? {
