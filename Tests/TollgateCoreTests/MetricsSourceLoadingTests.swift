@@ -6,14 +6,7 @@ import TollgateCore
 @Suite struct MetricsSourceLoadingTests {
     static func pipeline(_ source: String, metrics: String = "    - { metric: ttft_ms, tolerance: 10% }") -> String {
         """
-        version: 1
-        kind: pipeline
-        name: n
-        model:
-          name: m
-          baseline:  { version: "1", endpoint: "http://127.0.0.1:9/v1" }
-          candidate: { version: "2", endpoint: "http://127.0.0.1:9/v1" }
-        traffic: { via: live }
+        \(pipelineHead())
         analysis:
           metrics:
         \(metrics)

@@ -6,14 +6,7 @@ import TollgateCore
 @Suite struct NotifyLoadingTests {
     static func pipeline(_ notify: String) -> String {
         """
-        version: 1
-        kind: pipeline
-        name: n
-        model:
-          name: m
-          baseline:  { version: "1", endpoint: "http://127.0.0.1:9/v1" }
-          candidate: { version: "2", endpoint: "http://127.0.0.1:9/v1" }
-        traffic: { source: t.jsonl }
+        \(pipelineHead(traffic: "source: t.jsonl"))
         analysis:
           metrics:
             - { metric: ttft_ms, tolerance: 10% }

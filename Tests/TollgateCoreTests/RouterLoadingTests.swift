@@ -6,14 +6,7 @@ import TollgateCore
 @Suite struct RouterLoadingTests {
     static func pipeline(_ router: String) -> String {
         """
-        version: 1
-        kind: pipeline
-        name: n
-        model:
-          name: m
-          baseline:  { version: "1", endpoint: "http://127.0.0.1:9/v1" }
-          candidate: { version: "2", endpoint: "http://127.0.0.1:9/v1" }
-        traffic: { via: live }
+        \(pipelineHead())
         stages:
           - canary: { weight: 5, min_samples: 10, max_duration: 1m }
         \(router)
