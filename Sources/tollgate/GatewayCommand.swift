@@ -80,7 +80,15 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Mirrored requests in flight at once.")
     var mirrorConcurrency = 16
 
+    @Option(help: ArgumentHelp(
+        "Event-loop threads serving connections (default: one per core).",
+        discussion: "Like HAProxy's nbthread. On a machine whose cores the model servers or clients share, fewer threads use less CPU per request."))
+    var threads: Int?
+
     func validate() throws {
+        if let threads, !(1...256).contains(threads) {
+            throw ValidationError("--threads must be between 1 and 256; got \(threads).")
+        }
         for (flag, text) in [("--connect-timeout", connectTimeout), ("--response-timeout", responseTimeout), ("--idle-timeout", idleTimeout)] {
             guard DurationText.parse(text) != nil else { throw ValidationError("\(flag) must be a duration like 500ms, 30s or 2m; got '\(text)'.") }
         }
@@ -92,6 +100,8 @@ struct GatewayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Before anything uses NIO's shared event loops (the listener, the pools, the mirror's client).
+        if let threads { Gateway.setServingThreads(threads) }
         let environment = ProcessInfo.processInfo.environment
         let configuration = GatewayConfiguration(
             host: listen.host, port: listen.port,

@@ -32,6 +32,13 @@ import TollgateTestSupport
         #expect(result.stderr.hasPrefix("tollgate: "), "\(result.stderr)")
     }
 
+    @Test(arguments: ["0", "257"])
+    func aGatewayThreadCountOutOfRangeIsAUsageError(threads: String) async throws {
+        let result = try await CLI.run(["gateway", "--threads", threads, "--baseline", "http://127.0.0.1:1/v1", "--candidate", "http://127.0.0.1:1/v1"])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("--threads must be between 1 and 256; got \(threads)."), "\(result.stderr)")
+    }
+
     /// The service-token error said "The gateway configuration is not usable".
     @Test func aServiceTokenErrorDoesNotTalkOfTheGateway() async throws {
         let result = try await CLI.run(["serve", "--listen", "127.0.0.1:0"], environment: ["TOLLGATE_TOKENS": "ops-without-variable"])

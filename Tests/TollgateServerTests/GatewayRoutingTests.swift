@@ -5,6 +5,7 @@ import NIOHTTP1
 import Testing
 import TollgateCore
 @testable import TollgateServer
+import TollgateTestSupport
 
 extension GatewayTests {
     @Suite("Gateway routing")
@@ -84,15 +85,32 @@ extension GatewayTests {
             try await GatewayHarness.with { h in
                 let r = try await h.send("/echo", method: .POST, headers: [
                     ("connection", "keep-alive, x-private"), ("x-private", "1"), ("keep-alive", "timeout=5"),
+                    // A second Connection field, its names spaced, tabbed and in capitals.
+                    ("Connection", " X-Other\t,,x-third "), ("x-other", "2"), ("X-Third", "3"),
                     ("proxy-authorization", "Basic abc"), ("te", "trailers"), ("x-end-to-end", "yes"), ("authorization", "Bearer client"),
                 ], body: "hello")
                 let seen = Set((r.headers.first(name: "x-seen-headers") ?? "").split(separator: ",").map(String.init))
                 #expect(seen.contains("x-end-to-end"))
                 #expect(seen.contains("authorization"))
                 #expect(seen.contains("x-forwarded-for"))
-                for hop in ["x-private", "keep-alive", "proxy-authorization", "te"] { #expect(!seen.contains(hop), "\(hop) was forwarded") }
+                for hop in ["x-private", "x-other", "x-third", "keep-alive", "proxy-authorization", "te"] { #expect(!seen.contains(hop), "\(hop) was forwarded") }
                 #expect(r.headers.first(name: "x-tollgate-arm") == "baseline")
                 #expect(r.body == "hello")
+            }
+        }
+
+        @Test("Expect: 100-continue gets 100 Continue before the answer, however the field is spelled")
+        func expectContinue() async throws {
+            try await GatewayHarness.with { h in
+                for expect in ["Expect: 100-continue", "EXPECT:  100-Continue\t"] {
+                    let request = "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\n\(expect)\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"
+                    let answer = try #require(await loopbackExchange(port: h.running.port, request: request, timeout: 5))
+                    #expect(answer.hasPrefix("HTTP/1.1 100 Continue\r\n"), "\(answer)")
+                    #expect(answer.contains("HTTP/1.1 200 OK") && answer.hasSuffix("hello"), "\(answer)")
+                }
+                let plain = "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"
+                let answer = try #require(await loopbackExchange(port: h.running.port, request: plain, timeout: 5))
+                #expect(!answer.contains("100 Continue") && answer.hasPrefix("HTTP/1.1 200 OK"), "\(answer)")
             }
         }
 

@@ -6,11 +6,16 @@ import Glibc
 /// A child process started by a test: its output is collected as it arrives, it can be
 /// waited on with a deadline, and it is killed by PID when the value is stopped (tests call
 /// ``stop()`` in `defer`, so a failing test still cleans up).
+///
+/// stdout and stderr go to two files in a temporary folder, read whenever a test asks. Once the
+/// child has exited, everything it wrote is in them: no pipe to drain, no end of file to wait
+/// for (pipes read through `FileHandle.readabilityHandler` once returned a truncated stdout on
+/// a loaded machine, and waiting for their end of file timed out).
 public final class ChildProcess: @unchecked Sendable {
     public let process = Process()
-    private let lock = NSLock()
-    private var stdoutBuffer = Data()
-    private var stderrBuffer = Data()
+    private let outputFolder: URL
+    private let stdoutURL: URL
+    private let stderrURL: URL
 
     /// Starts `executable` with `arguments`; stdout and stderr are captured.
     public init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
@@ -19,26 +24,36 @@ public final class ChildProcess: @unchecked Sendable {
         process.arguments = arguments
         if let environment { process.environment = environment }
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-        let out = Pipe(), err = Pipe()
+        outputFolder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tollgate-child-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
+        stdoutURL = outputFolder.appendingPathComponent("stdout")
+        stderrURL = outputFolder.appendingPathComponent("stderr")
+        let out = try Self.createFile(at: stdoutURL), err = try Self.createFile(at: stderrURL)
+        // The child holds its own copies of the descriptors; the parent's are closed either way.
+        defer { try? out.close(); try? err.close() }
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        out.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            self.lock.withLock { self.stdoutBuffer.append(data) }
-        }
-        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            self.lock.withLock { self.stderrBuffer.append(data) }
-        }
         try process.run()
     }
 
+    private static func createFile(at url: URL) throws -> FileHandle {
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
+        return try FileHandle(forWritingTo: url)
+    }
+
     public var pid: Int32 { process.processIdentifier }
-    public var stdout: String { lock.withLock { String(decoding: stdoutBuffer, as: UTF8.self) } }
-    public var stderr: String { lock.withLock { String(decoding: stderrBuffer, as: UTF8.self) } }
+    /// Everything the child wrote to stdout so far.
+    public var stdout: String { Self.read(stdoutURL) }
+    /// Everything the child wrote to stderr so far.
+    public var stderr: String { Self.read(stderrURL) }
+
+    private static func read(_ url: URL) -> String {
+        String(decoding: (try? Data(contentsOf: url)) ?? Data(), as: UTF8.self)
+    }
 
     /// Sends SIGKILL to the child (no chance to clean up) and reaps it.
     public func kill() {
@@ -59,13 +74,15 @@ public final class ChildProcess: @unchecked Sendable {
         let finished = await waitUntil(timeout: timeout) { !self.process.isRunning }
         guard finished else { return nil }
         process.waitUntilExit()
-        // Let the readability handlers drain what is left in the pipes.
-        _ = await waitUntil(timeout: .milliseconds(200)) { false }
         return process.terminationStatus
     }
 
     deinit {
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: outputFolder)
     }
 }
 

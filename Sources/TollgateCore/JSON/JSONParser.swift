@@ -48,52 +48,34 @@ public struct JSONParser {
         }
     }
 
+    /// Builds the object at the cursor, walked by the reader (``readObjectIfAny(_:)``): one
+    /// grammar of objects for parsing and for reading.
     private mutating func object() -> JSONValue? {
-        depth += 1
-        defer { depth -= 1 }
-        guard depth < 512 else { return nil }
-        i += 1
         var members: [String: JSONValue] = [:]
-        skipSpace()
-        if current == UInt8(ascii: "}") { i += 1; return .object(members) }
-        while true {
-            skipSpace()
-            guard current == UInt8(ascii: "\""), let key = string() else { return nil }
-            skipSpace()
-            guard current == UInt8(ascii: ":") else { return nil }
-            i += 1
-            guard let v = value() else { return nil }
-            members[key] = v
-            skipSpace()
-            switch current {
-            case UInt8(ascii: ","): i += 1
-            case UInt8(ascii: "}"): i += 1; return .object(members)
-            default: return nil
-            }
+        let found = readObjectIfAny { parser, key in
+            guard let v = parser.value() else { return false }
+            members[key.name] = v
+            return true
         }
+        guard case .value = found else { return nil }
+        return .object(members)
     }
 
+    /// Builds the array at the cursor, walked by the reader (``readArrayIfAny(_:)``).
     private mutating func array() -> JSONValue? {
-        depth += 1
-        defer { depth -= 1 }
-        guard depth < 512 else { return nil }
-        i += 1
         var items: [JSONValue] = []
-        skipSpace()
-        if current == UInt8(ascii: "]") { i += 1; return .array(items) }
-        while true {
-            guard let v = value() else { return nil }
+        let found = readArrayIfAny { parser, _ in
+            guard let v = parser.value() else { return false }
             items.append(v)
-            skipSpace()
-            switch current {
-            case UInt8(ascii: ","): i += 1
-            case UInt8(ascii: "]"): i += 1; return .array(items)
-            default: return nil
-            }
+            return true
         }
+        guard case .value = found else { return nil }
+        return .array(items)
     }
 
-    private mutating func string() -> String? {
+    /// Reads the string at the cursor (on its opening quote). With `building` false the string is
+    /// checked the same way but not made (the empty string stands for a sound one).
+    private mutating func string(building: Bool = true) -> String? {
         i += 1 // opening quote
         let start = i
         // Fast path: no escapes.
@@ -103,7 +85,7 @@ public struct JSONParser {
         }
         guard i < bytes.count else { return nil }
         if bytes[i] == UInt8(ascii: "\"") {
-            let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
+            let s = building ? String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self) : ""
             i += 1
             return s
         }
@@ -112,7 +94,7 @@ public struct JSONParser {
             let c = bytes[i]
             if c == UInt8(ascii: "\"") {
                 i += 1
-                return String(decoding: out, as: UTF8.self)
+                return building ? String(decoding: out, as: UTF8.self) : ""
             }
             if c < 0x20 { return nil }
             if c != UInt8(ascii: "\\") {
@@ -170,7 +152,9 @@ public struct JSONParser {
         return v
     }
 
-    private mutating func number() -> JSONValue? {
+    /// Reads the number at the cursor; with `building` false it is checked but not converted
+    /// (`.null` stands for a sound one).
+    private mutating func number(building: Bool = true) -> JSONValue? {
         let start = i
         if current == UInt8(ascii: "-") { i += 1 }
         guard let first = current, first >= 0x30, first <= 0x39 else { return nil }
@@ -193,8 +177,189 @@ public struct JSONParser {
             guard let c = current, c >= 0x30, c <= 0x39 else { return nil }
             while let c = current, c >= 0x30, c <= 0x39 { i += 1 }
         }
+        guard building else { return .null }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
         if integral, let n = Int(text) { return .integer(n) }
         return Double(text).map(JSONValue.number)
+    }
+}
+
+// MARK: Reading without building
+
+extension JSONParser {
+    /// Walks the one JSON value that fills `data` with `body`, a reader that picks out what it
+    /// needs and skips the rest without building it. The whole text is checked exactly as
+    /// ``parse(_:)`` checks it; `nil` when it is not one sound JSON value or `body` gave up.
+    /// Reading a few fields this way costs a fraction of building the whole ``JSONValue``.
+    public static func read<T>(_ data: some ContiguousBytes, _ body: (inout JSONParser) -> T?) -> T? {
+        data.withUnsafeBytes { raw in
+            var parser = JSONParser(bytes: raw.bindMemory(to: UInt8.self))
+            guard let result = body(&parser) else { return nil }
+            parser.skipSpace()
+            return parser.i == parser.bytes.count ? result : nil
+        }
+    }
+
+    /// What a reader found where it expected a value of some kind.
+    public enum Found<Value> {
+        /// The value, read.
+        case value(Value)
+        /// A value of another kind is at the cursor, not read yet (``settle(_:_:)`` skips it).
+        case other
+        /// Not JSON: reading stops.
+        case malformed
+    }
+
+    /// Ends a read that found `found`: hands a value to `take`, skips a value of another kind,
+    /// and says whether reading goes on (false: not JSON).
+    public mutating func settle<Value>(_ found: Found<Value>, _ take: (Value) -> Void = { _ in }) -> Bool {
+        switch found {
+        case .value(let value):
+            take(value)
+            return true
+        case .other:
+            return skipValue()
+        case .malformed:
+            return false
+        }
+    }
+
+    /// A member name of the object being read, compared without making a `String` unless it
+    /// holds escapes.
+    public struct Key {
+        fileprivate let raw: UnsafeBufferPointer<UInt8>
+        fileprivate let unescaped: String?
+
+        /// The name, decoded.
+        fileprivate var name: String { unescaped ?? String(decoding: raw, as: UTF8.self) }
+
+        /// Whether the name is `name`.
+        public func `is`(_ name: StaticString) -> Bool {
+            if let unescaped { return unescaped == name.description }
+            guard raw.count == name.utf8CodeUnitCount else { return false }
+            return memcmp(raw.baseAddress!, name.utf8Start, raw.count) == 0
+        }
+    }
+
+    /// The kind of the value at the cursor: its first byte (`{`, `[`, `"`, a digit…), nil at the end.
+    public mutating func peek() -> UInt8? {
+        skipSpace()
+        return current
+    }
+
+    /// Checks and skips the value at the cursor; false when it is not JSON.
+    public mutating func skipValue() -> Bool {
+        skipSpace()
+        guard let c = current else { return false }
+        switch c {
+        case UInt8(ascii: "{"):
+            return readObject { parser, _ in parser.skipValue() }
+        case UInt8(ascii: "["):
+            return readArray { parser, _ in parser.skipValue() }
+        case UInt8(ascii: "\""): return string(building: false) != nil
+        case UInt8(ascii: "t"): return literal("true", .null) != nil
+        case UInt8(ascii: "f"): return literal("false", .null) != nil
+        case UInt8(ascii: "n"): return literal("null", .null) != nil
+        default: return number(building: false) != nil
+        }
+    }
+
+    /// Reads the value at the cursor into a ``JSONValue`` (for the parts a reader keeps whole).
+    public mutating func readValue() -> JSONValue? { value() }
+
+    /// Reads the object at the cursor, calling `member` with each name; `member` must read or
+    /// skip the value and return false only when it is not JSON. A value of another kind is
+    /// skipped.
+    public mutating func readObject(_ member: (inout JSONParser, Key) -> Bool) -> Bool {
+        let found = readObjectIfAny(member)
+        return settle(found)
+    }
+
+    /// Like ``readObject(_:)``, saying whether the value was an object.
+    public mutating func readObjectIfAny(_ member: (inout JSONParser, Key) -> Bool) -> Found<Void> {
+        skipSpace()
+        guard current == UInt8(ascii: "{") else { return .other }
+        depth += 1
+        defer { depth -= 1 }
+        guard depth < 512 else { return .malformed }
+        i += 1
+        skipSpace()
+        if current == UInt8(ascii: "}") { i += 1; return .value(()) }
+        while true {
+            skipSpace()
+            guard current == UInt8(ascii: "\"") else { return .malformed }
+            let quote = i
+            guard string(building: false) != nil else { return .malformed }
+            let raw = UnsafeBufferPointer(rebasing: bytes[(quote + 1)..<(i - 1)])
+            var unescaped: String?
+            if raw.contains(UInt8(ascii: "\\")) {
+                // A name with escapes is compared decoded, as parse(_:) would key it.
+                let end = i
+                i = quote
+                unescaped = string()
+                i = end
+            }
+            skipSpace()
+            guard current == UInt8(ascii: ":") else { return .malformed }
+            i += 1
+            guard member(&self, Key(raw: raw, unescaped: unescaped)) else { return .malformed }
+            skipSpace()
+            switch current {
+            case UInt8(ascii: ","): i += 1
+            case UInt8(ascii: "}"): i += 1; return .value(())
+            default: return .malformed
+            }
+        }
+    }
+
+    /// Reads the array at the cursor, calling `element` with each index; `element` must read or
+    /// skip the value. A value of another kind is skipped.
+    public mutating func readArray(_ element: (inout JSONParser, Int) -> Bool) -> Bool {
+        let found = readArrayIfAny(element)
+        return settle(found)
+    }
+
+    /// Like ``readArray(_:)``, saying whether the value was an array (with its count).
+    public mutating func readArrayIfAny(_ element: (inout JSONParser, Int) -> Bool) -> Found<Int> {
+        skipSpace()
+        guard current == UInt8(ascii: "[") else { return .other }
+        depth += 1
+        defer { depth -= 1 }
+        guard depth < 512 else { return .malformed }
+        i += 1
+        skipSpace()
+        if current == UInt8(ascii: "]") { i += 1; return .value(0) }
+        var index = 0
+        while true {
+            guard element(&self, index) else { return .malformed }
+            index += 1
+            skipSpace()
+            switch current {
+            case UInt8(ascii: ","): i += 1
+            case UInt8(ascii: "]"): i += 1; return .value(index)
+            default: return .malformed
+            }
+        }
+    }
+
+    /// Reads the string at the cursor.
+    public mutating func readString() -> Found<String> {
+        skipSpace()
+        guard current == UInt8(ascii: "\"") else { return .other }
+        return string().map { .value($0) } ?? .malformed
+    }
+
+    /// Reads the number at the cursor as ``JSONValue/intValue`` does (a number that is not a
+    /// whole one in range counts as another kind).
+    public mutating func readInt() -> Found<Int> {
+        skipSpace()
+        guard let c = current, c == UInt8(ascii: "-") || (c >= 0x30 && c <= 0x39) else { return .other }
+        let start = i
+        guard let number = number() else { return .malformed }
+        guard let whole = number.intValue else {
+            i = start
+            return .other
+        }
+        return .value(whole)
     }
 }

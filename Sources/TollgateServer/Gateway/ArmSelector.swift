@@ -42,7 +42,7 @@ enum ArmSelector {
     static func choose(candidatePercent: Int, stickyKey: String?) -> Arm {
         if candidatePercent <= 0 { return .baseline }
         if candidatePercent >= 100 { return .candidate }
-        let drawn = stickyKey.map { Self.bucket(of: $0) } ?? UInt64.random(in: 0..<buckets)
+        let drawn = stickyKey.map { Self.bucket(of: $0) } ?? drawn(below: buckets)
         return drawn < UInt64(candidatePercent) * (buckets / 100) ? .candidate : .baseline
     }
 
@@ -50,7 +50,7 @@ enum ArmSelector {
     static func shouldMirror(mirrorPercent: Int) -> Bool {
         if mirrorPercent <= 0 { return false }
         if mirrorPercent >= 100 { return true }
-        return UInt64.random(in: 0..<100) < UInt64(mirrorPercent)
+        return drawn(below: 100) < UInt64(mirrorPercent)
     }
 
     /// The key's bucket in `0..<10000`.
@@ -61,9 +61,12 @@ enum ArmSelector {
             hash = hash &* 0x0000_0100_0000_01b3
         }
         // SplitMix64 finaliser: spreads FNV's weak low bits over the whole word.
-        hash = (hash ^ (hash >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        hash = (hash ^ (hash >> 27)) &* 0x94d0_49bb_1331_11eb
-        hash ^= hash >> 31
-        return hash % buckets
+        return FastRandom.finalise(hash) % buckets
+    }
+
+    /// A uniform draw in `0..<bound` without a system call (``FastRandom``).
+    private static func drawn(below bound: UInt64) -> UInt64 {
+        var random = FastRandom()
+        return UInt64.random(in: 0..<bound, using: &random)
     }
 }

@@ -169,3 +169,13 @@ public struct RunningGateway: Sendable {
         _ = try? await task.value
     }
 }
+
+extension Gateway {
+    /// Sizes the event loops every gateway of this process serves on (NIO's shared group, which
+    /// also carries the upstream pools and the mirror's client) to `count` threads instead of one
+    /// per core. Call it once, first thing in the process, before any gateway or client exists:
+    /// NIO allows it once and ignores it after its shared group started.
+    public static func setServingThreads(_ count: Int) {
+        NIOSingletons.groupLoopCountSuggestion = count
+    }
+}

@@ -89,6 +89,13 @@ public struct GatewayConfiguration: Sendable {
         if let adminToken, adminToken.isEmpty {
             throw ServerError.invalidConfiguration("the admin token is empty; set the variable to a secret or leave the admin API off.")
         }
+        // The keys go into request headers as they are (the gateway's HTTP encoders do not
+        // re-validate headers on the hot path), so a line break in one must stop here.
+        for (name, key) in [("baseline", baseline.apiKey), ("candidate", candidate.apiKey), ("mirror", mirrorAPIKey)] {
+            if let key, key.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                throw ServerError.invalidConfiguration("the \(name) API key contains a control character (a line break?); set it without one.")
+            }
+        }
     }
 }
 

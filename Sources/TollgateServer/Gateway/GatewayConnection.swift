@@ -3,9 +3,15 @@ import NIOHTTP1
 import TollgateCore
 
 /// The handler of one client connection: serves the gateway's own paths (`/health`, `/metrics`,
-/// `/admin/...`) and proxies everything else as an ``Exchange``, one request at a time
-/// (pipelined requests wait in NIO's `HTTPServerPipelineHandler` in front of it). It also holds
-/// the connection's reads while the upstream cannot take more of a request body.
+/// `/admin/...`) and proxies everything else as an ``Exchange``, one request at a time. It also
+/// holds the connection's reads while the upstream cannot take more of a request body.
+///
+/// Pipelined requests (a head that arrives while the request before is still being answered)
+/// wait here, with reads paused, until that answer is done. NIO's `HTTPServerPipelineHandler`
+/// would do the same but pauses and resumes reads around every request, two `epoll_ctl` system
+/// calls per request that a proxy cannot afford; this handler pauses only when a request is
+/// actually pipelined. It also quiesces itself (``ChannelShouldQuiesceEvent``): an idle
+/// connection closes at once, a busy one after its answer.
 final class GatewayConnection: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -38,8 +44,23 @@ final class GatewayConnection: ChannelDuplexHandler {
     private var version = HTTPVersion.http1_1
     private var readsPaused = false
     private var readPending = false
+    /// Whether the client's bytes are being delivered (between the first `channelRead` of a
+    /// read and its `channelReadComplete`).
+    private var reading = false
     /// The upstream connection written to during this read, flushed when the read completes.
-    var upstreamToFlush: UpstreamConnection?
+    private var upstreamToFlush: UpstreamConnection?
+    /// Parts of pipelined requests, in order, waiting for the answer in progress to finish.
+    private var pipelined = CircularBuffer<HTTPServerRequestPart>()
+    private var drainingPipelined = false
+    /// The server is shutting down: no more requests on this connection.
+    private var quiescing = false
+    /// The connection closes once the answer written last has left.
+    private var closeScheduled = false
+    /// The one timer of the connection, for the timeouts of its exchanges: set once for the
+    /// first deadline and moved on only when it goes off, so keep-alive requests that finish in
+    /// time schedule and cancel no timer each.
+    private var timer: Scheduled<Void>?
+    private var timerDeadline: NIODeadline?
 
     init(proxy: Proxy, admin: AdminAPI, pool: UpstreamPool) {
         self.proxy = proxy
@@ -60,7 +81,25 @@ final class GatewayConnection: ChannelDuplexHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        reading = true
+        let part = unwrapInboundIn(data)
+        if !pipelined.isEmpty || isBusy(for: part) {
+            guard !quiescing else { return }
+            pipelined.append(part)
+            pauseReads()
+            return
+        }
+        handle(part)
+    }
+
+    /// Whether `part` starts a request while the one before is still being answered.
+    private func isBusy(for part: HTTPServerRequestPart) -> Bool {
+        guard case .head = part, case .proxying = state else { return false }
+        return true
+    }
+
+    private func handle(_ part: HTTPServerRequestPart) {
+        switch part {
         case .head(let head):
             begin(head)
         case .body(let buffer):
@@ -85,13 +124,16 @@ final class GatewayConnection: ChannelDuplexHandler {
                     ? admin.badRequest("The body must be JSON like {\"candidate\": 25} or {\"mirror\": 10}.")
                     : admin.putWeights(body: collecting.body)
                 send(reply)
-            case .discarding: state = .idle
+            case .discarding:
+                state = .idle
+                closeIfQuiescing()
             case .idle: break
             }
         }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        reading = false
         if let upstream = upstreamToFlush {
             upstreamToFlush = nil
             upstream.flush()
@@ -105,10 +147,26 @@ final class GatewayConnection: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
         if case .proxying(let exchange) = state { exchange.clientClosed() }
         if case .admin(let collecting) = state { collecting.timer?.cancel() }
         state = .idle
         context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        quiescing = true
+        pipelined.removeAll()
+        if case .idle = state {
+            context.close(promise: nil)
+        } else {
+            keepAlive = false
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -127,6 +185,18 @@ final class GatewayConnection: ChannelDuplexHandler {
 
     func pauseReads() { readsPaused = true }
 
+    /// Sends what was written to `upstream`: at the end of the current read when one is being
+    /// delivered (so a request whose head, body and end arrive together goes up in one write),
+    /// else now.
+    func flushUpstream(_ upstream: UpstreamConnection) {
+        guard reading else {
+            upstream.flush()
+            return
+        }
+        if let pending = upstreamToFlush, pending !== upstream { pending.flush() }
+        upstreamToFlush = upstream
+    }
+
     func resumeReads() {
         guard readsPaused else { return }
         readsPaused = false
@@ -136,13 +206,29 @@ final class GatewayConnection: ChannelDuplexHandler {
         }
     }
 
+    // MARK: Timeouts
+
+    /// Wakes the current exchange (``Exchange/timerFired()``) at `deadline` or earlier: a timer
+    /// already due before it stays, and the exchange sets the next one when it goes off.
+    func wakeUp(at deadline: NIODeadline) {
+        if timer != nil, let timerDeadline, timerDeadline <= deadline { return }
+        timer?.cancel()
+        timerDeadline = deadline
+        timer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+            guard let self else { return }
+            self.timer = nil
+            self.timerDeadline = nil
+            if case .proxying(let exchange) = self.state { exchange.timerFired() }
+        }
+    }
+
     // MARK: Routing a request
 
     private func begin(_ head: HTTPRequestHead) {
         // HTTP/1.0 answers of unknown length end with the connection: keep 1.0 connections for one request.
-        keepAlive = head.isKeepAlive && head.version.minor >= 1
+        keepAlive = head.isKeepAlive && head.version.minor >= 1 && !quiescing
         version = head.version
-        let path = head.uri.prefix { $0 != "?" }
+        let path = InferencePath.path(ofURI: head.uri)
         if path == "/health" {
             send(AdminAPI.Reply(status: .ok, body: "{\"status\":\"ok\"}"))
             state = .discarding
@@ -170,7 +256,7 @@ final class GatewayConnection: ChannelDuplexHandler {
             state = .admin(collecting)
             return
         }
-        if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+        if HopByHopHeaders.expectsContinue(head.headers) {
             context?.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
         let exchange = Exchange(owner: self, proxy: proxy, pool: pool, head: head, path: path, clientAddress: clientAddress)
@@ -180,8 +266,35 @@ final class GatewayConnection: ChannelDuplexHandler {
 
     /// The current exchange finished both ways: the connection is free for the next request.
     func exchangeDone(_ exchange: Exchange) {
-        if case .proxying(let current) = state, current === exchange { state = .idle }
-        resumeReads()
+        guard case .proxying(let current) = state, current === exchange else { return }
+        state = .idle
+        closeIfQuiescing()
+        servePipelined()
+        if pipelined.isEmpty { resumeReads() }
+    }
+
+    /// Closes a connection that is shutting down and became idle with its last answer written as
+    /// keep-alive (the shutdown began after that answer had gone out).
+    private func closeIfQuiescing() {
+        guard quiescing, !closeScheduled else { return }
+        closeScheduled = true
+        context?.close(promise: nil)
+    }
+
+    /// Hands the waiting pipelined parts on, in order, up to the next head that has to wait
+    /// again. A connection that closes after its answer serves nothing more.
+    private func servePipelined() {
+        guard !drainingPipelined else { return }
+        drainingPipelined = true
+        defer { drainingPipelined = false }
+        while let part = pipelined.first {
+            guard keepAlive else {
+                pipelined.removeAll()
+                return
+            }
+            if isBusy(for: part) { return }
+            handle(pipelined.removeFirst())
+        }
     }
 
     // MARK: Writing the answer
@@ -204,6 +317,7 @@ final class GatewayConnection: ChannelDuplexHandler {
         if keepAlive {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         } else {
+            closeScheduled = true
             let written = context.eventLoop.makePromise(of: Void.self)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
             written.futureResult.assumeIsolated().whenComplete { [weak self] _ in self?.context?.close(promise: nil) }
@@ -213,6 +327,7 @@ final class GatewayConnection: ChannelDuplexHandler {
     /// The answer cannot be completed (the upstream broke off): the client sees the connection end.
     func abortResponse() {
         keepAlive = false
+        closeScheduled = true
         context?.flush()
         context?.close(promise: nil)
     }

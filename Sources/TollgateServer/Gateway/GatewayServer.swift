@@ -4,8 +4,8 @@ import NIOHTTP1
 import NIOPosix
 
 /// The gateway's HTTP/1 listener on SwiftNIO: each accepted connection gets NIO's HTTP server
-/// pipeline (with pipelining assistance and protocol-error answers) and a ``GatewayConnection``
-/// bound to its event loop's ``UpstreamPool``.
+/// pipeline (with protocol-error answers; pipelined requests are ordered by the connection's
+/// handler) and a ``GatewayConnection`` bound to its event loop's ``UpstreamPool``.
 ///
 /// It keeps the accepted connections so that ``shutDown(grace:)`` can stop gracefully: no new
 /// connections, idle ones closed, answers in progress finished (up to the grace period).
@@ -39,7 +39,10 @@ final class GatewayServer: Sendable {
                 channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: key) } }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+                    // Answer headers are the upstream's (already parsed and checked by the
+                    // decoder) and the gateway's own, so they are not validated again.
+                    // GatewayConnection orders pipelined requests itself (see there why).
+                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true, withOutboundHeaderValidation: false)
                     try sync.addHandler(GatewayConnection(proxy: proxy, admin: admin, pool: pools.pool(for: channel.eventLoop)))
                 }
             }

@@ -4,13 +4,22 @@ import NIOHTTP1
 import TollgateCore
 
 /// What every proxied request shares: the configuration, the live split, the metrics, the mirror
-/// and the sample writer. The per-request work is an ``Exchange``.
-struct Proxy: Sendable {
+/// and the sample writer. The per-request work is an ``Exchange``. A class, so each exchange
+/// holds one reference rather than a copy of the whole configuration.
+final class Proxy: Sendable {
     let configuration: GatewayConfiguration
     let split: TrafficSplit
     let metrics: GatewayMetrics
     let mirror: ShadowMirror
     let samples: SampleBatchWriter?
+
+    init(configuration: GatewayConfiguration, split: TrafficSplit, metrics: GatewayMetrics, mirror: ShadowMirror, samples: SampleBatchWriter?) {
+        self.configuration = configuration
+        self.split = split
+        self.metrics = metrics
+        self.mirror = mirror
+        self.samples = samples
+    }
 
     static let armHeader = "x-tollgate-arm"
     static let requestIDHeader = "x-request-id"
@@ -48,6 +57,8 @@ final class Exchange: UpstreamResponseDelegate {
     private let declaredLength: Int?
     private let hasBody: Bool
     private let measured: Bool
+    /// The API of the path (what a non-streamed answer must carry), when Tollgate reads it.
+    private let api: ModelAPI?
     private let clientAddress: String?
 
     private var stickyKey: String?
@@ -79,7 +90,6 @@ final class Exchange: UpstreamResponseDelegate {
     private var recorded = false
     private var clientGone = false
 
-    private var timer: Scheduled<Void>?
     private var startedAt = NIODeadline.now()
     private var lastActivity = NIODeadline.now()
 
@@ -89,10 +99,12 @@ final class Exchange: UpstreamResponseDelegate {
         self.pool = pool
         self.head = head
         self.clientAddress = clientAddress
-        requestID = head.headers.first(name: Proxy.requestIDHeader) ?? UUID().uuidString.lowercased()
+        requestID = head.headers.first(name: Proxy.requestIDHeader) ?? RequestIDGenerator.next()
         declaredLength = head.headers.first(name: "content-length").flatMap { Int($0) }
         hasBody = declaredLength.map { $0 > 0 } ?? head.headers.contains(name: "transfer-encoding")
-        measured = head.method == .POST && InferencePath.matches(path: path)
+        let inference = head.method == .POST ? InferencePath.inference(path) : nil
+        measured = inference != nil
+        api = inference?.api
     }
 
     // MARK: The client's side
@@ -135,7 +147,7 @@ final class Exchange: UpstreamResponseDelegate {
         copy?.writeImmutableBuffer(buffer)
         if let connection, !responseDone {
             connection.write(.body(.byteBuffer(buffer)))
-            owner.upstreamToFlush = connection
+            owner.flushUpstream(connection)
             if !connection.isWritable { owner.pauseReads() }
         } else if connecting {
             held.append(buffer)
@@ -151,7 +163,7 @@ final class Exchange: UpstreamResponseDelegate {
         } else if let connection, !responseDone, !sentEnd {
             connection.write(.end(nil))
             sentEnd = true
-            connection.flush()
+            owner.flushUpstream(connection)
         }
         completeIfDone()
     }
@@ -164,11 +176,9 @@ final class Exchange: UpstreamResponseDelegate {
             return
         }
         responseDone = true
-        cancelTimer()
         dropConnection()
-        if routed, var meter {
-            meter.clientDisconnected()
-            self.meter = meter
+        if routed, meter != nil {
+            meter?.clientDisconnected()
             record()
         }
         completeIfDone()
@@ -194,8 +204,7 @@ final class Exchange: UpstreamResponseDelegate {
             self.copy = copy
         }
         if measured { proxy.metrics.requestStarted(arm) }
-        let path = head.uri.prefix { $0 != "?" }
-        meter = ResponseMeter(requestID: requestID, arm: arm, startedAt: Date(), start: .now, api: InferencePath.api(of: String(path)))
+        meter = ResponseMeter(requestID: requestID, arm: arm, startedAt: Date(), start: .now, api: api)
         startedAt = .now()
         lastActivity = startedAt
         scheduleTimer()
@@ -238,22 +247,21 @@ final class Exchange: UpstreamResponseDelegate {
             connection.write(.end(nil))
             sentEnd = true
         }
-        connection.flush()
+        owner.flushUpstream(connection)
         if !connection.isWritable { owner.pauseReads() }
     }
 
     // MARK: The upstream's side
 
     func upstreamHead(_ head: HTTPResponseHead) {
-        guard !responseDone, var meter else { return }
+        guard !responseDone, meter != nil else { return }
         lastActivity = .now()
-        meter.head(status: Int(head.status.code), contentType: head.headers.first(name: "content-type"))
-        self.meter = meter
+        // Changed in place: a copy of the meter would retain and release every field it holds.
+        meter?.head(status: Int(head.status.code), contentType: head.headers.first(name: "content-type"))
         upstreamKeepAlive = head.isKeepAlive
         var headers = HopByHopHeaders.clientResponseHeaders(head.headers)
-        if let length = head.headers.first(name: "content-length") { headers.add(name: "content-length", value: length) }
-        headers.replaceOrAdd(name: Proxy.armHeader, value: arm.rawValue)
-        headers.replaceOrAdd(name: Proxy.requestIDHeader, value: requestID)
+        headers.add(name: Proxy.armHeader, value: arm.rawValue)
+        headers.add(name: Proxy.requestIDHeader, value: requestID)
         responseStarted = true
         owner.writeHead(status: head.status, headers: headers)
     }
@@ -270,7 +278,6 @@ final class Exchange: UpstreamResponseDelegate {
 
     func upstreamEnd() {
         guard !responseDone, responseStarted, let connection else { return }
-        cancelTimer()
         meter?.finish(upstreamError: nil)
         self.connection = nil
         if sentEnd, upstreamKeepAlive { pool.release(connection) } else { connection.close() }
@@ -290,7 +297,6 @@ final class Exchange: UpstreamResponseDelegate {
             failBeforeResponse(UpstreamFailure(error, arm: arm, upstream: pool.target(slot).upstream.origin))
             return
         }
-        cancelTimer()
         meter?.finish(upstreamError: UpstreamFailure.midStream(error), message: "The upstream stream broke: \(error).")
         responseDone = true
         record()
@@ -312,7 +318,6 @@ final class Exchange: UpstreamResponseDelegate {
         held = []
         scanner = nil
         guard !responseDone else { return }
-        cancelTimer()
         dropConnection()
         if routed, measured { proxy.metrics.requestAbandoned(arm) }
         recorded = true
@@ -326,12 +331,8 @@ final class Exchange: UpstreamResponseDelegate {
 
     /// The upstream could not be reached or did not answer in time: the gateway answers for it.
     private func failBeforeResponse(_ failure: UpstreamFailure) {
-        cancelTimer()
         dropConnection()
-        if var meter {
-            meter.failedBeforeResponse(failure.errorClass, status: failure.status, message: failure.message)
-            self.meter = meter
-        }
+        meter?.failedBeforeResponse(failure.errorClass, status: failure.status, message: failure.message)
         mirrorPending = false
         record()
         answerOwn(status: HTTPResponseStatus(statusCode: failure.status), body: UpstreamFailure.jsonBody(message: failure.message, code: failure.errorClass.rawValue, arm: arm), arm: arm)
@@ -381,16 +382,19 @@ final class Exchange: UpstreamResponseDelegate {
     // MARK: Timeouts
 
     /// Before the answer's head: the response timeout from the start and the idle timeout from
-    /// the last activity; after it: the idle timeout between pieces of the body.
+    /// the last activity; after it: the idle timeout between pieces of the body. The connection
+    /// wakes the exchange at (or before) the deadline (``GatewayConnection/wakeUp(at:)``); an
+    /// exchange that is done by then ignores it, so none is cancelled.
     private func scheduleTimer() {
         let configuration = proxy.configuration
         let idleDeadline = lastActivity + TimeAmount(configuration.idleTimeout)
         let deadline = responseStarted ? idleDeadline : min(idleDeadline, startedAt + TimeAmount(configuration.responseTimeout))
-        timer = owner.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in self?.timerFired() }
+        owner.wakeUp(at: deadline)
     }
 
-    private func timerFired() {
-        timer = nil
+    /// The connection's timer went off: a deadline passed, or one set earlier (for this exchange
+    /// or one before it) came first.
+    func timerFired() {
         guard !responseDone else { return }
         let configuration = proxy.configuration
         let now = NIODeadline.now()
@@ -416,11 +420,6 @@ final class Exchange: UpstreamResponseDelegate {
         record()
         owner.abortResponse()
         completeIfDone()
-    }
-
-    private func cancelTimer() {
-        timer?.cancel()
-        timer = nil
     }
 }
 

@@ -93,8 +93,9 @@ struct ResponseMeter {
                 sample.errorMessage = cut.1
             }
         } else if !sideCopyOverflow {
-            readUsage(fromJSON: sideCopy)
-            if let (errorClass, message) = WholeAnswer.failure(body: Data(sideCopy), status: sample.httpStatus ?? 200, api: api) {
+            let reading = sideCopy.isEmpty ? nil : ChunkReading.read(sideCopy)
+            if let reading { apply(reading) }
+            if let (errorClass, message) = WholeAnswer.failure(reading: reading, body: sideCopy, status: sample.httpStatus ?? 200, api: api) {
                 sample.errorClass = errorClass
                 sample.errorMessage = message
             }
@@ -143,10 +144,7 @@ struct ResponseMeter {
         case .chunk(let chunk):
             reading = chunk
         }
-        readUsage(reading)
-        if let reason = reading.finishReason {
-            sample.finishReason = reason
-        }
+        apply(reading)
         if reading.hasContent {
             if sample.ttftMs == nil { sample.ttftMs = ms }
             sample.chunkTimesMs.append(ms)
@@ -154,17 +152,13 @@ struct ResponseMeter {
         }
     }
 
-    private mutating func readUsage(fromJSON bytes: [UInt8]) {
-        guard !bytes.isEmpty, let reading = ChunkReading.read(bytes) else { return }
-        readUsage(reading)
-        if let reason = reading.finishReason { sample.finishReason = reason }
-    }
-
-    private mutating func readUsage(_ reading: ChunkReading) {
+    /// Takes what a whole answer or a streamed chunk says of the tokens and the finish reason.
+    private mutating func apply(_ reading: ChunkReading) {
         if let input = reading.promptTokens { sample.inputTokens = input }
         if let output = reading.completionTokens {
             sample.outputTokens = output
             sample.tokensEstimated = false
         }
+        if let reason = reading.finishReason { sample.finishReason = reason }
     }
 }

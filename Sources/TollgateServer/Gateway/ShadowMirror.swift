@@ -83,7 +83,7 @@ final class ShadowMirror: Sendable {
 
         metrics.requestStarted(.shadow)
         var meter = ResponseMeter(requestID: job.requestID, arm: .shadow, startedAt: Date(), start: .now,
-                                  api: InferencePath.api(of: String(job.pathAndQuery.prefix { $0 != "?" })))
+                                  api: InferencePath.inference(InferencePath.path(ofURI: job.pathAndQuery))?.api)
         do {
             let response = try await client.execute(request, deadline: .now() + TimeAmount(configuration.responseTimeout))
             meter.head(status: Int(response.status.code), contentType: response.headers.first(name: "content-type"))

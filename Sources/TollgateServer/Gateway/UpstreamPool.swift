@@ -12,6 +12,10 @@ struct UpstreamTarget: Sendable {
     let upstream: Upstream
     let hostHeader: String
     let tls: NIOSSLContext?
+    /// The socket address when the host is an IP address: connecting to it skips name
+    /// resolution, which NIO runs on a serial queue per event loop and which would otherwise
+    /// sit on the path of every new connection (a burst of new streams waits in that queue).
+    let address: SocketAddress?
 
     init(slot: Int, upstream: Upstream) throws {
         self.slot = slot
@@ -20,6 +24,7 @@ struct UpstreamTarget: Sendable {
         let host = upstream.host.contains(":") ? "[\(upstream.host)]" : upstream.host
         hostHeader = upstream.port == defaultPort ? host : "\(host):\(upstream.port)"
         tls = upstream.scheme == "https" ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
+        address = try? SocketAddress(ipAddress: upstream.host, port: upstream.port)
     }
 }
 
@@ -66,8 +71,12 @@ final class UpstreamConnection: ChannelInboundHandler, @unchecked Sendable {
 
     func flush() { context?.flush() }
 
+    /// Whether the channel reads on its own (turned off while the client cannot take more).
+    private var autoRead = true
+
     func setAutoRead(_ on: Bool) {
-        guard let channel = context?.channel else { return }
+        guard on != autoRead, let channel = context?.channel else { return }
+        autoRead = on
         try? channel.syncOptions?.setOption(.autoRead, value: on)
     }
 
@@ -147,7 +156,7 @@ final class UpstreamPool: @unchecked Sendable {
     func connect(_ slot: Int) -> EventLoopFuture<UpstreamConnection> {
         let target = targets[slot]
         let handler = UpstreamConnection(slot: slot)
-        return ClientBootstrap(group: eventLoop)
+        let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -156,12 +165,18 @@ final class UpstreamPool: @unchecked Sendable {
                     if let tls = target.tls {
                         try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: target.upstream.host))
                     }
-                    try sync.addHTTPClientHandlers()
+                    // Request headers are the client's (already parsed and checked) and keys
+                    // that GatewayConfiguration.validate() checked, so they are not validated again.
+                    try sync.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     try sync.addHandler(handler)
                 }
             }
-            .connect(host: target.upstream.host, port: target.upstream.port)
-            .map { _ in handler }
+        let connected = if let address = target.address {
+            bootstrap.connect(to: address)
+        } else {
+            bootstrap.connect(host: target.upstream.host, port: target.upstream.port)
+        }
+        return connected.map { _ in handler }
     }
 
     /// Gives a connection whose last exchange ended cleanly back for reuse.

@@ -15,43 +15,169 @@ public struct ChunkReading: Sendable {
     public var embeddingCount: Int?
 
     /// Reads a chunk or body; `nil` when the bytes are not a JSON object.
+    ///
+    /// It runs on every streamed chunk and every whole answer that passes the gateway, so it
+    /// reads the few fields it needs in one pass and skips the rest without building it
+    /// (``JSONParser/read(_:_:)``); the bytes are checked as strictly as a full parse. Where a
+    /// name appears twice, the last one counts, as in a parsed object.
     public static func read(_ data: some ContiguousBytes) -> ChunkReading? {
-        guard let value = JSONParser.parse(data), let object = value.objectValue else { return nil }
-        var reading = ChunkReading()
-        if let error = object["error"], error != .null {
-            if let e = error.objectValue {
-                reading.errorMessage = ["message", "code", "type"].compactMap { key -> String? in
-                    guard let v = e[key], v != .null else { return nil }
-                    return v.stringValue ?? v.jsonText
-                }.joined(separator: " ")
-            } else {
-                reading.errorMessage = error.stringValue ?? error.jsonText
+        JSONParser.read(data) { parser -> ChunkReading? in
+            guard parser.peek() == UInt8(ascii: "{") else { return nil }  // JSON or not, no object
+            var top = TopLevel()
+            guard parser.readObject({ parser, key in top.read(key, &parser) }) else { return nil }
+            return top.reading
+        }
+    }
+
+    /// The members of the top-level object that count (the last of each name).
+    private struct TopLevel {
+        var error: JSONValue?
+        var usage: (prompt: Int?, completion: Int?)?
+        var objectKind: String?
+        var dataCount: Int?
+        var choice: Choice?
+
+        mutating func read(_ key: JSONParser.Key, _ parser: inout JSONParser) -> Bool {
+            if key.is("choices") {
+                choice = nil
+                var first: Choice?
+                let found = parser.readArrayIfAny { parser, index in
+                    guard index == 0 else { return parser.skipValue() }
+                    var candidate = Choice()
+                    let object = parser.readObjectIfAny { parser, key in candidate.read(key, &parser) }
+                    return parser.settle(object) { first = candidate }
+                }
+                return parser.settle(found) { _ in choice = first }
             }
+            if key.is("usage") {
+                usage = nil
+                var counts: (prompt: Int?, completion: Int?) = (nil, nil)
+                let found = parser.readObjectIfAny { parser, key in
+                    if key.is("prompt_tokens") { return Self.int(&parser, into: &counts.prompt) }
+                    if key.is("completion_tokens") { return Self.int(&parser, into: &counts.completion) }
+                    return parser.skipValue()
+                }
+                return parser.settle(found) { usage = counts }
+            }
+            if key.is("error") {
+                guard let value = parser.readValue() else { return false }
+                error = value
+                return true
+            }
+            if key.is("object") { return Self.string(&parser, into: &objectKind) }
+            if key.is("data") {
+                dataCount = nil
+                let found = parser.readArrayIfAny { parser, _ in parser.skipValue() }
+                return parser.settle(found) { dataCount = $0 }
+            }
+            return parser.skipValue()
         }
-        if let usage = object["usage"]?.objectValue {
-            reading.promptTokens = usage["prompt_tokens"]?.intValue
-            reading.completionTokens = usage["completion_tokens"]?.intValue
+
+        /// Reads a whole number into `target` (nil when the value is of another kind).
+        static func int(_ parser: inout JSONParser, into target: inout Int?) -> Bool {
+            target = nil
+            let found = parser.readInt()
+            return parser.settle(found) { target = $0 }
         }
-        if object["object"]?.stringValue == "list", let data = object["data"]?.arrayValue {
-            reading.embeddingCount = data.count
+
+        /// Reads a string into `target` (nil when the value is of another kind).
+        static func string(_ parser: inout JSONParser, into target: inout String?) -> Bool {
+            target = nil
+            let found = parser.readString()
+            return parser.settle(found) { target = $0 }
         }
-        guard let choice = object["choices"]?.arrayValue?.first?.objectValue else { return reading }
-        if let finish = choice["finish_reason"]?.stringValue, !finish.isEmpty { reading.finishReason = finish }
-        // Streamed chat: `delta`; whole chat body: `message`; completions: `text`.
-        if let part = choice["delta"]?.objectValue ?? choice["message"]?.objectValue {
-            if let content = part["content"]?.stringValue, !content.isEmpty {
+
+        var reading: ChunkReading {
+            var reading = ChunkReading()
+            if let error, error != .null {
+                if let e = error.objectValue {
+                    reading.errorMessage = ["message", "code", "type"].compactMap { key -> String? in
+                        guard let v = e[key], v != .null else { return nil }
+                        return v.stringValue ?? v.jsonText
+                    }.joined(separator: " ")
+                } else {
+                    reading.errorMessage = error.stringValue ?? error.jsonText
+                }
+            }
+            if let usage {
+                reading.promptTokens = usage.prompt
+                reading.completionTokens = usage.completion
+            }
+            if objectKind == "list", let dataCount { reading.embeddingCount = dataCount }
+            guard let choice else { return reading }
+            if let finish = choice.finishReason, !finish.isEmpty { reading.finishReason = finish }
+            // Streamed chat: `delta`; whole chat body: `message`; completions: `text`.
+            if let part = choice.delta ?? choice.message {
+                if let content = part.content, !content.isEmpty {
+                    reading.hasContent = true
+                    reading.text = content
+                }
+                if part.hasReasoning || part.hasToolCalls || part.hasFunctionCall { reading.hasContent = true }
+            } else if let text = choice.text, !text.isEmpty {
                 reading.hasContent = true
-                reading.text = content
+                reading.text = text
             }
-            for key in ["reasoning_content", "reasoning"] where !(part[key]?.stringValue ?? "").isEmpty {
-                reading.hasContent = true
-            }
-            if let tools = part["tool_calls"]?.arrayValue, !tools.isEmpty { reading.hasContent = true }
-            if part["function_call"]?.objectValue != nil { reading.hasContent = true }
-        } else if let text = choice["text"]?.stringValue, !text.isEmpty {
-            reading.hasContent = true
-            reading.text = text
+            return reading
         }
-        return reading
+    }
+
+    /// The first choice's members that count.
+    private struct Choice {
+        var finishReason: String?
+        var delta: Part?
+        var message: Part?
+        var text: String?
+
+        mutating func read(_ key: JSONParser.Key, _ parser: inout JSONParser) -> Bool {
+            if key.is("finish_reason") { return TopLevel.string(&parser, into: &finishReason) }
+            if key.is("delta") { return Part.read(&parser, into: &delta) }
+            if key.is("message") { return Part.read(&parser, into: &message) }
+            if key.is("text") { return TopLevel.string(&parser, into: &text) }
+            return parser.skipValue()
+        }
+    }
+
+    /// A choice's `delta` or `message`.
+    private struct Part {
+        var content: String?
+        var reasoningContent = false
+        var reasoning = false
+        var toolCalls = false
+        var functionCall = false
+
+        var hasReasoning: Bool { reasoningContent || reasoning }
+        var hasToolCalls: Bool { toolCalls }
+        var hasFunctionCall: Bool { functionCall }
+
+        static func read(_ parser: inout JSONParser, into target: inout Part?) -> Bool {
+            target = nil
+            var part = Part()
+            let found = parser.readObjectIfAny { parser, key in part.read(key, &parser) }
+            return parser.settle(found) { target = part }
+        }
+
+        mutating func read(_ key: JSONParser.Key, _ parser: inout JSONParser) -> Bool {
+            if key.is("content") { return TopLevel.string(&parser, into: &content) }
+            if key.is("reasoning_content") { return Self.nonEmptyString(&parser, into: &reasoningContent) }
+            if key.is("reasoning") { return Self.nonEmptyString(&parser, into: &reasoning) }
+            if key.is("tool_calls") {
+                toolCalls = false
+                let found = parser.readArrayIfAny { parser, _ in parser.skipValue() }
+                return parser.settle(found) { toolCalls = $0 > 0 }
+            }
+            if key.is("function_call") {
+                functionCall = false
+                let found = parser.readObjectIfAny { parser, _ in parser.skipValue() }
+                return parser.settle(found) { functionCall = true }
+            }
+            return parser.skipValue()
+        }
+
+        static func nonEmptyString(_ parser: inout JSONParser, into flag: inout Bool) -> Bool {
+            var text: String?
+            guard TopLevel.string(&parser, into: &text) else { return false }
+            flag = !(text ?? "").isEmpty
+            return true
+        }
     }
 }

@@ -14,15 +14,20 @@ public enum StreamEventReading: Sendable {
     /// An event that is not a JSON object: the stream is `malformed` (the sentence says why).
     case malformed(String)
 
-    /// Reads one event's `data`.
+    /// Reads one event's `data`. Spaces and tabs around it are ignored (its lines already ended
+    /// at CR or LF); other Unicode spaces are not JSON whitespace, so they make the event malformed.
+    /// The trimming works on bytes: Foundation's `trimmingCharacters(in:)` here once took a
+    /// quarter of the gateway's CPU under a thousand streams.
     public init(data: String) {
-        let data = data.trimmingCharacters(in: .whitespaces)
-        if data == "[DONE]" {
+        var bytes = Array(data.utf8)[...]
+        while let first = bytes.first, Self.isBlank(first) { bytes = bytes.dropFirst() }
+        while let last = bytes.last, Self.isBlank(last) { bytes = bytes.dropLast() }
+        if bytes.elementsEqual("[DONE]".utf8) {
             self = .done
             return
         }
-        guard let reading = ChunkReading.read(Array(data.utf8)) else {
-            self = .malformed("The server sent an SSE event that is not a JSON object: \(data.prefix(120))")
+        guard let reading = ChunkReading.read(bytes) else {
+            self = .malformed("The server sent an SSE event that is not a JSON object: \(String(decoding: bytes, as: UTF8.self).prefix(120))")
             return
         }
         if let message = reading.errorMessage {
@@ -31,6 +36,8 @@ public enum StreamEventReading: Sendable {
         }
         self = .chunk(reading)
     }
+
+    private static func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
 
     /// The error class and sentence of a stream that carried an error object, for a response of `status`.
     public static func failure(errorFrame message: String, status: Int?) -> (ErrorClass, String) {

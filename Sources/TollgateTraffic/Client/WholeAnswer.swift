@@ -10,7 +10,13 @@ public enum WholeAnswer {
     /// `api` nil (an inference path whose shape Tollgate does not read, such as `/responses`)
     /// checks only that the body is JSON without an error object.
     public static func failure(body: Data, status: Int, api: ModelAPI?) -> (ErrorClass, String)? {
-        guard let reading = ChunkReading.read(body) else {
+        failure(reading: ChunkReading.read(body), body: body, status: status, api: api)
+    }
+
+    /// The same verdict for a body already read with ``ChunkReading/read(_:)`` (`reading` nil:
+    /// not a JSON object), so a caller that also wants the body's `usage` parses it once.
+    public static func failure(reading: ChunkReading?, body: some Collection<UInt8>, status: Int, api: ModelAPI?) -> (ErrorClass, String)? {
+        guard let reading else {
             return (.malformed, "The response body is not a JSON object: \(String(decoding: body.prefix(120), as: UTF8.self))")
         }
         if let message = reading.errorMessage {

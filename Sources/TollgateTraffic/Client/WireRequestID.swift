@@ -22,15 +22,42 @@ public enum WireRequestID {
     /// already a UUID is sent as it is (lowercased), so ids a user chose survive the trip.
     public static func uuid(for requestID: String) -> String {
         if isUUID(requestID) { return requestID.lowercased() }
-        var hex = Array(SHA256Hex.digest(Data(("tollgate-request:" + requestID).utf8)).prefix(32))
-        hex[12] = "4"
-        let variant: [Character] = ["8", "9", "a", "b"]
-        hex[16] = variant[Int(String(hex[16]), radix: 16)! & 3]
-        let text = String(hex)
-        func part(_ from: Int, _ to: Int) -> Substring {
-            text[text.index(text.startIndex, offsetBy: from)..<text.index(text.startIndex, offsetBy: to)]
+        let hex = SHA256Hex.digest(Data(("tollgate-request:" + requestID).utf8)).utf8
+        let high = UInt64(String(decoding: hex.prefix(16), as: UTF8.self), radix: 16)!
+        let low = UInt64(String(decoding: hex.dropFirst(16).prefix(16), as: UTF8.self), radix: 16)!
+        return version4UUID(high: high, low: low)
+    }
+
+    /// The canonical lowercase text (8-4-4-4-12) of the 128 bits `high` then `low`, with the
+    /// version nibble set to 4 and the RFC 9562 variant bits (`10`): the one formatting of a
+    /// version-4 UUID that derived IDs and the gateway's random IDs share.
+    public static func version4UUID(high: UInt64, low: UInt64) -> String {
+        let high = (high & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
+        let low = (low & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 36) { buffer in
+            digits.withUTF8Buffer { hex in
+                var index = 0
+                func put(_ value: UInt64, nibbles: Int) {
+                    var shift = (nibbles - 1) * 4
+                    while shift >= 0 {
+                        buffer[index] = hex[Int((value >> UInt64(shift)) & 0xF)]
+                        index += 1
+                        shift -= 4
+                    }
+                }
+                func dash() {
+                    buffer[index] = UInt8(ascii: "-")
+                    index += 1
+                }
+                put(high >> 32, nibbles: 8); dash()
+                put(high >> 16, nibbles: 4); dash()
+                put(high, nibbles: 4); dash()
+                put(low >> 48, nibbles: 4); dash()
+                put(low, nibbles: 12)
+            }
+            return 36
         }
-        return "\(part(0, 8))-\(part(8, 12))-\(part(12, 16))-\(part(16, 20))-\(part(20, 32))"
     }
 
     /// Whether `text` is a UUID in its canonical 8-4-4-4-12 hex form.

@@ -39,31 +39,48 @@ public struct SSEParser: Sendable {
 
     /// Parses `bytes` and returns every event they complete, in order.
     public mutating func feed(_ bytes: some Sequence<UInt8>) -> [SSEEvent] {
+        if let events = bytes.withContiguousStorageIfAvailable({ feed(UnsafeRawBufferPointer($0)) }) {
+            return events
+        }
+        return Array(bytes).withUnsafeBytes { feed($0) }
+    }
+
+    /// Parses `bytes` and returns every event they complete, in order. The gateway calls this
+    /// once per chunk of every stream it passes on: the text between line ends is copied in
+    /// one piece, not byte by byte.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) -> [SSEEvent] {
         var events: [SSEEvent] = []
-        for byte in bytes {
+        var index = 0
+        while index < bytes.count {
             if atStreamStart {
                 // A UTF-8 byte order mark at the very start is skipped (EF BB BF).
+                let byte = bytes[index]
                 if line.count < 3, Self.bom[line.count] == byte, lastByteWasCR == false {
                     line.append(byte)
                     if line.count == 3 { line.removeAll(keepingCapacity: true); atStreamStart = false }
+                    index += 1
                     continue
                 }
                 atStreamStart = false
             }
-            switch byte {
-            case 0x0A: // LF
+            var lineEnd = index
+            while lineEnd < bytes.count, bytes[lineEnd] != 0x0A, bytes[lineEnd] != 0x0D { lineEnd += 1 }
+            if lineEnd > index {
+                lastByteWasCR = false
+                line.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<lineEnd]))
+            }
+            guard lineEnd < bytes.count else { break }
+            if bytes[lineEnd] == 0x0A { // LF
                 if lastByteWasCR {
                     lastByteWasCR = false // second half of a CRLF pair: the line already ended
                 } else {
                     endLine(into: &events)
                 }
-            case 0x0D: // CR
+            } else { // CR
                 endLine(into: &events)
                 lastByteWasCR = true
-            default:
-                lastByteWasCR = false
-                line.append(byte)
             }
+            index = lineEnd + 1
         }
         return events
     }
@@ -97,23 +114,21 @@ public struct SSEParser: Sendable {
             field = line[...]
             value = []
         }
-        switch String(decoding: field, as: UTF8.self) {
-        case "data":
+        if field.elementsEqual("data".utf8) {
             if hasData { dataBuffer.append(0x0A) }
             dataBuffer.append(contentsOf: value)
             hasData = true
-        case "event":
+        } else if field.elementsEqual("event".utf8) {
             eventType = String(decoding: value, as: UTF8.self)
-        case "id":
+        } else if field.elementsEqual("id".utf8) {
             if !value.contains(0) { lastEventID = String(decoding: value, as: UTF8.self) }
-        case "retry":
+        } else if field.elementsEqual("retry".utf8) {
             if !value.isEmpty, value.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
                let ms = Int(String(decoding: value, as: UTF8.self)) {
                 retryMs = ms
             }
-        default:
-            break // unknown fields are ignored
         }
+        // Unknown fields are ignored.
     }
 
     private mutating func dispatch(into events: inout [SSEEvent]) {

@@ -193,18 +193,22 @@ import TollgateTraffic
         await setup.stop()
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(2)))
     func liveSamplesRecordedByTheGatewayAreJudged() async throws {
+        // On a loaded machine TTFT spreads and the judge needs more looks; max_duration leaves
+        // room for that (the stage ends at the judge's decision, seconds on an idle machine).
         let setup = try await Setup(candidate: Self.fast(seed: 2), stages: """
-              - canary: { weight: 50, min_samples: 60, max_duration: 20s }
+              - canary: { weight: 50, min_samples: 60, max_duration: 60s }
               - full: {}
             """, via: "live")
-        // Users: a replay through the gateway, running while the rollout judges.
+        // Users: a replay through the gateway, running while the rollout judges (stopped when
+        // the rollout ends, so traffic never runs out before the stage's max_duration).
+        let stopUsers = StopSignal()
         let users = Task {
             let client = ModelClient.makeHTTPClient(concurrency: 8)
             let target = ReplayTarget(arm: .shadow, client: ModelClient(httpClient: client, endpoint: ModelEndpoint(url: setup.environment.running.baseURL + "/v1")))
-            let runner = ReplayRunner(targets: [target], configuration: ReplayConfiguration(shape: .closedLoop(concurrency: 8), duration: .seconds(25), repeatTraffic: true))
-            _ = try? await runner.run(trafficPath: setup.folder.path("traffic.jsonl"))
+            let runner = ReplayRunner(targets: [target], configuration: ReplayConfiguration(shape: .closedLoop(concurrency: 8), duration: .seconds(90), repeatTraffic: true))
+            _ = try? await runner.run(trafficPath: setup.folder.path("traffic.jsonl"), stop: stopUsers)
             try? await client.shutdown()
         }
         do {
@@ -213,7 +217,8 @@ import TollgateTraffic
             let counts = try setup.store.read { try $0.sampleCounts(runID: run.id, stage: 0) }
             #expect((counts[.baseline] ?? 0) >= 60 && (counts[.candidate] ?? 0) >= 60, "\(counts)")
         } catch { Issue.record(error) }
-        users.cancel()
+        stopUsers.stop()
+        await users.value
         await setup.stop()
     }
 

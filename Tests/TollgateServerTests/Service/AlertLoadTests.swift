@@ -9,7 +9,9 @@ import TollgateTestSupport
 
 /// 10,000 alert posts from 8 concurrent clients: matching, non-matching, re-sent and malformed.
 @Suite struct AlertLoadTests {
-    @Test(.timeLimit(.minutes(1)))
+    // 10,000 posts take about 30 s on an idle 2-core machine; the limit only guards against a
+    // hang, so it leaves room for a loaded CI machine (how fast alerts are taken is not asserted).
+    @Test(.timeLimit(.minutes(3)))
     func everyWellFormedAlertIsStoredExactlyOnceAndTheServiceStaysUp() async throws {
         let h = try await ServiceHarness(supervise: false)
         do {
