@@ -85,10 +85,14 @@ extension GatewayTests {
                     #expect(sample.finishReason == "stop")
                     #expect(sample.errorClass == nil)
                     // Measured at the gateway from its own start; written by the simulator from its
-                    // arrival: the two differ by the loopback hop and scheduling only.
-                    for (measured, written) in zip(sample.chunkTimesMs, schedule) {
-                        #expect(abs(measured - written) < 25, "\(sample.requestID): measured \(measured) ms, written at \(written) ms")
-                    }
+                    // arrival: the two differ by the loopback hop and scheduling only. A loaded machine
+                    // can stall one read by tens of milliseconds, so the typical (median) chunk must be
+                    // on time, and the times must keep the written order: chunk times taken when the
+                    // stream ended, or when a buffer filled, would be off by up to 180 ms for most chunks.
+                    #expect(sample.chunkTimesMs == sample.chunkTimesMs.sorted(), "\(sample.requestID): \(sample.chunkTimesMs)")
+                    let offsets = zip(sample.chunkTimesMs, schedule).map { abs($0 - $1) }.sorted()
+                    let median = offsets[offsets.count / 2]
+                    #expect(median < 25, "\(sample.requestID): measured \(sample.chunkTimesMs) ms, written at \(schedule) ms")
                 }
             }
         }
