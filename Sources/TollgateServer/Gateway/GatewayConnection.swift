@@ -36,6 +36,8 @@ final class GatewayConnection: ChannelDuplexHandler {
     private let proxy: Proxy
     private let admin: AdminAPI
     private let pool: UpstreamPool
+    /// Writes proxied answers' bytes below NIO's HTTP encoder.
+    private let writer: AnswerBytesWriter
     private var context: ChannelHandlerContext?
     private var clientAddress: String?
     private var state = State.idle
@@ -62,10 +64,11 @@ final class GatewayConnection: ChannelDuplexHandler {
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
 
-    init(proxy: Proxy, admin: AdminAPI, pool: UpstreamPool) {
+    init(proxy: Proxy, admin: AdminAPI, pool: UpstreamPool, writer: AnswerBytesWriter) {
         self.proxy = proxy
         self.admin = admin
         self.pool = pool
+        self.writer = writer
     }
 
     var eventLoop: any EventLoop { pool.eventLoop }
@@ -169,8 +172,35 @@ final class GatewayConnection: ChannelDuplexHandler {
         }
     }
 
+    /// A request NIO's decoder cannot read gets `400` and the connection closes after it (as
+    /// NIO's protocol-error handler would do, but knowing whether an answer is under way: a
+    /// proxied answer goes past the encoder that handler watches). Other errors close the
+    /// connection.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
+        guard error is HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        pipelined.removeAll()
+        keepAlive = false
+        switch state {
+        case .proxying(let exchange):
+            // Broken in the middle of a request: it cannot be completed. After it (a pipelined
+            // request): the answer in progress finishes, and the connection closes then.
+            if !exchange.requestEnded {
+                exchange.clientClosed()
+                context.close(promise: nil)
+            } else {
+                pauseReads()
+            }
+        case .admin(let collecting):
+            collecting.timer?.cancel()
+            fallthrough
+        case .idle, .discarding:
+            state = .discarding
+            send(AdminAPI.Reply(status: .badRequest, body: UpstreamFailure.jsonBody(
+                message: "The request is not valid HTTP/1.1 (\(error)).", code: "bad_request", arm: nil), close: true))
+        }
     }
 
     // MARK: Read back-pressure
@@ -297,7 +327,48 @@ final class GatewayConnection: ChannelDuplexHandler {
         }
     }
 
-    // MARK: Writing the answer
+    // MARK: Writing a proxied answer
+
+    /// How an upstream answer's body with `framing` goes to this client: as the upstream sent
+    /// it, or (to an HTTP/1.0 client, which cannot take chunks, and for a body delimited by the
+    /// upstream's close, so that a keep-alive client can tell where it ends) re-framed.
+    func forwarding(for framing: AnswerFraming) -> AnswerForwarding {
+        switch framing {
+        case .none, .length: return .asSent
+        case .chunked: return version.minor >= 1 ? .asSent : .contentOnly
+        case .untilClose: return version.minor >= 1 ? .chunkEncoded : .contentOnly
+        }
+    }
+
+    /// Writes an upstream answer's head (``UpstreamAnswerHead/bytes`` and the gateway's header
+    /// lines), ending it with `transfer-encoding: chunked` when `chunked`, `connection: close`
+    /// when the connection ends after it, and the empty line. The head bytes are written below
+    /// NIO's HTTP encoder (``AnswerBytesWriter``), as is the body that follows.
+    func writeAnswerHead(_ head: inout ByteBuffer, chunked: Bool) {
+        if chunked { head.writeStaticString("transfer-encoding: chunked\r\n") }
+        if !keepAlive { head.writeStaticString("connection: close\r\n") }
+        head.writeStaticString("\r\n")
+        if version.minor == 0 { head.setInteger(UInt8(ascii: "0"), at: head.readerIndex + 7) }
+        writer.write(head)
+    }
+
+    /// Body bytes of a proxied answer, written as they are.
+    func writeAnswerBytes(_ bytes: ByteBuffer) { writer.write(bytes) }
+
+    /// A piece of a proxied answer's content as one chunk of a chunked body.
+    func writeAnswerChunk(_ content: ByteBuffer) {
+        ChunkedEncoding.writeChunk(content) { writer.write($0) }
+    }
+
+    /// Ends a proxied answer (with the last chunk when it was chunk-encoded here); closes the
+    /// connection after it when the request asked for that, or when the body ends with the close.
+    func endAnswer(lastChunk: Bool, closeAfter: Bool) {
+        if lastChunk { writer.write(ChunkedEncoding.lastChunk) }
+        if closeAfter { keepAlive = false }
+        finishAnswer { $0.flush() }
+    }
+
+    // MARK: Writing the gateway's own answer
 
     func writeHead(status: HTTPResponseStatus, headers: HTTPHeaders) {
         var headers = headers
@@ -305,23 +376,23 @@ final class GatewayConnection: ChannelDuplexHandler {
         context?.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
     }
 
-    func writeBody(_ buffer: ByteBuffer) {
-        context?.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-    }
-
     func flush() { context?.flush() }
 
     /// Ends the answer; closes the connection after it when the request asked for that.
     func writeEnd() {
+        finishAnswer { [self] context in context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil) }
+    }
+
+    /// Runs `lastWrite` (which writes and flushes the answer's end) and, when the connection does
+    /// not stay open, closes it once everything written has left.
+    private func finishAnswer(_ lastWrite: (ChannelHandlerContext) -> Void) {
         guard let context else { return }
-        if keepAlive {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        } else {
-            closeScheduled = true
-            let written = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
-            written.futureResult.assumeIsolated().whenComplete { [weak self] _ in self?.context?.close(promise: nil) }
-        }
+        lastWrite(context)
+        guard !keepAlive else { return }
+        closeScheduled = true
+        let written = context.eventLoop.makePromise(of: Void.self)
+        writer.writeAndFlush(ByteBuffer(), promise: written)
+        written.futureResult.assumeIsolated().whenComplete { [weak self] _ in self?.context?.close(promise: nil) }
     }
 
     /// The answer cannot be completed (the upstream broke off): the client sees the connection end.
@@ -348,5 +419,41 @@ final class GatewayConnection: ChannelDuplexHandler {
         writeHead(status: reply.status, headers: headers)
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: reply.body)))), promise: nil)
         writeEnd()
+    }
+}
+
+/// How a proxied answer's body goes to the client (``GatewayConnection/forwarding(for:)``).
+enum AnswerForwarding {
+    /// The bytes as the upstream sent them (a chunked body keeps its chunks).
+    case asSent
+    /// The content only, delimited by the connection's close (a client of HTTP/1.0).
+    case contentOnly
+    /// The content as chunks of the gateway's (a body the upstream delimited by its close).
+    case chunkEncoded
+}
+
+/// The first handler of a client connection's pipeline, next to the socket: proxied answers are
+/// written through it as bytes, past NIO's HTTP response encoder, which only the gateway's own
+/// answers (and `100 Continue`) go through. Everything is written on the connection's event
+/// loop, so the bytes of both keep their order.
+final class AnswerBytesWriter: ChannelOutboundHandler, @unchecked Sendable {
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func write(_ bytes: ByteBuffer) {
+        context?.write(wrapOutboundOut(bytes), promise: nil)
+    }
+
+    func writeAndFlush(_ bytes: ByteBuffer, promise: EventLoopPromise<Void>?) {
+        guard let context else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(bytes), promise: promise)
     }
 }

@@ -3,9 +3,9 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// The gateway's HTTP/1 listener on SwiftNIO: each accepted connection gets NIO's HTTP server
-/// pipeline (with protocol-error answers; pipelined requests are ordered by the connection's
-/// handler) and a ``GatewayConnection`` bound to its event loop's ``UpstreamPool``.
+/// The gateway's HTTP/1 listener on SwiftNIO: each accepted connection gets NIO's HTTP request
+/// decoder and response encoder (for the gateway's own answers), an ``AnswerBytesWriter`` for
+/// proxied answers, and a ``GatewayConnection`` bound to its event loop's ``UpstreamPool``.
 ///
 /// It keeps the accepted connections so that ``shutDown(grace:)`` can stop gracefully: no new
 /// connections, idle ones closed, answers in progress finished (up to the grace period).
@@ -39,11 +39,14 @@ final class GatewayServer: Sendable {
                 channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: key) } }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    // Answer headers are the upstream's (already parsed and checked by the
-                    // decoder) and the gateway's own, so they are not validated again.
-                    // GatewayConnection orders pipelined requests itself (see there why).
-                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true, withOutboundHeaderValidation: false)
-                    try sync.addHandler(GatewayConnection(proxy: proxy, admin: admin, pool: pools.pool(for: channel.eventLoop)))
+                    // Proxied answers go out as bytes through the writer, next to the socket;
+                    // NIO's encoder writes the gateway's own answers (their headers are the
+                    // gateway's, so they are not validated again). GatewayConnection orders
+                    // pipelined requests and answers malformed ones itself (see there why).
+                    let writer = AnswerBytesWriter()
+                    try sync.addHandler(writer)
+                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
+                    try sync.addHandler(GatewayConnection(proxy: proxy, admin: admin, pool: pools.pool(for: channel.eventLoop), writer: writer))
                 }
             }
             .bind(host: host, port: port)

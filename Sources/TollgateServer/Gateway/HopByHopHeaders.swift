@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 
 /// Header handling of a proxy (RFC 9110 section 7.6.1): connection-specific ("hop-by-hop")
@@ -24,22 +25,23 @@ enum HopByHopHeaders {
 
     /// Whether `name` equals `lowercase` (which is lowercase ASCII), ignoring ASCII case.
     static func equalsIgnoringCase(_ name: some StringProtocol, _ lowercase: String) -> Bool {
-        var candidate = name.utf8.makeIterator()
-        var expected = lowercase.utf8.makeIterator()
-        while true {
-            switch (candidate.next(), expected.next()) {
-            case (nil, nil): return true
-            case (let a?, let b?):
-                let folded = (a >= 0x41 && a <= 0x5A) ? a | 0x20 : a
-                if folded != b { return false }
-            default: return false
-            }
-        }
+        equalsIgnoringCase(name.utf8, lowercase)
     }
 
-    private static func isListed(_ name: String, in list: [String]) -> Bool {
-        let count = name.utf8.count
-        for entry in list where entry.utf8.count == count && equalsIgnoringCase(name, entry) { return true }
+    /// Whether the bytes of `name` equal `lowercase` (which is lowercase ASCII), ignoring ASCII case.
+    static func equalsIgnoringCase<Name: Collection<UInt8>>(_ name: Name, _ lowercase: String) -> Bool {
+        guard name.count == lowercase.utf8.count else { return false }
+        var candidate = name.makeIterator()
+        for expected in lowercase.utf8 {
+            guard let a = candidate.next() else { return false }
+            let folded = (a >= 0x41 && a <= 0x5A) ? a | 0x20 : a
+            if folded != expected { return false }
+        }
+        return true
+    }
+
+    private static func isListed<Name: Collection<UInt8>>(_ name: Name, in list: [String]) -> Bool {
+        for entry in list where equalsIgnoringCase(name, entry) { return true }
         return false
     }
 
@@ -47,23 +49,27 @@ enum HopByHopHeaders {
     /// spaces and tabs trimmed, empty ones left out. The values are split in place: NIO's
     /// `subscript(canonicalForm:)` builds arrays for it, on every proxied request.
     static func forEachToken(of field: String, in fields: HTTPHeaders, _ body: (Substring) -> Void) {
-        let length = field.utf8.count
-        for (name, value) in fields where name.utf8.count == length && equalsIgnoringCase(name, field) {
-            let utf8 = value.utf8
-            var tokenStart = utf8.startIndex
-            var i = tokenStart
-            while true {
-                let atEnd = i == utf8.endIndex
-                if atEnd || utf8[i] == UInt8(ascii: ",") {
-                    var start = tokenStart, end = i
-                    while start < end, isSpace(utf8[start]) { start = utf8.index(after: start) }
-                    while end > start, isSpace(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
-                    if start < end { body(Substring(utf8[start..<end])) }
-                    if atEnd { break }
-                    tokenStart = utf8.index(after: i)
-                }
-                i = utf8.index(after: i)
+        for (name, value) in fields where equalsIgnoringCase(name, field) {
+            forEachToken(in: value.utf8) { body(Substring($0)) }
+        }
+    }
+
+    /// Calls `body` with each comma-separated token of one field value, spaces and tabs
+    /// trimmed, empty ones left out.
+    static func forEachToken<Value: BidirectionalCollection<UInt8>>(in value: Value, _ body: (Value.SubSequence) -> Void) {
+        var tokenStart = value.startIndex
+        var i = tokenStart
+        while true {
+            let atEnd = i == value.endIndex
+            if atEnd || value[i] == UInt8(ascii: ",") {
+                var start = tokenStart, end = i
+                while start < end, isSpace(value[start]) { start = value.index(after: start) }
+                while end > start, isSpace(value[value.index(before: end)]) { end = value.index(before: end) }
+                if start < end { body(value[start..<end]) }
+                if atEnd { break }
+                tokenStart = value.index(after: i)
             }
+            i = value.index(after: i)
         }
     }
 
@@ -89,63 +95,68 @@ enum HopByHopHeaders {
         return expects
     }
 
-    /// Copies `fields` without hop-by-hop headers (and, when `dropCredentials`, without the
-    /// user's ``credentials``; when `dropAuthorization`, without `authorization`). A request's
-    /// `x-forwarded-for` values are collected into `forwardedFor` instead of copied.
-    private static func forwardable(_ fields: HTTPHeaders, isRequest: Bool, dropAuthorization: Bool, dropCredentials: Bool,
-                                    forwardedFor: inout String?) -> HTTPHeaders {
+    /// Calls `body` with each of a request's `fields` that goes on: not hop-by-hop, not named by
+    /// its `Connection` header, not `x-forwarded-for` (collected into `forwardedFor` instead),
+    /// and, when `dropCredentials`, none of the user's ``credentials``; when `dropAuthorization`,
+    /// not `authorization`.
+    private static func forEachForwardable(_ fields: HTTPHeaders, dropAuthorization: Bool, dropCredentials: Bool,
+                                           forwardedFor: inout String?, _ body: (String, String) -> Void) {
         let named = named(inConnection: fields)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(fields.count + 3) // the three each caller adds (request: host, length, x-forwarded-for; answer: length, arm, request id)
         for (name, value) in fields {
-            if isListed(name, in: always) {
-                // An answer's length goes to the client as it came; a request's is set by the
-                // caller for the body it sends.
-                guard !isRequest, name.utf8.count == 14, equalsIgnoringCase(name, "content-length") else { continue }
-            } else if !named.isEmpty, isListed(name, in: named) {
-                continue
-            }
-            // The gateway sets these on every answer itself.
-            if !isRequest, isListed(name, in: gatewayAnswerHeaders) { continue }
-            if isRequest, equalsIgnoringCase(name, "x-forwarded-for") {
+            if isListed(name.utf8, in: always) { continue }
+            if !named.isEmpty, isListed(name.utf8, in: named) { continue }
+            if equalsIgnoringCase(name, "x-forwarded-for") {
                 forwardedFor = forwardedFor.map { $0 + ", " + value } ?? value
                 continue
             }
-            if dropCredentials, isListed(name, in: credentials) { continue }
+            if dropCredentials, isListed(name.utf8, in: credentials) { continue }
             if dropAuthorization, equalsIgnoringCase(name, "authorization") { continue }
-            headers.add(name: name, value: value)
+            body(name, value)
         }
-        return headers
     }
 
-    private static func request(_ fields: HTTPHeaders, clientAddress: String?, apiKey: String?, dropCredentials: Bool) -> HTTPHeaders {
+    /// Whether an upstream answer's header `name` goes on to the client: not hop-by-hop, not
+    /// named by the answer's `Connection` header (`connectionNamed`, lowercase), and not one of
+    /// the ``gatewayAnswerHeaders``. (`content-length` is hop-by-hop here too: the gateway
+    /// writes the length it forwards itself, see ``UpstreamAnswerParser``.)
+    static func forwardsAnswerField<Name: Collection<UInt8>>(_ name: Name, connectionNamed: [String]) -> Bool {
+        !isListed(name, in: always) && !isListed(name, in: gatewayAnswerHeaders)
+            && (connectionNamed.isEmpty || !isListed(name, in: connectionNamed))
+    }
+
+    /// Calls `body` with every header of a request as it goes on: the forwardable ones, then
+    /// `x-forwarded-for` with the client's address appended, then the target's key.
+    private static func forEachRequestField(_ fields: HTTPHeaders, clientAddress: String?, apiKey: String?, dropCredentials: Bool,
+                                            _ body: (String, String) -> Void) {
         var forwardedFor: String?
-        var headers = forwardable(fields, isRequest: true, dropAuthorization: apiKey != nil, dropCredentials: dropCredentials, forwardedFor: &forwardedFor)
+        forEachForwardable(fields, dropAuthorization: apiKey != nil, dropCredentials: dropCredentials, forwardedFor: &forwardedFor, body)
         if let clientAddress {
-            headers.add(name: "x-forwarded-for", value: forwardedFor.map { $0 + ", " + clientAddress } ?? clientAddress)
+            body("x-forwarded-for", forwardedFor.map { $0 + ", " + clientAddress } ?? clientAddress)
         } else if let forwardedFor {
-            headers.add(name: "x-forwarded-for", value: forwardedFor)
+            body("x-forwarded-for", forwardedFor)
         }
-        if let apiKey { headers.add(name: "authorization", value: "Bearer \(apiKey)") }
-        return headers
+        if let apiKey { body("authorization", "Bearer \(apiKey)") }
     }
 
-    /// The client's request headers as they go upstream (the caller adds `host` and the body's framing).
-    static func upstreamRequestHeaders(_ fields: HTTPHeaders, clientAddress: String?, apiKey: String?) -> HTTPHeaders {
-        request(fields, clientAddress: clientAddress, apiKey: apiKey, dropCredentials: false)
+    /// Writes the client's request headers as they go upstream into `head`, one
+    /// `name: value` line each (the caller writes the request line, `host`, the body's framing
+    /// and the empty line).
+    static func writeUpstreamRequestFields(_ fields: HTTPHeaders, clientAddress: String?, apiKey: String?, into head: inout ByteBuffer) {
+        forEachRequestField(fields, clientAddress: clientAddress, apiKey: apiKey, dropCredentials: false) { name, value in
+            head.writeString(name)
+            head.writeStaticString(": ")
+            head.writeString(value)
+            head.writeStaticString("\r\n")
+        }
     }
 
     /// The client's request headers as they go to the mirror target: those of
-    /// ``upstreamRequestHeaders(_:clientAddress:apiKey:)`` without the user's ``credentials``,
-    /// plus `Authorization: Bearer <apiKey>` when the mirror target has a key of its own.
+    /// ``writeUpstreamRequestFields(_:clientAddress:apiKey:into:)`` without the user's
+    /// ``credentials``, plus `Authorization: Bearer <apiKey>` when the mirror target has a key of its own.
     static func mirrorRequestHeaders(_ fields: HTTPHeaders, clientAddress: String?, apiKey: String?) -> HTTPHeaders {
-        request(fields, clientAddress: clientAddress, apiKey: apiKey, dropCredentials: true)
-    }
-
-    /// The upstream's response headers as they go back to the client, its `content-length`
-    /// included, without the ``gatewayAnswerHeaders`` (the caller adds its own).
-    static func clientResponseHeaders(_ headers: HTTPHeaders) -> HTTPHeaders {
-        var ignored: String?
-        return forwardable(headers, isRequest: false, dropAuthorization: false, dropCredentials: false, forwardedFor: &ignored)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(fields.count + 2)
+        forEachRequestField(fields, clientAddress: clientAddress, apiKey: apiKey, dropCredentials: true) { headers.add(name: $0, value: $1) }
+        return headers
     }
 }

@@ -85,6 +85,10 @@ final class Exchange: UpstreamResponseDelegate {
     private var upstreamKeepAlive = true
 
     private var responseStarted = false
+    /// How the answer's body goes to the client (known with the answer's head).
+    private var forwarding = AnswerForwarding.asSent
+    /// The answer's body ends with the client connection's close.
+    private var closesAfterAnswer = false
     /// The client's answer is complete (or can no longer be given).
     private(set) var responseDone = false
     private var recorded = false
@@ -146,7 +150,7 @@ final class Exchange: UpstreamResponseDelegate {
         }
         copy?.writeImmutableBuffer(buffer)
         if let connection, !responseDone {
-            connection.write(.body(.byteBuffer(buffer)))
+            sendBody(buffer, to: connection)
             owner.flushUpstream(connection)
             if !connection.isWritable { owner.pauseReads() }
         } else if connecting {
@@ -161,8 +165,7 @@ final class Exchange: UpstreamResponseDelegate {
             stickyKey = scanning.user
             route()
         } else if let connection, !responseDone, !sentEnd {
-            connection.write(.end(nil))
-            sentEnd = true
+            sendEnd(to: connection)
             owner.flushUpstream(connection)
         }
         completeIfDone()
@@ -233,44 +236,93 @@ final class Exchange: UpstreamResponseDelegate {
         self.connection = connection
         connection.delegate = self
         let target = pool.target(slot)
-        var headers = HopByHopHeaders.upstreamRequestHeaders(head.headers, clientAddress: clientAddress, apiKey: target.upstream.apiKey)
-        headers.add(name: "host", value: target.hostHeader)
+        // The request head as bytes: request line, host, the client's forwardable headers, the body's framing.
+        let path = target.upstream.path(forPath: head.uri)
+        var bytes = ByteBuffer()
+        bytes.reserveCapacity(256 + path.utf8.count)
+        bytes.writeString(head.method.rawValue)
+        bytes.writeStaticString(" ")
+        bytes.writeString(path)
+        bytes.writeStaticString(" HTTP/1.1\r\nhost: ")
+        bytes.writeString(target.hostHeader)
+        bytes.writeStaticString("\r\n")
+        HopByHopHeaders.writeUpstreamRequestFields(head.headers, clientAddress: clientAddress, apiKey: target.upstream.apiKey, into: &bytes)
         if let declaredLength {
-            headers.add(name: "content-length", value: String(declaredLength))
+            bytes.writeStaticString("content-length: ")
+            bytes.writeString(String(declaredLength))
+            bytes.writeStaticString("\r\n")
         } else if hasBody {
-            headers.add(name: "transfer-encoding", value: "chunked")
+            bytes.writeStaticString("transfer-encoding: chunked\r\n")
         }
-        connection.write(.head(HTTPRequestHead(version: .http1_1, method: head.method, uri: target.upstream.path(forPath: head.uri), headers: headers)))
-        for part in held { connection.write(.body(.byteBuffer(part))) }
+        bytes.writeStaticString("\r\n")
+        connection.writeRequestHead(bytes, toHEAD: head.method == .HEAD)
+        for part in held { sendBody(part, to: connection) }
         held = []
-        if requestEnded {
-            connection.write(.end(nil))
-            sentEnd = true
-        }
+        if requestEnded { sendEnd(to: connection) }
         owner.flushUpstream(connection)
         if !connection.isWritable { owner.pauseReads() }
     }
 
+    /// A body of unknown length goes upstream chunked; a declared one as it came.
+    private var sendsChunked: Bool { declaredLength == nil && hasBody }
+
+    private func sendBody(_ part: ByteBuffer, to connection: UpstreamConnection) {
+        if sendsChunked {
+            ChunkedEncoding.writeChunk(part) { connection.write($0) }
+        } else {
+            connection.write(part)
+        }
+    }
+
+    private func sendEnd(to connection: UpstreamConnection) {
+        if sendsChunked { connection.write(ChunkedEncoding.lastChunk) }
+        sentEnd = true
+    }
+
     // MARK: The upstream's side
 
-    func upstreamHead(_ head: HTTPResponseHead) {
+    func upstreamHead(_ head: UpstreamAnswerHead) {
         guard !responseDone, meter != nil else { return }
         lastActivity = .now()
         // Changed in place: a copy of the meter would retain and release every field it holds.
-        meter?.head(status: Int(head.status.code), contentType: head.headers.first(name: "content-type"))
-        upstreamKeepAlive = head.isKeepAlive
-        var headers = HopByHopHeaders.clientResponseHeaders(head.headers)
-        headers.add(name: Proxy.armHeader, value: arm.rawValue)
-        headers.add(name: Proxy.requestIDHeader, value: requestID)
+        meter?.head(status: head.status, contentType: head.contentType)
+        upstreamKeepAlive = head.keepAlive
+        forwarding = owner.forwarding(for: head.framing)
+        closesAfterAnswer = forwarding == .contentOnly && head.framing != .none
+        var bytes = head.bytes
+        bytes.writeStaticString("x-tollgate-arm: ")
+        bytes.writeString(arm.rawValue)
+        bytes.writeStaticString("\r\nx-request-id: ")
+        bytes.writeString(requestID)
+        bytes.writeStaticString("\r\n")
         responseStarted = true
-        owner.writeHead(status: head.status, headers: headers)
+        owner.writeAnswerHead(&bytes, chunked: forwarding == .chunkEncoded || (forwarding == .asSent && head.declaredChunked))
     }
 
     func upstreamBody(_ buffer: ByteBuffer) {
         guard !responseDone, responseStarted else { return }
         lastActivity = .now()
         meter?.observe(buffer)
-        owner.writeBody(buffer)
+        if forwarding == .chunkEncoded {
+            owner.writeAnswerChunk(buffer)
+        } else {
+            owner.writeAnswerBytes(buffer)
+        }
+        if !owner.isWritable { connection?.setAutoRead(false) }
+    }
+
+    func upstreamChunkContent(_ buffer: ByteBuffer) {
+        guard !responseDone, responseStarted else { return }
+        lastActivity = .now()
+        meter?.observe(buffer)
+        guard forwarding == .contentOnly else { return }
+        owner.writeAnswerBytes(buffer)
+        if !owner.isWritable { connection?.setAutoRead(false) }
+    }
+
+    func upstreamChunkedBytes(_ buffer: ByteBuffer) {
+        guard !responseDone, responseStarted, forwarding == .asSent else { return }
+        owner.writeAnswerBytes(buffer)
         if !owner.isWritable { connection?.setAutoRead(false) }
     }
 
@@ -286,7 +338,7 @@ final class Exchange: UpstreamResponseDelegate {
         // has its answer finds the sample and the mirror counted.
         record()
         if requestEnded { handOverMirror() }
-        owner.writeEnd()
+        owner.endAnswer(lastChunk: forwarding == .chunkEncoded, closeAfter: closesAfterAnswer)
         completeIfDone()
     }
 
@@ -297,7 +349,7 @@ final class Exchange: UpstreamResponseDelegate {
             failBeforeResponse(UpstreamFailure(error, arm: arm, upstream: pool.target(slot).upstream.origin))
             return
         }
-        meter?.finish(upstreamError: UpstreamFailure.midStream(error), message: "The upstream stream broke: \(error).")
+        meter?.finish(upstreamError: UpstreamFailure.midStream(error), message: UpstreamFailure.midStreamMessage(error))
         responseDone = true
         record()
         owner.abortResponse()

@@ -45,6 +45,10 @@ struct UpstreamFailure: Sendable, Equatable {
             self.init(errorClass: .streamCut, status: 502, message: "\(name) closed the connection without an answer.")
             return
         }
+        if let error = error as? MalformedAnswer {
+            self.init(errorClass: .malformed, status: 502, message: "\(name) sent an answer that is not HTTP/1: \(error).")
+            return
+        }
         if error is NIOConnectionError || error is IOError || error is ChannelError {
             self.init(errorClass: .connect, status: 502, message: "\(name) could not be reached (\(error)).")
             return
@@ -52,11 +56,18 @@ struct UpstreamFailure: Sendable, Equatable {
         self.init(errorClass: .connect, status: 502, message: "\(name) failed: \(error).")
     }
 
-    /// Classifies an error thrown while the response body was streaming (status already sent).
+    /// Classifies an error of the upstream connection (or of `HTTPClient` for shadow copies)
+    /// while the response body was streaming (status already sent).
     static func midStream(_ error: any Error) -> ErrorClass {
         if let error = error as? HTTPClientError, error == .readTimeout { return .timeoutIdle }
-        if error is UpstreamClosed { return .streamCut }
-        return .streamCut
+        return error is MalformedAnswer ? .malformed : .streamCut
+    }
+
+    /// The sentence for an error of ``midStream(_:)``.
+    static func midStreamMessage(_ error: any Error) -> String {
+        if let error = error as? MalformedAnswer { return "The upstream's answer broke HTTP/1 framing: \(error)." }
+        if error is UpstreamClosed { return "The upstream closed the connection in the middle of its answer." }
+        return "The upstream stream broke: \(error)."
     }
 
     /// The OpenAI-style JSON error body the gateway answers with.

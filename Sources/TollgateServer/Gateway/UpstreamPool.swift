@@ -1,6 +1,5 @@
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
@@ -31,8 +30,13 @@ struct UpstreamTarget: Sendable {
 /// What an upstream connection reports to the exchange currently using it. Called on the
 /// connection's event loop, which is the client connection's too.
 protocol UpstreamResponseDelegate: AnyObject {
-    func upstreamHead(_ head: HTTPResponseHead)
+    func upstreamHead(_ head: UpstreamAnswerHead)
+    /// Body bytes of a length- or close-delimited body (as sent, and content).
     func upstreamBody(_ buffer: ByteBuffer)
+    /// Content of a chunked body, framing removed.
+    func upstreamChunkContent(_ buffer: ByteBuffer)
+    /// A chunked body's bytes as sent, framing included.
+    func upstreamChunkedBytes(_ buffer: ByteBuffer)
     func upstreamEnd()
     func upstreamReadComplete()
     /// The connection failed or closed before the response ended.
@@ -43,12 +47,14 @@ protocol UpstreamResponseDelegate: AnyObject {
 /// The upstream closed the connection before its answer was complete.
 struct UpstreamClosed: Error {}
 
-/// One keep-alive HTTP/1 connection to an upstream: the last handler of its pipeline, handing the
-/// response parts to the exchange that holds it. It belongs to one event loop and is only touched
-/// there (the `@unchecked Sendable` lets it be named in futures of that loop).
+/// One keep-alive HTTP/1 connection to an upstream: the last handler of its pipeline (after TLS,
+/// when the upstream is `https`). Requests go out as the bytes the exchange wrote; answers are
+/// read from their bytes by an ``UpstreamAnswerParser`` and handed, as the parser's events, to the exchange that holds the
+/// connection. It belongs to one event loop and is only touched there (the `@unchecked
+/// Sendable` lets it be named in futures of that loop).
 final class UpstreamConnection: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let slot: Int
     private(set) var context: ChannelHandlerContext?
@@ -56,6 +62,12 @@ final class UpstreamConnection: ChannelInboundHandler, @unchecked Sendable {
     /// Set by the pool while the connection waits idle; cleared when it is handed out.
     var isIdle = false
     var onClose: ((UpstreamConnection) -> Void)?
+    private var parser = UpstreamAnswerParser()
+    /// The events of one read, dispatched after the parser is done with the bytes (a delegate
+    /// may write the next request on this connection while handling the end of an answer).
+    private var events: [UpstreamAnswerParser.Event] = []
+    /// False once the upstream sent bytes no request asked for: the connection is not reused.
+    private(set) var isReusable = true
 
     init(slot: Int) { self.slot = slot }
 
@@ -65,8 +77,15 @@ final class UpstreamConnection: ChannelInboundHandler, @unchecked Sendable {
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
-    func write(_ part: HTTPClientRequestPart) {
-        context?.write(wrapOutboundOut(part), promise: nil)
+    /// Writes a request's head (its bytes, empty line included): the answer read next is its.
+    func writeRequestHead(_ head: ByteBuffer, toHEAD: Bool) {
+        parser.expectAnswer(toHEAD: toHEAD)
+        write(head)
+    }
+
+    /// Writes bytes of a request's body (framed by the caller).
+    func write(_ bytes: ByteBuffer) {
+        context?.write(wrapOutboundOut(bytes), promise: nil)
     }
 
     func flush() { context?.flush() }
@@ -86,17 +105,36 @@ final class UpstreamConnection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            // 1xx answers (other than a protocol switch, which a proxy of HTTP/1 does not do) are not the answer.
-            if head.status.code < 200 { return }
-            delegate?.upstreamHead(head)
-        case .body(let buffer):
-            delegate?.upstreamBody(buffer)
-        case .end:
+        var buffer = unwrapInboundIn(data)
+        events.removeAll(keepingCapacity: true)
+        var failure: (any Error)?
+        do {
+            if try parser.parse(&buffer, into: &events) { isReusable = false }
+        } catch {
+            isReusable = false
+            failure = error
+        }
+        for event in events {
+            switch event {
+            case .head(let head): delegate?.upstreamHead(head)
+            case .body(let body): delegate?.upstreamBody(body)
+            case .chunkContent(let content): delegate?.upstreamChunkContent(content)
+            case .chunkedBytes(let bytes): delegate?.upstreamChunkedBytes(bytes)
+            case .end:
+                let delegate = self.delegate
+                self.delegate = nil
+                delegate?.upstreamEnd()
+            }
+        }
+        events.removeAll(keepingCapacity: true)
+        if let failure {
             let delegate = self.delegate
             self.delegate = nil
-            delegate?.upstreamEnd()
+            delegate?.upstreamFailed(failure)
+            context.close(promise: nil)
+        } else if !isReusable, isIdle || delegate == nil {
+            // Bytes nobody asked for: the upstream and this connection disagree on where answers end.
+            context.close(promise: nil)
         }
     }
 
@@ -116,9 +154,15 @@ final class UpstreamConnection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        isReusable = false
         let delegate = self.delegate
         self.delegate = nil
-        delegate?.upstreamFailed(UpstreamClosed())
+        if parser.closed() {
+            // A body delimited by the close is complete now.
+            delegate?.upstreamEnd()
+        } else {
+            delegate?.upstreamFailed(UpstreamClosed())
+        }
         onClose?(self)
         onClose = nil
     }
@@ -165,9 +209,10 @@ final class UpstreamPool: @unchecked Sendable {
                     if let tls = target.tls {
                         try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: target.upstream.host))
                     }
-                    // Request headers are the client's (already parsed and checked) and keys
-                    // that GatewayConfiguration.validate() checked, so they are not validated again.
-                    try sync.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
+                    // No HTTP codec: the exchange writes requests as bytes (headers the
+                    // client's, already checked by NIO's decoder, and keys that
+                    // GatewayConfiguration.validate() checked), and the connection reads
+                    // answers from their bytes (UpstreamAnswerParser).
                     try sync.addHandler(handler)
                 }
             }
@@ -181,7 +226,7 @@ final class UpstreamPool: @unchecked Sendable {
 
     /// Gives a connection whose last exchange ended cleanly back for reuse.
     func release(_ connection: UpstreamConnection) {
-        guard !closed, connection.isActive, idle[connection.slot].count < maxIdle else {
+        guard !closed, connection.isActive, connection.isReusable, idle[connection.slot].count < maxIdle else {
             connection.close()
             return
         }
