@@ -286,10 +286,11 @@ final class GatewayConnection: ChannelDuplexHandler {
             state = .admin(collecting)
             return
         }
-        if HopByHopHeaders.expectsContinue(head.headers) {
+        let facts = RequestFacts(head.headers, stickyHeader: proxy.configuration.stickiness.header)
+        if facts.expectsContinue {
             context?.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
-        let exchange = Exchange(owner: self, proxy: proxy, pool: pool, head: head, path: path, clientAddress: clientAddress)
+        let exchange = Exchange(owner: self, proxy: proxy, pool: pool, head: head, facts: facts, path: path, clientAddress: clientAddress)
         state = .proxying(exchange)
         exchange.start()
     }

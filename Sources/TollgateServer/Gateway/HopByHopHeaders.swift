@@ -30,12 +30,20 @@ enum HopByHopHeaders {
 
     /// Whether the bytes of `name` equal `lowercase` (which is lowercase ASCII), ignoring ASCII case.
     static func equalsIgnoringCase<Name: Collection<UInt8>>(_ name: Name, _ lowercase: String) -> Bool {
-        guard name.count == lowercase.utf8.count else { return false }
-        var candidate = name.makeIterator()
-        for expected in lowercase.utf8 {
-            guard let a = candidate.next() else { return false }
-            let folded = (a >= 0x41 && a <= 0x5A) ? a | 0x20 : a
-            if folded != expected { return false }
+        var lowercase = lowercase
+        return lowercase.withUTF8 { expected in
+            guard name.count == expected.count else { return false }
+            if let equal = name.withContiguousStorageIfAvailable({ equalsFolded($0, expected) }) { return equal }
+            return equalsFolded(name, expected)
+        }
+    }
+
+    private static func equalsFolded<Name: Collection<UInt8>>(_ name: Name, _ expected: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        for byte in name {
+            let folded = (byte >= 0x41 && byte <= 0x5A) ? byte | 0x20 : byte
+            if folded != expected[i] { return false }
+            i += 1
         }
         return true
     }
@@ -43,15 +51,6 @@ enum HopByHopHeaders {
     private static func isListed<Name: Collection<UInt8>>(_ name: Name, in list: [String]) -> Bool {
         for entry in list where equalsIgnoringCase(name, entry) { return true }
         return false
-    }
-
-    /// Calls `body` with each comma-separated token of every `field` header (`field` lowercase),
-    /// spaces and tabs trimmed, empty ones left out. The values are split in place: NIO's
-    /// `subscript(canonicalForm:)` builds arrays for it, on every proxied request.
-    static func forEachToken(of field: String, in fields: HTTPHeaders, _ body: (Substring) -> Void) {
-        for (name, value) in fields where equalsIgnoringCase(name, field) {
-            forEachToken(in: value.utf8) { body(Substring($0)) }
-        }
     }
 
     /// Calls `body` with each comma-separated token of one field value, spaces and tabs
@@ -75,33 +74,12 @@ enum HopByHopHeaders {
 
     private static func isSpace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
 
-    /// The header names that the `Connection` header's values list (besides the connection
-    /// options `close` and `keep-alive`), lowercased; usually none.
-    static func named(inConnection fields: HTTPHeaders) -> [String] {
-        var names: [String] = []
-        forEachToken(of: "connection", in: fields) { token in
-            if equalsIgnoringCase(token, "close") || equalsIgnoringCase(token, "keep-alive") { return }
-            names.append(token.lowercased())
-        }
-        return names
-    }
-
-    /// Whether the request asks for `100 Continue` before it sends its body.
-    static func expectsContinue(_ fields: HTTPHeaders) -> Bool {
-        var expects = false
-        forEachToken(of: "expect", in: fields) { token in
-            if equalsIgnoringCase(token, "100-continue") { expects = true }
-        }
-        return expects
-    }
-
     /// Calls `body` with each of a request's `fields` that goes on: not hop-by-hop, not named by
-    /// its `Connection` header, not `x-forwarded-for` (collected into `forwardedFor` instead),
-    /// and, when `dropCredentials`, none of the user's ``credentials``; when `dropAuthorization`,
-    /// not `authorization`.
-    private static func forEachForwardable(_ fields: HTTPHeaders, dropAuthorization: Bool, dropCredentials: Bool,
+    /// its `Connection` header (`connectionNamed`, ``RequestFacts/connectionNamed``), not
+    /// `x-forwarded-for` (collected into `forwardedFor` instead), and, when `dropCredentials`,
+    /// none of the user's ``credentials``; when `dropAuthorization`, not `authorization`.
+    private static func forEachForwardable(_ fields: HTTPHeaders, connectionNamed named: [String], dropAuthorization: Bool, dropCredentials: Bool,
                                            forwardedFor: inout String?, _ body: (String, String) -> Void) {
-        let named = named(inConnection: fields)
         for (name, value) in fields {
             if isListed(name.utf8, in: always) { continue }
             if !named.isEmpty, isListed(name.utf8, in: named) { continue }
@@ -126,10 +104,10 @@ enum HopByHopHeaders {
 
     /// Calls `body` with every header of a request as it goes on: the forwardable ones, then
     /// `x-forwarded-for` with the client's address appended, then the target's key.
-    private static func forEachRequestField(_ fields: HTTPHeaders, clientAddress: String?, apiKey: String?, dropCredentials: Bool,
-                                            _ body: (String, String) -> Void) {
+    private static func forEachRequestField(_ fields: HTTPHeaders, connectionNamed: [String], clientAddress: String?, apiKey: String?,
+                                            dropCredentials: Bool, _ body: (String, String) -> Void) {
         var forwardedFor: String?
-        forEachForwardable(fields, dropAuthorization: apiKey != nil, dropCredentials: dropCredentials, forwardedFor: &forwardedFor, body)
+        forEachForwardable(fields, connectionNamed: connectionNamed, dropAuthorization: apiKey != nil, dropCredentials: dropCredentials, forwardedFor: &forwardedFor, body)
         if let clientAddress {
             body("x-forwarded-for", forwardedFor.map { $0 + ", " + clientAddress } ?? clientAddress)
         } else if let forwardedFor {
@@ -141,8 +119,9 @@ enum HopByHopHeaders {
     /// Writes the client's request headers as they go upstream into `head`, one
     /// `name: value` line each (the caller writes the request line, `host`, the body's framing
     /// and the empty line).
-    static func writeUpstreamRequestFields(_ fields: HTTPHeaders, clientAddress: String?, apiKey: String?, into head: inout ByteBuffer) {
-        forEachRequestField(fields, clientAddress: clientAddress, apiKey: apiKey, dropCredentials: false) { name, value in
+    static func writeUpstreamRequestFields(_ fields: HTTPHeaders, connectionNamed: [String], clientAddress: String?, apiKey: String?,
+                                           into head: inout ByteBuffer) {
+        forEachRequestField(fields, connectionNamed: connectionNamed, clientAddress: clientAddress, apiKey: apiKey, dropCredentials: false) { name, value in
             head.writeString(name)
             head.writeStaticString(": ")
             head.writeString(value)
@@ -151,12 +130,12 @@ enum HopByHopHeaders {
     }
 
     /// The client's request headers as they go to the mirror target: those of
-    /// ``writeUpstreamRequestFields(_:clientAddress:apiKey:into:)`` without the user's
+    /// ``writeUpstreamRequestFields(_:connectionNamed:clientAddress:apiKey:into:)`` without the user's
     /// ``credentials``, plus `Authorization: Bearer <apiKey>` when the mirror target has a key of its own.
-    static func mirrorRequestHeaders(_ fields: HTTPHeaders, clientAddress: String?, apiKey: String?) -> HTTPHeaders {
+    static func mirrorRequestHeaders(_ fields: HTTPHeaders, connectionNamed: [String], clientAddress: String?, apiKey: String?) -> HTTPHeaders {
         var headers = HTTPHeaders()
         headers.reserveCapacity(fields.count + 2)
-        forEachRequestField(fields, clientAddress: clientAddress, apiKey: apiKey, dropCredentials: true) { headers.add(name: $0, value: $1) }
+        forEachRequestField(fields, connectionNamed: connectionNamed, clientAddress: clientAddress, apiKey: apiKey, dropCredentials: true) { headers.add(name: $0, value: $1) }
         return headers
     }
 }

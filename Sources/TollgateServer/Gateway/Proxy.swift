@@ -60,6 +60,8 @@ final class Exchange: UpstreamResponseDelegate {
     /// The API of the path (what a non-streamed answer must carry), when Tollgate reads it.
     private let api: ModelAPI?
     private let clientAddress: String?
+    /// The header names the request's `Connection` header lists (not forwarded).
+    private let connectionNamed: [String]
 
     private var stickyKey: String?
     /// Set while the body is read ahead for a sticky `user` field, before the arm is chosen.
@@ -97,15 +99,17 @@ final class Exchange: UpstreamResponseDelegate {
     private var startedAt = NIODeadline.now()
     private var lastActivity = NIODeadline.now()
 
-    init(owner: GatewayConnection, proxy: Proxy, pool: UpstreamPool, head: HTTPRequestHead, path: Substring, clientAddress: String?) {
+    init(owner: GatewayConnection, proxy: Proxy, pool: UpstreamPool, head: HTTPRequestHead, facts: RequestFacts, path: Substring, clientAddress: String?) {
         self.owner = owner
         self.proxy = proxy
         self.pool = pool
         self.head = head
         self.clientAddress = clientAddress
-        requestID = head.headers.first(name: Proxy.requestIDHeader) ?? RequestIDGenerator.next()
-        declaredLength = head.headers.first(name: "content-length").flatMap { Int($0) }
-        hasBody = declaredLength.map { $0 > 0 } ?? head.headers.contains(name: "transfer-encoding")
+        connectionNamed = facts.connectionNamed
+        stickyKey = facts.stickyKey
+        requestID = facts.requestID ?? RequestIDGenerator.next()
+        declaredLength = facts.contentLength
+        hasBody = declaredLength.map { $0 > 0 } ?? facts.hasTransferEncoding
         let inference = head.method == .POST ? InferencePath.inference(path) : nil
         measured = inference != nil
         api = inference?.api
@@ -121,9 +125,7 @@ final class Exchange: UpstreamResponseDelegate {
             answerOwn(status: .payloadTooLarge, body: proxy.tooLarge(), arm: nil)
             return
         }
-        let stickiness = proxy.configuration.stickiness
-        stickyKey = stickiness.header.flatMap { head.headers.first(name: $0) }
-        if stickyKey == nil, stickiness.userField, hasBody {
+        if stickyKey == nil, proxy.configuration.stickiness.userField, hasBody {
             scanner = UserFieldScanner()
             return
         }
@@ -246,7 +248,7 @@ final class Exchange: UpstreamResponseDelegate {
         bytes.writeStaticString(" HTTP/1.1\r\nhost: ")
         bytes.writeString(target.hostHeader)
         bytes.writeStaticString("\r\n")
-        HopByHopHeaders.writeUpstreamRequestFields(head.headers, clientAddress: clientAddress, apiKey: target.upstream.apiKey, into: &bytes)
+        HopByHopHeaders.writeUpstreamRequestFields(head.headers, connectionNamed: connectionNamed, clientAddress: clientAddress, apiKey: target.upstream.apiKey, into: &bytes)
         if let declaredLength {
             bytes.writeStaticString("content-length: ")
             bytes.writeString(String(declaredLength))
@@ -422,7 +424,7 @@ final class Exchange: UpstreamResponseDelegate {
 
     private func shadowJob(body: ByteBuffer) -> ShadowMirror.Job? {
         ShadowMirror.Job(requestID: requestID, method: head.method, pathAndQuery: head.uri,
-                         headers: HopByHopHeaders.mirrorRequestHeaders(head.headers, clientAddress: clientAddress, apiKey: proxy.configuration.mirrorAPIKey),
+                         headers: HopByHopHeaders.mirrorRequestHeaders(head.headers, connectionNamed: connectionNamed, clientAddress: clientAddress, apiKey: proxy.configuration.mirrorAPIKey),
                          body: body, hasBody: hasBody)
     }
 
