@@ -342,11 +342,12 @@ final class GatewayConnection: ChannelDuplexHandler {
     }
 
     /// Writes an upstream answer's head (``UpstreamAnswerHead/bytes`` and the gateway's header
-    /// lines), ending it with `transfer-encoding: chunked` when `chunked`, `connection: close`
-    /// when the connection ends after it, and the empty line. The head bytes are written below
-    /// NIO's HTTP encoder (``AnswerBytesWriter``), as is the body that follows.
+    /// lines), ending it with `transfer-encoding: chunked` when `chunked` (never to an HTTP/1.0
+    /// client, which cannot take it: its body is the content), `connection: close` when the
+    /// connection ends after it, and the empty line. The head bytes are written below NIO's HTTP
+    /// encoder (``AnswerBytesWriter``), as is the body that follows.
     func writeAnswerHead(_ head: inout ByteBuffer, chunked: Bool) {
-        if chunked { head.writeStaticString("transfer-encoding: chunked\r\n") }
+        if chunked, version.minor >= 1 { head.writeStaticString("transfer-encoding: chunked\r\n") }
         if !keepAlive { head.writeStaticString("connection: close\r\n") }
         head.writeStaticString("\r\n")
         if version.minor == 0 { head.setInteger(UInt8(ascii: "0"), at: head.readerIndex + 7) }

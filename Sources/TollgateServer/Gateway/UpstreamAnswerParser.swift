@@ -91,21 +91,6 @@ struct UpstreamAnswerParser {
         var valueEnd: Int
     }
 
-    /// Whether the connection is between answers.
-    var isIdle: Bool {
-        if case .idle = state { return true }
-        return false
-    }
-
-    /// Whether bytes of an answer have arrived (a close now cuts it).
-    var isInAnswer: Bool {
-        switch state {
-        case .idle: return false
-        case .head: return partialHead != nil
-        default: return true
-        }
-    }
-
     /// A request went out: its answer comes next.
     mutating func expectAnswer(toHEAD: Bool) {
         answersHEAD = toHEAD
