@@ -438,7 +438,7 @@ enum AnswerForwarding {
 /// written through it as bytes, past NIO's HTTP response encoder, which only the gateway's own
 /// answers (and `100 Continue`) go through. Everything is written on the connection's event
 /// loop, so the bytes of both keep their order.
-final class AnswerBytesWriter: ChannelOutboundHandler, @unchecked Sendable {
+final class AnswerBytesWriter: ChannelOutboundHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 

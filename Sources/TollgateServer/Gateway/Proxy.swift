@@ -292,11 +292,14 @@ final class Exchange: UpstreamResponseDelegate {
         forwarding = owner.forwarding(for: head.framing)
         closesAfterAnswer = forwarding == .contentOnly && head.framing != .none
         var bytes = head.bytes
-        bytes.writeStaticString("x-tollgate-arm: ")
-        bytes.writeString(arm.rawValue)
-        bytes.writeStaticString("\r\nx-request-id: ")
-        bytes.writeString(requestID)
-        bytes.writeStaticString("\r\n")
+        func add(_ name: String, _ value: String) {
+            bytes.writeString(name)
+            bytes.writeStaticString(": ")
+            bytes.writeString(value)
+            bytes.writeStaticString("\r\n")
+        }
+        add(Proxy.armHeader, arm.rawValue)
+        add(Proxy.requestIDHeader, requestID)
         responseStarted = true
         owner.writeAnswerHead(&bytes, chunked: forwarding == .chunkEncoded || (forwarding == .asSent && head.declaredChunked))
     }
