@@ -69,7 +69,12 @@ public final class ChildProcess: @unchecked Sendable {
     /// Stops the child if it still runs (SIGKILL) and reaps it.
     public func stop() { kill() }
 
-    /// Waits for exit up to `timeout`; returns the exit status, or nil if it still runs.
+    /// Whether the child ended by a signal it did not catch (``waitForExit(timeout:)`` then
+    /// returns the signal's number).
+    public var endedBySignal: Bool { !process.isRunning && process.terminationReason == .uncaughtSignal }
+
+    /// Waits for exit up to `timeout`; returns the exit status (the signal's number when it ended
+    /// by one, see ``endedBySignal``), or nil if it still runs.
     public func waitForExit(timeout: Duration) async -> Int32? {
         let finished = await waitUntil(timeout: timeout) { !self.process.isRunning }
         guard finished else { return nil }
