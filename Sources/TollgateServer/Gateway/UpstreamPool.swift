@@ -49,9 +49,9 @@ struct UpstreamClosed: Error {}
 
 /// One keep-alive HTTP/1 connection to an upstream: the last handler of its pipeline (after TLS,
 /// when the upstream is `https`). Requests go out as the bytes the exchange wrote; answers are
-/// read from their bytes by an ``UpstreamAnswerParser`` and handed, as the parser's events, to the exchange that holds the
-/// connection. It belongs to one event loop and is only touched there (the `@unchecked
-/// Sendable` lets it be named in futures of that loop).
+/// read from their bytes by an ``UpstreamAnswerParser`` and handed, as the parser's events, to
+/// the exchange that holds the connection. It belongs to one event loop and is only touched
+/// there (the `@unchecked Sendable` lets it be named in futures of that loop).
 final class UpstreamConnection: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -106,7 +106,6 @@ final class UpstreamConnection: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
-        events.removeAll(keepingCapacity: true)
         var failure: (any Error)?
         do {
             if try parser.parse(&buffer, into: &events) { isReusable = false }
@@ -126,6 +125,7 @@ final class UpstreamConnection: ChannelInboundHandler, @unchecked Sendable {
                 delegate?.upstreamEnd()
             }
         }
+        // Emptied now, not at the next read: the slices would keep this read's buffer alive.
         events.removeAll(keepingCapacity: true)
         if let failure {
             let delegate = self.delegate
